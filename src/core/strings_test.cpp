@@ -1,0 +1,56 @@
+#include "core/strings.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/result.hpp"
+
+namespace nsl {
+namespace {
+
+TEST(Strings, HexRoundTrip) {
+  std::vector<std::uint8_t> b{0x00, 0x7f, 0x80, 0xff};
+  EXPECT_EQ(to_hex(b), "007f80ff");
+  EXPECT_EQ(from_hex("007F80ff").value(), b);
+  EXPECT_FALSE(from_hex("abc").has_value());
+  EXPECT_FALSE(from_hex("zz").has_value());
+}
+
+TEST(Strings, ParseU64) {
+  EXPECT_EQ(parse_u64("18446744073709551615").value(), 18446744073709551615ull);
+  EXPECT_FALSE(parse_u64("18446744073709551616").has_value());
+  EXPECT_FALSE(parse_u64("-1").has_value());
+  EXPECT_FALSE(parse_u64("1 ").has_value());
+  EXPECT_FALSE(parse_u64("").has_value());
+}
+
+TEST(Strings, JsonEscapeControlAndQuotes) {
+  std::string out;
+  append_json_escaped(out, std::string_view("a\"b\\c\n\x01", 7));
+  EXPECT_EQ(out, "a\\\"b\\\\c\\n\\u0001");
+}
+
+Result<int> half(int x) {
+  if (x % 2) return err::invalid_argument("odd");
+  return x / 2;
+}
+Result<int> quarter(int x) {
+  NSL_TRY_ASSIGN(int h, half(x));
+  NSL_TRY_ASSIGN(int q, half(h));
+  return q;
+}
+
+TEST(Result, TryPropagatesFirstError) {
+  EXPECT_EQ(quarter(8).value(), 2);
+  auto r = quarter(6);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(r.error().message(), "odd");
+}
+
+TEST(Result, ValueOnErrorAborts) {
+  Result<int> r = err::not_found("x");
+  EXPECT_DEATH((void)r.value(), "Result::value\\(\\) on error not_found");
+}
+
+}  // namespace
+}  // namespace nsl
