@@ -74,9 +74,33 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) noexcept {
   return v;
 }
 
+namespace {
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid (overlong, surrogate,
+// out of range or truncated).
+std::size_t utf8_seq_len(std::string_view s, std::size_t i) noexcept {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
+  unsigned char c = b(0);
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && b(1) > 0x9F) return 0;  // surrogates
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && b(1) > 0x8F) return 0;  // > U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+}  // namespace
+
 void append_json_escaped(std::string& out, std::string_view s) {
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -90,8 +114,13 @@ void append_json_escaped(std::string& out, std::string_view s) {
           out += "\\u00";
           out += kHex[c >> 4];
           out += kHex[c & 0xf];
+        } else if (c < 0x80) {
+          out += static_cast<char>(c);
+        } else if (std::size_t n = utf8_seq_len(s, i); n > 0) {
+          out.append(s.substr(i, n));
+          i += n - 1;
         } else {
-          out += ch;
+          out += "\\ufffd";  // invalid UTF-8 byte: keep the output valid JSON
         }
     }
   }

@@ -54,3 +54,16 @@ TEST(Result, ValueOnErrorAborts) {
 
 }  // namespace
 }  // namespace nsl
+
+namespace nsl {
+namespace {
+TEST(Strings, JsonEscapeKeepsValidUtf8AndReplacesInvalid) {
+  std::string out;
+  append_json_escaped(out, "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(out, "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80");
+  out.clear();
+  append_json_escaped(out, "a\x80z\xC0\xAF\xED\xA0\x80\xF4\x90\x80\x80\xE2\x82");
+  EXPECT_EQ(out, "a\\ufffdz\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd");
+}
+}  // namespace
+}  // namespace nsl

@@ -1,0 +1,126 @@
+#include "app/cli.hpp"
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "app/build_info.hpp"
+#include "app/serve.hpp"
+#include "config/config.hpp"
+
+namespace nsl::app {
+namespace {
+
+constexpr const char* kUsage = R"(nsl — the Neo Service Layer
+
+usage:
+  nsl serve [--config FILE]          run the API server (ports 5000 http, 5001 https, 9090 metrics)
+  nsl config print [--config FILE]   print the effective configuration, secrets redacted
+  nsl config check [--config FILE]   validate the configuration and exit 0 if it is valid
+  nsl config keys                    list every configuration key with its description
+  nsl version [--json]               print version and build information
+  nsl help                           this text
+
+Configuration: a TOML file (--config), overridden by NSL_<SECTION>_<KEY> environment variables;
+secret values may be given as <key>_file = "/path" (re-read on SIGHUP).
+)";
+
+struct Parsed {
+  std::string config;
+  bool json = false;
+  std::vector<std::string> positional;
+  std::string error;
+};
+
+Parsed parse(const std::vector<std::string>& args, std::size_t from) {
+  Parsed p;
+  for (std::size_t i = from; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--config" || a == "-c") {
+      if (i + 1 >= args.size()) {
+        p.error = "--config needs a file path";
+        return p;
+      }
+      p.config = args[++i];
+    } else if (a.rfind("--config=", 0) == 0) {
+      p.config = a.substr(9);
+    } else if (a == "--json") {
+      p.json = true;
+    } else if (!a.empty() && a[0] == '-') {
+      p.error = "unknown option " + a;
+      return p;
+    } else {
+      p.positional.push_back(a);
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    (args.empty() ? err : out) << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string& cmd = args[0];
+  if (cmd == "version" || cmd == "--version") {
+    Parsed p = parse(args, 1);
+    if (!p.error.empty()) {
+      err << "nsl: " << p.error << "\n";
+      return 2;
+    }
+    if (p.json) {
+      out << nlohmann::json{{"version", kVersion},
+                            {"git_revision", kGitRevision},
+                            {"build_type", kBuildType},
+                            {"compiler", kCompiler}}
+                 .dump()
+          << "\n";
+    } else {
+      out << "nsl " << kVersion << " (" << kGitRevision << ", " << kBuildType << ", " << kCompiler << ")\n";
+    }
+    return 0;
+  }
+  if (cmd == "serve") {
+    Parsed p = parse(args, 1);
+    if (!p.error.empty() || !p.positional.empty()) {
+      err << "nsl serve: " << (p.error.empty() ? "unexpected argument " + p.positional[0] : p.error) << "\n";
+      return 2;
+    }
+    return run_serve(p.config);
+  }
+  if (cmd == "config") {
+    Parsed p = parse(args, 1);
+    if (!p.error.empty() || p.positional.size() != 1) {
+      err << "nsl config: " << (p.error.empty() ? "expected one of: print, check, keys" : p.error) << "\n";
+      return 2;
+    }
+    const std::string& sub = p.positional[0];
+    if (sub == "keys") {
+      for (const auto& k : config::keys()) {
+        out << k.key << "  (" << k.env_name() << (k.reloadable ? ", reloadable" : "") << (k.secret ? ", secret" : "")
+            << ")\n    " << k.description << "\n";
+      }
+      return 0;
+    }
+    if (sub != "print" && sub != "check") {
+      err << "nsl config: unknown subcommand '" << sub << "' (expected print, check or keys)\n";
+      return 2;
+    }
+    auto cfg = config::load(p.config, config::process_env());
+    if (!cfg.ok()) {
+      err << "nsl: configuration error:\n" << cfg.error().message() << "\n";
+      return 2;
+    }
+    if (sub == "print") {
+      out << config::render(*cfg);
+    } else {
+      out << "configuration is valid" << (cfg->source.empty() ? "" : " (" + cfg->source + ")") << "\n";
+    }
+    return 0;
+  }
+  err << "nsl: unknown command '" << cmd << "' (try: nsl help)\n";
+  return 2;
+}
+
+}  // namespace nsl::app

@@ -1,0 +1,282 @@
+#include "app/serve.hpp"
+
+#include <sys/stat.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/build_info.hpp"
+#include "app/health.hpp"
+#include "app/system_routes.hpp"
+#include "config/config.hpp"
+#include "http/dispatcher.hpp"
+#include "http/server.hpp"
+#include "http/tls.hpp"
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+#include "obs/process_metrics.hpp"
+
+namespace nsl::app {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+http::ServerLimits limits_from(const config::ServerConfig& s) {
+  http::ServerLimits l;
+  l.max_header_bytes = s.max_header_bytes;
+  l.max_body_bytes = s.max_body_bytes;
+  l.max_connections = s.max_connections;
+  l.header_timeout = milliseconds(s.header_timeout_ms);
+  l.body_timeout = milliseconds(s.body_timeout_ms);
+  l.idle_timeout = milliseconds(s.idle_timeout_ms);
+  l.write_timeout = milliseconds(s.write_timeout_ms);
+  return l;
+}
+
+void apply_log_settings(const config::Config& cfg) {
+  obs::Level lvl = obs::Level::info;
+  obs::parse_level(cfg.log.level, lvl);  // validated by config::load
+  obs::set_level(lvl);
+  obs::set_redactions(config::secret_values(cfg));
+}
+
+// TLS settings for the https listener: the configured files, or (embedded profile only) a self-signed
+// development certificate kept in the data dir.
+Result<http::TlsSettings> tls_settings(const config::Config& cfg) {
+  http::TlsSettings s;
+  s.client_ca_file = cfg.tls.client_ca_file;
+  s.min_version = cfg.tls.min_version;
+  if (!cfg.tls.cert_file.empty()) {
+    s.cert_file = cfg.tls.cert_file;
+    s.key_file = cfg.tls.key_file;
+    return s;
+  }
+  if (cfg.profile != config::Profile::embedded) {
+    return err::invalid_argument("tls.cert_file and tls.key_file are required outside the embedded profile");
+  }
+  bool generated = false;
+  std::string dir = cfg.data.dir + "/tls";
+  NSL_TRY_ASSIGN(http::TlsSettings dev, ensure_dev_certificate(dir, generated));
+  auto fp = http::certificate_fingerprint(dev.cert_file);
+  obs::log_warn(generated ? "generated a self-signed development TLS certificate"
+                          : "using the self-signed development TLS certificate",
+                {{"cert_file", dev.cert_file},
+                 {"sha256_fingerprint", fp.ok() ? *fp : std::string("?")},
+                 {"hint", "configure tls.cert_file and tls.key_file for anything but local development"}});
+  s.cert_file = dev.cert_file;
+  s.key_file = dev.key_file;
+  return s;
+}
+
+class Service {
+ public:
+  explicit Service(config::Config cfg) : cfg_(std::move(cfg)), signals_(ioc_, SIGTERM, SIGINT, SIGHUP) {}
+
+  int run() {
+    apply_log_settings(cfg_);
+    if (cfg_.profile == config::Profile::embedded) {
+      std::error_code ec;
+      std::filesystem::create_directories(cfg_.data.dir, ec);
+      if (ec) {
+        obs::log_error("cannot create data directory", {{"dir", cfg_.data.dir}, {"error", ec.message()}});
+        return 1;
+      }
+      ::chmod(cfg_.data.dir.c_str(), 0700);
+    }
+    state_.profile = std::string(config::profile_name(cfg_.profile));
+    state_.started_at =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    {
+      std::lock_guard lk(state_.mu);
+      state_.metrics_token = cfg_.metrics.bearer_token;
+    }
+    obs::register_process_metrics(registry_);
+    registry_.gauge_family("nsl_build_info", "Build of the running nsl binary (value is always 1)",
+                           {"version", "revision", "build_type"})
+        .with({kVersion, kGitRevision, kBuildType})
+        .set(1);
+    tls_expiry_ = &registry_.gauge("nsl_tls_certificate_expiry_timestamp_seconds",
+                                   "notAfter of the HTTPS server certificate, unix seconds");
+    reloads_ = &registry_.counter_family("nsl_config_reloads_total", "SIGHUP reloads by result", {"result"});
+
+    if (Status s = build_and_listen(); !s.ok()) {
+      obs::log_error("start-up failed", {{"error", s.error().message()}});
+      obs::flush();
+      return 1;
+    }
+
+    co_spawn(ioc_, signal_loop(), asio::detached);
+    server_->start();
+    health_.set_started(true);
+    unsigned workers = cfg_.server.workers != 0 ? cfg_.server.workers : std::max(1u, std::thread::hardware_concurrency());
+    obs::log_info("nsl started", {{"version", kVersion},
+                                  {"revision", kGitRevision},
+                                  {"profile", state_.profile},
+                                  {"http_port", http_port_},
+                                  {"https_port", https_port_},
+                                  {"metrics_port", metrics_port_},
+                                  {"workers", workers}});
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < workers; ++i) threads.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : threads) t.join();
+    obs::log_info(forced_ ? "nsl stopped (forced)" : "nsl stopped", {{"in_flight_abandoned", abandoned_}});
+    obs::flush();
+    return forced_ ? 1 : 0;
+  }
+
+ private:
+  Status build_and_listen() {
+    http::Router api;
+    NSL_TRY(add_api_system_routes(api, health_, state_));
+    http::Router metrics;
+    NSL_TRY(add_metrics_routes(metrics, registry_, state_));
+    api_ = std::make_unique<http::Dispatcher>(std::move(api), registry_,
+                                              http::DispatcherOptions{.access_log = cfg_.log.access_log});
+    metrics_dispatcher_ = std::make_unique<http::Dispatcher>(
+        std::move(metrics), registry_,
+        http::DispatcherOptions{.access_log = false, .metrics = true, .metric_prefix = "nsl_metrics_http"});
+    server_ = std::make_unique<http::Server>(ioc_, limits_from(cfg_.server), registry_);
+    const std::string& bind = cfg_.server.bind;
+    if (cfg_.server.http_port != 0) {
+      NSL_TRY_ASSIGN(http_port_, server_->listen(bind, cfg_.server.http_port, *api_));
+    }
+    if (cfg_.server.https_port != 0) {
+      NSL_TRY_ASSIGN(http::TlsSettings ts, tls_settings(cfg_));
+      NSL_TRY_ASSIGN(tls_, http::TlsContext::create(ts));
+      tls_expiry_->set(tls_->not_after_unix());
+      NSL_TRY_ASSIGN(https_port_, server_->listen(bind, cfg_.server.https_port, *api_, tls_));
+    }
+    if (cfg_.server.metrics_port != 0) {
+      NSL_TRY_ASSIGN(metrics_port_, server_->listen(bind, cfg_.server.metrics_port, *metrics_dispatcher_));
+    }
+    return {};
+  }
+
+  asio::awaitable<void> signal_loop() {
+    for (;;) {
+      auto [ec, sig] = co_await signals_.async_wait(kNoThrow);
+      if (ec) co_return;
+      if (sig == SIGHUP) {
+        reload();
+        continue;
+      }
+      if (stopping_) {
+        obs::log_warn("second stop signal: exiting without waiting for in-flight requests",
+                      {{"signal", sig}});
+        forced_ = true;
+        abandoned_ = server_->busy();
+        ioc_.stop();
+        co_return;
+      }
+      stopping_ = true;
+      co_spawn(ioc_, shutdown(sig), asio::detached);
+    }
+  }
+
+  // SIGTERM: not ready → (optional delay so load balancers notice) → stop accepting → drain → stop.
+  asio::awaitable<void> shutdown(int sig) {
+    health_.set_draining(true);
+    obs::log_info("shutdown requested: draining", {{"signal", sig},
+                                                   {"in_flight", server_->busy()},
+                                                   {"connections", server_->connections()}});
+    asio::steady_timer timer(ioc_);
+    if (cfg_.server.shutdown_delay_ms > 0) {
+      timer.expires_after(milliseconds(cfg_.server.shutdown_delay_ms));
+      co_await timer.async_wait(kNoThrow);
+    }
+    server_->stop_accepting();
+    server_->begin_drain();
+    auto deadline = std::chrono::steady_clock::now() + milliseconds(cfg_.server.drain_timeout_ms);
+    while (server_->connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(milliseconds(10));
+      co_await timer.async_wait(kNoThrow);
+    }
+    abandoned_ = server_->busy();
+    if (abandoned_ > 0) {
+      obs::log_warn("drain deadline reached with requests in flight", {{"in_flight", abandoned_}});
+    }
+    signals_.cancel();
+    ioc_.stop();
+  }
+
+  void reload() {
+    auto next = config::load(cfg_.source, config::process_env());
+    if (!next.ok()) {
+      reloads_->with({"error"}).inc();
+      obs::log_error("SIGHUP: configuration invalid, keeping the running one", {{"error", next.error().message()}});
+      return;
+    }
+    for (const auto& key : config::changed_non_reloadable(cfg_, *next)) {
+      obs::log_warn("SIGHUP: setting changed but needs a restart", {{"key", key}});
+    }
+    apply_log_settings(*next);
+    {
+      std::lock_guard lk(state_.mu);
+      state_.metrics_token = next->metrics.bearer_token;
+    }
+    if (tls_) {
+      auto ts = tls_settings(*next);
+      Status s = ts.ok() ? tls_->reload(*ts) : Status(ts.error());
+      if (!s.ok()) {
+        reloads_->with({"error"}).inc();
+        obs::log_error("SIGHUP: TLS reload failed, keeping the current certificate",
+                       {{"error", s.error().message()}});
+        cfg_.log = next->log;
+        return;
+      }
+      tls_expiry_->set(tls_->not_after_unix());
+    }
+    // Only the reloadable parts are adopted; the rest stays as started.
+    cfg_.log = next->log;
+    cfg_.tls = next->tls;
+    cfg_.metrics = next->metrics;
+    reloads_->with({"ok"}).inc();
+    obs::log_info("SIGHUP: configuration reloaded", {{"log_level", cfg_.log.level}});
+  }
+
+  config::Config cfg_;
+  asio::io_context ioc_;
+  asio::signal_set signals_;
+  obs::Registry registry_;
+  Health health_;
+  SystemState state_;
+  std::unique_ptr<http::Dispatcher> api_, metrics_dispatcher_;
+  std::unique_ptr<http::Server> server_;
+  std::shared_ptr<http::TlsContext> tls_;
+  obs::Gauge* tls_expiry_ = nullptr;
+  obs::CounterFamily* reloads_ = nullptr;
+  std::uint16_t http_port_ = 0, https_port_ = 0, metrics_port_ = 0;
+  bool stopping_ = false;
+  bool forced_ = false;
+  std::size_t abandoned_ = 0;
+};
+
+}  // namespace
+
+int run_serve(const std::string& config_path) {
+  auto cfg = config::load(config_path, config::process_env());
+  if (!cfg.ok()) {
+    std::cerr << "nsl: configuration error:\n" << cfg.error().message() << "\n";
+    return 2;
+  }
+  // A peer closing mid-write must surface as an error code, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  Service svc(std::move(*cfg));
+  return svc.run();
+}
+
+}  // namespace nsl::app

@@ -1,0 +1,190 @@
+// The key table: the single description of every configuration key. Everything else (file parsing, env
+// overrides, messages, render, reload diff, docs) iterates it. To add a key: add the struct member with its
+// default and comment in config.hpp, then one entry below.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "config/config.hpp"
+#include "config/config_internal.hpp"
+
+namespace nsl::config {
+namespace {
+
+static_assert(std::is_same_v<unsigned, std::uint32_t> && std::is_same_v<std::size_t, std::uint64_t>,
+              "FieldRef names integer members by exact width");
+
+constexpr bool kReload = true;    // applied on SIGHUP
+constexpr bool kRestart = false;  // needs a restart
+
+constexpr std::int64_t kPortMax = 65535;
+constexpr std::int64_t kHourMs = 3'600'000;
+constexpr std::int64_t kTenMinMs = 600'000;
+constexpr std::int64_t kKiB = 1024;
+constexpr std::int64_t kMiB = 1024 * kKiB;
+
+template <class Section, class Member>
+std::function<FieldRef(Config&)> member(Section Config::*section, Member Section::*field) {
+  return [section, field](Config& c) -> FieldRef { return &(c.*section.*field); };
+}
+
+KeyInfo integer(std::string_view key, std::function<FieldRef(Config&)> field, std::int64_t min,
+                std::int64_t max, bool reloadable, std::string_view description) {
+  return {key, ValueType::integer, min, max, {}, false, reloadable, description, std::move(field), {}};
+}
+
+KeyInfo boolean(std::string_view key, std::function<FieldRef(Config&)> field, bool reloadable,
+                std::string_view description) {
+  return {key, ValueType::boolean, 0, 0, {}, false, reloadable, description, std::move(field), {}};
+}
+
+KeyInfo text(std::string_view key, std::function<FieldRef(Config&)> field, std::vector<std::string_view> choices,
+             bool reloadable, std::string_view description) {
+  return {key,   ValueType::string, 0, 0, std::move(choices), false, reloadable, description, std::move(field),
+          {}};
+}
+
+KeyInfo secret(std::string_view key, std::function<FieldRef(Config&)> field,
+               std::function<std::string*(Config&)> file_field, bool reloadable,
+               std::string_view description) {
+  return {key,  ValueType::secret, 0, 0, {}, true, reloadable, description, std::move(field),
+          std::move(file_field)};
+}
+
+template <class Section>
+std::function<std::string*(Config&)> path_member(Section Config::*section, std::string Section::*field) {
+  return [section, field](Config& c) { return &(c.*section.*field); };
+}
+
+// NOLINTBEGIN(cppcoreguidelines-macro-usage): keeps each table entry on one line.
+#define NSL_FIELD(section, name) member(&Config::section, &decltype(Config::section)::name)
+#define NSL_PATH(section, name) path_member(&Config::section, &decltype(Config::section)::name)
+
+std::vector<KeyInfo> build_table() {
+  const auto profile = [](Config& c) -> FieldRef { return &c.profile; };
+  return {
+      text("profile", profile, {"embedded", "production"}, kRestart,
+           "embedded: one machine, SQLite + local cache + sim enclave, dev conveniences such as a self-signed "
+           "certificate; production: PostgreSQL/Redis/real TEE and no dev shortcuts"),
+      text("server.bind", NSL_FIELD(server, bind), {}, kRestart,
+           "IP address literal to listen on (IPv4 or IPv6, no brackets); containers use 0.0.0.0"),
+      integer("server.http_port", NSL_FIELD(server, http_port), 0, kPortMax, kRestart,
+              "plain HTTP port; 0 disables plain HTTP"),
+      integer("server.https_port", NSL_FIELD(server, https_port), 0, kPortMax, kRestart,
+              "HTTPS port; 0 disables HTTPS"),
+      integer("server.metrics_port", NSL_FIELD(server, metrics_port), 0, kPortMax, kRestart,
+              "Prometheus /metrics port; 0 disables the metrics listener"),
+      integer("server.workers", NSL_FIELD(server, workers), 0, 1024, kRestart,
+              "I/O worker threads; 0 = number of CPU cores"),
+      integer("server.max_connections", NSL_FIELD(server, max_connections), 1, 1'000'000, kRestart,
+              "open connections per process over all listeners"),
+      integer("server.max_header_bytes", NSL_FIELD(server, max_header_bytes), kKiB, kMiB, kRestart,
+              "largest request line + headers in bytes (431 beyond)"),
+      integer("server.max_body_bytes", NSL_FIELD(server, max_body_bytes), kKiB, 64 * kMiB, kRestart,
+              "largest request body in bytes (413 beyond)"),
+      integer("server.header_timeout_ms", NSL_FIELD(server, header_timeout_ms), 1, kHourMs, kRestart,
+              "the whole request head must arrive within this (slowloris defence)"),
+      integer("server.body_timeout_ms", NSL_FIELD(server, body_timeout_ms), 1, kHourMs, kRestart,
+              "the whole request body must arrive within this"),
+      integer("server.idle_timeout_ms", NSL_FIELD(server, idle_timeout_ms), 1, kHourMs, kRestart,
+              "keep-alive connection idle time before it is closed"),
+      integer("server.write_timeout_ms", NSL_FIELD(server, write_timeout_ms), 1, kHourMs, kRestart,
+              "time allowed to write one response"),
+      integer("server.drain_timeout_ms", NSL_FIELD(server, drain_timeout_ms), 1, kTenMinMs, kRestart,
+              "on SIGTERM, longest wait for in-flight requests to finish"),
+      integer("server.shutdown_delay_ms", NSL_FIELD(server, shutdown_delay_ms), 0, kTenMinMs, kRestart,
+              "on SIGTERM, keep serving (reporting not ready) this long before closing listeners"),
+      text("tls.cert_file", NSL_FIELD(tls, cert_file), {}, kReload,
+           "PEM certificate chain; with tls.key_file, both or neither (neither + embedded = self-signed "
+           "development certificate in the data dir)"),
+      text("tls.key_file", NSL_FIELD(tls, key_file), {}, kReload, "PEM private key of tls.cert_file"),
+      text("tls.client_ca_file", NSL_FIELD(tls, client_ca_file), {}, kReload,
+           "PEM CA bundle; when set, clients must present a certificate it signed (mTLS) on the HTTPS port"),
+      text("tls.min_version", NSL_FIELD(tls, min_version), {"1.2", "1.3"}, kReload,
+           "lowest TLS protocol version accepted"),
+      text("log.level", NSL_FIELD(log, level), {"trace", "debug", "info", "warn", "error"}, kReload,
+           "least severe level written"),
+      boolean("log.access_log", NSL_FIELD(log, access_log), kRestart, "write one JSON line per request"),
+      text("data.dir", NSL_FIELD(data, dir), {}, kRestart,
+           "state directory: SQLite database, sim enclave sealing key, development certificate"),
+      secret("metrics.bearer_token", NSL_FIELD(metrics, bearer_token), NSL_PATH(metrics, bearer_token_file),
+             kReload, "when set, GET /metrics requires \"Authorization: Bearer <token>\""),
+  };
+}
+
+#undef NSL_FIELD
+#undef NSL_PATH
+// NOLINTEND(cppcoreguidelines-macro-usage)
+
+std::string upper_snake(std::string_view dotted) {
+  std::string out;
+  for (char c : dotted) {
+    if (c == '.') {
+      out += '_';
+    } else if (c >= 'a' && c <= 'z') {
+      out += static_cast<char>(c - 'a' + 'A');
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<KeyInfo>& keys() {
+  static const std::vector<KeyInfo> table = build_table();
+  return table;
+}
+
+const KeyInfo* find_key(std::string_view dotted) {
+  for (const KeyInfo& k : keys()) {
+    if (k.key == dotted) return &k;
+  }
+  return nullptr;
+}
+
+std::string KeyInfo::env_name() const { return "NSL_" + upper_snake(key); }
+
+std::string KeyInfo::file_key() const { return type == ValueType::secret ? std::string(key) + "_file" : ""; }
+
+std::string KeyInfo::type_text() const {
+  switch (type) {
+    case ValueType::boolean: return "a boolean (true or false)";
+    case ValueType::integer: return "an integer in " + std::to_string(min) + ".." + std::to_string(max);
+    case ValueType::secret: return "a string";
+    case ValueType::string: {
+      if (choices.empty()) return "a string";
+      std::string out = "one of ";
+      for (std::size_t i = 0; i < choices.size(); ++i) {
+        if (i > 0) out += ", ";
+        out += internal::toml_quote(choices[i]);
+      }
+      return out;
+    }
+  }
+  return "a value";
+}
+
+std::string KeyInfo::default_text() const { return internal::value_text(*this, Config{}); }
+
+namespace internal {
+
+const std::vector<std::string>& sections() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const KeyInfo& k : keys()) {
+      auto dot = k.key.find('.');
+      if (dot == std::string_view::npos) continue;
+      std::string s(k.key.substr(0, dot));
+      if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+    }
+    return out;
+  }();
+  return names;
+}
+
+}  // namespace internal
+}  // namespace nsl::config

@@ -1,0 +1,122 @@
+// secp256r1 (P-256) through OpenSSL 3 without deprecated APIs: EC_GROUP/EC_POINT for point work, EVP_PKEY
+// (built with OSSL_PARAM_BLD) for signing and verification.
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
+
+#include "crypto/internal/ec.hpp"
+#include "crypto/internal/openssl.hpp"
+
+namespace nsl::crypto::internal {
+namespace {
+
+using PointPtr = std::unique_ptr<EC_POINT, Deleter<EC_POINT, EC_POINT_free>>;
+using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
+using ParamsPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
+
+// Immutable after creation; EC_GROUP is safe to share read-only across threads.
+const EC_GROUP* group() noexcept {
+  static const EC_GROUP* const g = [] {
+    EC_GROUP* x = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    if (x == nullptr) fatal("P-256 group");
+    return x;
+  }();
+  return g;
+}
+
+bool point_to_uncompressed(const EC_POINT* p, BN_CTX* bn, UncompressedPublicKey& out) noexcept {
+  return EC_POINT_point2oct(group(), p, POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(), bn) == out.size();
+}
+
+// EVP_PKEY for P-256 from an uncompressed public key and, optionally, the private scalar.
+PkeyPtr make_pkey(const UncompressedPublicKey& pub, ByteSpan d) noexcept {
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld) return nullptr;
+  SecretBnPtr priv;
+  if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()) != 1) {
+    return nullptr;
+  }
+  if (!d.empty()) {
+    // A "secure" BIGNUM: OSSL_PARAM_BLD then places it in the block OSSL_PARAM_free clears before freeing.
+    priv.reset(BN_secure_new());
+    if (!priv || BN_bin2bn(d.data(), static_cast<int>(d.size()), priv.get()) == nullptr ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, priv.get()) != 1) {
+      return nullptr;
+    }
+  }
+  ParamsPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+  if (!params) return nullptr;
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* pkey = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &pkey, d.empty() ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR, params.get()) != 1) {
+    return nullptr;
+  }
+  return PkeyPtr(pkey);
+}
+
+bool fail() noexcept {
+  ERR_clear_error();  // keep OpenSSL's per-thread error queue from collecting entries for unrelated callers
+  return false;
+}
+
+}  // namespace
+
+bool p256_decode_point(ByteSpan encoded, UncompressedPublicKey& out) noexcept {
+  BnCtxPtr bn(BN_CTX_new());
+  PointPtr p(EC_POINT_new(group()));
+  if (!bn || !p) fatal("P-256 allocation");
+  // oct2point rejects coordinates >= p, x without a square root, and (through
+  // EC_POINT_set_affine_coordinates) points off the curve.
+  if (EC_POINT_oct2point(group(), p.get(), encoded.data(), encoded.size(), bn.get()) != 1) return fail();
+  if (EC_POINT_is_at_infinity(group(), p.get()) == 1) return fail();
+  if (EC_POINT_is_on_curve(group(), p.get(), bn.get()) != 1) return fail();  // belt and braces
+  return point_to_uncompressed(p.get(), bn.get(), out) || fail();
+}
+
+bool p256_public_from_private(ByteSpan d, UncompressedPublicKey& out) noexcept {
+  BnCtxPtr bn(BN_CTX_secure_new());
+  PointPtr p(EC_POINT_new(group()));
+  SecretBnPtr k(BN_secure_new());
+  if (!bn || !p || !k) fatal("P-256 allocation");
+  BN_set_flags(k.get(), BN_FLG_CONSTTIME);
+  if (BN_bin2bn(d.data(), static_cast<int>(d.size()), k.get()) == nullptr ||
+      EC_POINT_mul(group(), p.get(), k.get(), nullptr, nullptr, bn.get()) != 1) {
+    return fail();
+  }
+  return point_to_uncompressed(p.get(), bn.get(), out) || fail();
+}
+
+bool p256_sign(ByteSpan d, ByteSpan digest, EcdsaSignature& out) noexcept {
+  UncompressedPublicKey pub;
+  if (!p256_public_from_private(d, pub)) return false;
+  PkeyPtr key = make_pkey(pub, d);
+  if (!key) return fail();
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  std::uint8_t der[80];
+  std::size_t der_len = sizeof der;
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
+      EVP_PKEY_sign(ctx.get(), der, &der_len, digest.data(), digest.size()) != 1) {
+    return fail();
+  }
+  auto rs = ecdsa_der_to_p1363(ByteSpan(der, der_len));
+  if (!rs.ok()) return false;
+  out = *rs;
+  return true;
+}
+
+bool p256_verify(const UncompressedPublicKey& pub, ByteSpan digest, const EcdsaSignature& sig) noexcept {
+  PkeyPtr key = make_pkey(pub, {});
+  if (!key) return fail();
+  auto der = ecdsa_p1363_to_der(sig);
+  if (!der.ok()) return false;
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) return fail();
+  return EVP_PKEY_verify(ctx.get(), der->data(), der->size(), digest.data(), digest.size()) == 1 || fail();
+}
+
+}  // namespace nsl::crypto::internal

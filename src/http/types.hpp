@@ -1,0 +1,93 @@
+// nsl/http/types.hpp — the request and response types every handler and middleware sees.
+//
+// Deliberately free of Boost.Beast so that service code (services/*/api.cpp) compiles fast and does not depend
+// on the transport. Header names are stored lower-case. A Request lives for one exchange on one connection.
+// Thread-safety: none needed; a request is handled by one coroutine at a time.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace nsl::http {
+
+struct Route;
+
+enum class Method : std::uint8_t { get, head, post, put, patch, del, options, other };
+std::string_view method_name(Method m) noexcept;
+Method parse_method(std::string_view s) noexcept;
+
+struct Header {
+  std::string name;  // lower-case
+  std::string value;
+};
+
+class Headers {
+ public:
+  // First value of `name` (case-insensitive), or nullopt.
+  std::optional<std::string_view> get(std::string_view name) const noexcept;
+  // Adds a header; `name` is lower-cased.
+  void add(std::string_view name, std::string_view value);
+  // Replaces every value of `name` with one.
+  void set(std::string_view name, std::string_view value);
+  bool has(std::string_view name) const noexcept { return get(name).has_value(); }
+  const std::vector<Header>& all() const noexcept { return items_; }
+  void clear() noexcept { items_.clear(); }
+
+ private:
+  std::vector<Header> items_;
+};
+
+// Values filled in by middleware as the request travels the chain.
+struct RequestContext {
+  std::string request_id;
+  std::string trace_id;          // 32 hex (W3C trace-id), from traceparent or new
+  std::string parent_span_id;    // 16 hex from the incoming traceparent, "" if none
+  std::string span_id;           // 16 hex, this server's span
+  std::uint8_t trace_flags = 0;
+  std::string route;             // route pattern, e.g. "/v1/keys/{id}"; "unmatched" when no route
+  const Route* route_info = nullptr;  // the matched route (access rule, rate class); null until routed
+  std::string tenant;            // set by authentication (later modules)
+  std::chrono::steady_clock::time_point start;
+};
+
+struct Request {
+  Method method = Method::get;
+  std::string method_text;  // as received, for logs of unknown methods
+  std::string target;       // raw request-target
+  std::string path;         // target up to '?', percent-encoding kept
+  std::string query;        // after '?', "" if none
+  Headers headers;
+  std::string body;
+  std::string remote_addr;
+  bool tls = false;
+  bool keep_alive = true;
+  std::vector<std::pair<std::string, std::string>> params;  // path parameters by name
+  RequestContext ctx;
+
+  std::optional<std::string_view> param(std::string_view name) const noexcept;
+  // Decoded value of a query parameter (first occurrence), or nullopt.
+  std::optional<std::string> query_param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response json(int status, std::string body);
+  static Response text(int status, std::string body);
+};
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+// Percent-decodes `s` ('+' stays '+'); nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view s);
+
+}  // namespace nsl::http
