@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Build toolchain and libraries (product dependencies).
 BUILD_PKGS=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates ccache
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   libboost1.81-dev libssl-dev openssl
   nlohmann-json3-dev libtomlplusplus-dev

@@ -69,7 +69,7 @@ Result<http::TlsSettings> tls_settings(const config::Config& cfg) {
   }
   bool generated = false;
   std::string dir = cfg.data.dir + "/tls";
-  NSL_TRY_ASSIGN(http::TlsSettings dev, ensure_dev_certificate(dir, generated));
+  NSL_TRY_ASSIGN(http::TlsSettings dev, http::ensure_dev_certificate(dir, generated));
   auto fp = http::certificate_fingerprint(dev.cert_file);
   obs::log_warn(generated ? "generated a self-signed development TLS certificate"
                           : "using the self-signed development TLS certificate",

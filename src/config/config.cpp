@@ -1,16 +1,15 @@
-// Values: typed assignment from file/env input, TOML rendering, comparison, and the read-only helpers of the API.
+// Values: typed assignment from file/env input, TOML rendering, comparison, and the read-only
+// helpers of the API.
 #include "config/config.hpp"
-
-#include <algorithm>
-#include <charconv>
-#include <cstring>
-#include <type_traits>
 
 #include <unistd.h>  // environ (_GNU_SOURCE)
 
+#include <algorithm>
+#include <charconv>
+#include <type_traits>
+
 #include "config/config_internal.hpp"
 #include "core/strings.hpp"
-
 
 namespace nsl::config {
 namespace internal {
@@ -45,15 +44,17 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }  // namespace
 
 // The binders only form member pointers; callers holding a const Config only read through them.
+// NOLINTBEGIN(cppcoreguidelines-pro-type-const-cast)
 FieldRef field_of(const KeyInfo& key, const Config& config) {
-  return key.field(const_cast<Config&>(config));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  return key.field(const_cast<Config&>(config));
 }
 
 const std::string& file_path_of(const KeyInfo& key, const Config& config) {
   static const std::string kNone;
   if (!key.file_field) return kNone;
-  return *key.file_field(const_cast<Config&>(config));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  return *key.file_field(const_cast<Config&>(config));
 }
+// NOLINTEND(cppcoreguidelines-pro-type-const-cast)
 
 std::string toml_quote(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -157,7 +158,8 @@ std::optional<std::string> assign(const KeyInfo& key, Config& config, Raw& raw) 
     case ValueType::secret:
       if (raw.kind != Raw::Kind::string) return must;  // never echo what may be a secret
       if (raw.s == kRedacted) {
-        return "config key '" + std::string(key.key) + "' holds the placeholder \"" + std::string(kRedacted) +
+        return "config key '" + std::string(key.key) + "' holds the placeholder \"" +
+               std::string(kRedacted) +
                "\" printed by `nsl config print`; give the real value or " + key.file_key();
       }
       *std::get<SecretString*>(field) = SecretString::take(raw.s);
@@ -200,6 +202,15 @@ bool same_value(const KeyInfo& key, const Config& a, const Config& b) {
   return same && file_path_of(key, a) == file_path_of(key, b);
 }
 
+Error problems_error(const std::vector<std::string>& problems) {
+  std::string message;
+  for (const std::string& p : problems) {
+    if (!message.empty()) message += '\n';
+    message += p;
+  }
+  return err::invalid_argument(std::move(message));
+}
+
 std::string suggestion(std::string_view name, const std::vector<std::string>& candidates) {
   std::string lowered = ascii_lower(name);
   const std::string* best = nullptr;
@@ -238,29 +249,34 @@ Env process_env() {
   return env;
 }
 
+namespace {
+
+void render_key(const KeyInfo& key, std::string_view name, const Config& config, std::string& out) {
+  if (const std::string& path = internal::file_path_of(key, config); !path.empty()) {
+    out += std::string(name) + "_file = " + internal::toml_quote(path) + "\n";
+  } else {
+    out += std::string(name) + " = " + internal::value_text(key, config) + "\n";
+  }
+}
+
+}  // namespace
+
 std::string render(const Config& config) {
   std::string out = "# nsl effective configuration; source: ";
   out += config.source.empty() ? "defaults and environment" : internal::toml_quote(config.source);
   out += "\n";
-  std::string_view section;
+  // TOML wants top-level keys before the first [table].
   for (const KeyInfo& key : keys()) {
-    std::string_view name = key.key;
-    auto dot = name.find('.');
-    if (dot != std::string_view::npos) {
-      if (name.substr(0, dot) != section) {
-        section = name.substr(0, dot);
-        out += "\n[";
-        out += section;
-        out += "]\n";
+    if (key.key.find('.') == std::string_view::npos) render_key(key, key.key, config, out);
+  }
+  for (const std::string& section : internal::sections()) {
+    out += "\n[" + section + "]\n";
+    for (const KeyInfo& key : keys()) {
+      if (key.key.size() > section.size() && key.key.starts_with(section) &&
+          key.key[section.size()] == '.') {
+        render_key(key, key.key.substr(section.size() + 1), config, out);
       }
-      name.remove_prefix(dot + 1);
     }
-    if (const std::string& path = internal::file_path_of(key, config); !path.empty()) {
-      out += std::string(name) + "_file = " + internal::toml_quote(path);
-    } else {
-      out += std::string(name) + " = " + internal::value_text(key, config);
-    }
-    out += "\n";
   }
   return out;
 }
@@ -287,12 +303,7 @@ std::vector<std::string> changed_non_reloadable(const Config& before, const Conf
 Status validate(const Config& config) {
   std::vector<std::string> problems = internal::check(config, {}, {});
   if (problems.empty()) return ok_status();
-  std::string message;
-  for (const std::string& p : problems) {
-    if (!message.empty()) message += '\n';
-    message += p;
-  }
-  return err::invalid_argument(std::move(message));
+  return internal::problems_error(problems);
 }
 
 }  // namespace nsl::config

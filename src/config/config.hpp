@@ -1,22 +1,25 @@
-// nsl/config/config.hpp — the static configuration of `nsl serve`: a TOML file, NSL_* environment overrides and
-// `*_file` secret references, checked in full at start and on SIGHUP.
+// nsl/config/config.hpp — the static configuration of `nsl serve`: a TOML file, NSL_* environment
+// overrides and `*_file` secret references, checked in full at start and again on SIGHUP.
 //
-// Sources, lowest precedence first: the defaults written in the structs below; the TOML file (optional);
-// environment variables `NSL_<SECTION>_<KEY>` (upper case, e.g. NSL_SERVER_HTTP_PORT=6000, NSL_PROFILE=production).
-// A secret key `k` may instead be given as `k_file = "/path"` (env `NSL_..._FILE`): the file is read at load, one
-// trailing newline stripped (the Vault Agent / Kubernetes secret-volume pattern). Relative paths are relative to
-// the working directory.
+// Sources, lowest precedence first: the defaults written in the structs below; the TOML file
+// (optional); environment variables `NSL_<SECTION>_<KEY>` in upper case (NSL_SERVER_HTTP_PORT=6000,
+// NSL_PROFILE=production). A secret key `k` may instead be given as `k_file = "/path"` (env
+// `NSL_..._FILE`): the file is read at load, one trailing newline stripped (the Vault Agent /
+// Kubernetes secret-volume pattern). Relative paths are relative to the working directory.
 //
-// One table (keys()) describes every key: name, type and range, binding to the struct member, secret and
-// reloadable flags, description. Parsing, env mapping, error messages, render(), changed_non_reloadable() and
-// `nsl config print`/docs all read it, so adding a key is one line in config.cpp plus the struct member.
+// One table, keys(), describes every key: name, type and range, binding to the struct member,
+// secret and reloadable flags, description. Parsing, env mapping, error messages, render(),
+// changed_non_reloadable() and `nsl config print`/docs all read it: adding a key is the struct
+// member plus one entry in keys.cpp.
 //
-// Strictness: an unknown key in the file, or an env var under a section prefix (NSL_SERVER_, NSL_TLS_, ...) that
-// names no key, is an error with a did-you-mean suggestion; other NSL_* variables are ignored. Every problem found
-// (syntax aside) is reported at once: one Error, code invalid_argument, one line per problem, prefixed with
-// `file:line` or the env variable when known. Error text never contains a secret value.
+// Strictness: an unknown key in the file, or an env var under a section prefix (NSL_SERVER_,
+// NSL_TLS_, ...) that names no key, is an error with a did-you-mean suggestion; other NSL_*
+// variables are ignored. Every problem (a TOML syntax error aside) is reported at once: one Error,
+// code invalid_argument, one line per problem, prefixed with `file:line: ` or `env NSL_X: ` when
+// known. No message contains a secret value.
 //
-// Thread-safety: free functions without shared state; keys() is an immutable static table.
+// Thread-safety: keys() is an immutable table; load/render/validate share no state and may run
+// concurrently (process_env() reads `environ`: do not race it with setenv).
 //
 //   auto cfg = nsl::config::load(flags.config_path, nsl::config::process_env());
 //   if (!cfg) { std::cerr << cfg.error().message() << "\n"; return 2; }
@@ -40,34 +43,37 @@
 
 namespace nsl::config {
 
-// embedded = single machine: SQLite + local cache + sim enclave, dev conveniences allowed (the default).
-// production = PostgreSQL/Redis/real TEE, and no dev shortcuts (e.g. no self-signed TLS certificate).
+// embedded: single machine, SQLite + local cache + sim enclave, dev conveniences allowed (the
+// default). production: PostgreSQL/Redis/real TEE, and no dev shortcuts (e.g. no self-signed TLS
+// certificate).
 enum class Profile { embedded, production };
 
 struct ServerConfig {
-  std::string bind = "127.0.0.1";      // IP literal to listen on (v4 or v6, no brackets); containers: 0.0.0.0
-  std::uint16_t http_port = 5000;      // plain HTTP port; 0 disables plain HTTP
-  std::uint16_t https_port = 5001;     // HTTPS port; 0 disables HTTPS
-  std::uint16_t metrics_port = 9090;   // Prometheus /metrics listener; 0 disables it
-  unsigned workers = 0;                // I/O threads, 0..1024; 0 = number of CPU cores
-  unsigned max_connections = 10000;    // open connections per process over all listeners, 1..1000000
-  std::size_t max_header_bytes = 16384;   // request line + headers, 1 KiB..1 MiB (431 beyond)
-  std::size_t max_body_bytes = 1048576;   // request body, 1 KiB..64 MiB (413 beyond)
-  std::uint32_t header_timeout_ms = 10000;  // whole request head must arrive within this (slowloris); 1 ms..1 h
-  std::uint32_t body_timeout_ms = 30000;    // whole body must arrive within this; 1 ms..1 h
+  // IP literal to listen on (v4 or v6, no brackets); containers set 0.0.0.0.
+  std::string bind = "127.0.0.1";
+  std::uint16_t http_port = 5000;           // plain HTTP; 0 disables plain HTTP
+  std::uint16_t https_port = 5001;          // HTTPS; 0 disables HTTPS
+  std::uint16_t metrics_port = 9090;        // Prometheus /metrics listener; 0 disables it
+  unsigned workers = 0;                     // I/O threads, 0..1024; 0 = number of CPU cores
+  unsigned max_connections = 10000;         // per process over all listeners, 1..1000000
+  std::size_t max_header_bytes = 16384;     // request line + headers, 1 KiB..1 MiB (431 beyond)
+  std::size_t max_body_bytes = 1048576;     // request body, 1 KiB..64 MiB (413 beyond)
+  std::uint32_t header_timeout_ms = 10000;  // whole head must arrive in this (slowloris); 1ms..1h
+  std::uint32_t body_timeout_ms = 30000;    // whole body must arrive in this; 1 ms..1 h
   std::uint32_t idle_timeout_ms = 60000;    // keep-alive idle before close; 1 ms..1 h
   std::uint32_t write_timeout_ms = 30000;   // writing one response; 1 ms..1 h
-  std::uint32_t drain_timeout_ms = 20000;   // SIGTERM: max time to finish in-flight requests; 1 ms..10 min
-  std::uint32_t shutdown_delay_ms = 0;      // SIGTERM: keep serving (not ready) before closing; 0..10 min
+  std::uint32_t drain_timeout_ms = 20000;   // SIGTERM: max wait for in-flight requests; 1ms..10min
+  std::uint32_t shutdown_delay_ms = 0;      // SIGTERM: serve (not ready) before closing; 0..10 min
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };
 
 struct TlsConfig {
-  std::string cert_file;       // PEM chain; with key_file, both or neither. Neither + embedded => self-signed
-                               // dev certificate in the data dir. Default "".
-  std::string key_file;        // PEM private key for cert_file. Default "".
-  std::string client_ca_file;  // PEM CA bundle; non-empty => mTLS: client certificate required on https_port.
-                               // Default "" (no client certificates).
+  // PEM certificate chain; with key_file, both or neither. Neither + embedded profile => a
+  // self-signed development certificate in the data dir. Default "".
+  std::string cert_file;
+  std::string key_file;  // PEM private key of cert_file. Default "".
+  // PEM CA bundle; non-empty => mTLS: a client certificate is required on https_port. Default "".
+  std::string client_ca_file;
   std::string min_version = "1.2";  // lowest TLS version accepted: "1.2" or "1.3"
   friend bool operator==(const TlsConfig&, const TlsConfig&) = default;
 };
@@ -79,14 +85,16 @@ struct LogConfig {
 };
 
 struct DataConfig {
-  std::string dir = "./data";  // state directory (SQLite database, sim enclave seal key, dev certificate)
+  std::string dir = "./data";  // state: SQLite database, sim enclave seal key, dev certificate
   friend bool operator==(const DataConfig&, const DataConfig&) = default;
 };
 
 struct MetricsConfig {
-  SecretString bearer_token;      // optional; when set, GET /metrics needs "Authorization: Bearer <token>"
-  std::string bearer_token_file;  // where bearer_token was read from ("" = given inline or unset); kept so
-                                  // render() can print the reference and a reload re-reads the file
+  // Optional; when set, GET /metrics needs "Authorization: Bearer <token>". Default unset.
+  SecretString bearer_token;
+  // The file bearer_token was read from ("" = given inline, or unset). Kept so render() prints the
+  // reference rather than a placeholder, and a reload reads the file again.
+  std::string bearer_token_file;
   friend bool operator==(const MetricsConfig&, const MetricsConfig&) = default;
 };
 
@@ -101,13 +109,13 @@ struct Config {
   friend bool operator==(const Config&, const Config&) = default;
 };
 
-// ---- The key table ----------------------------------------------------------------------------------------
+// ---- The key table --------------------------------------------------------------------------
 
 enum class ValueType {
   boolean,  // TOML true/false; env true|false|1|0
   integer,  // TOML integer within [min, max]; env decimal
   string,   // TOML string; when `choices` is non-empty, one of them
-  secret,   // TOML string held in a SecretString; also settable as `<key>_file`
+  secret,   // TOML string kept in a SecretString; also settable as `<key>_file`
 };
 
 // Where a key's value lives in a Config. Integer members are reached through their exact width.
@@ -115,54 +123,55 @@ using FieldRef = std::variant<Profile*, bool*, std::uint16_t*, std::uint32_t*, s
                               std::string*, SecretString*>;
 
 struct KeyInfo {
-  std::string_view key;   // dotted TOML name, "server.http_port"; also the env name NSL_SERVER_HTTP_PORT
+  std::string_view key;  // dotted TOML name, "server.http_port" (env: NSL_SERVER_HTTP_PORT)
   ValueType type;
-  std::int64_t min = 0;   // integer: inclusive range
+  std::int64_t min = 0;  // integer: inclusive range
   std::int64_t max = 0;
-  std::vector<std::string_view> choices;  // string: allowed values (empty = any)
-  bool secret = false;      // rendered "<redacted>", listed by secret_values(), `_file` form accepted
+  std::vector<std::string_view> choices = {};  // string: the allowed values (empty = any)
+  bool secret = false;      // rendered redacted, listed by secret_values(), `_file` form accepted
   bool reloadable = false;  // takes effect on SIGHUP; otherwise needs a restart
-  std::string_view description;
-  std::function<FieldRef(Config&)> field;        // the member holding the value
-  std::function<std::string*(Config&)> file_field;  // secret only: the member holding the `_file` path
+  std::string_view description = {};
+  std::function<FieldRef(Config&)> field = {};           // binder: the member holding the value
+  std::function<std::string*(Config&)> file_field = {};  // secret only: member for the `_file` path
 
-  std::string env_name() const;       // "NSL_SERVER_HTTP_PORT"
-  std::string file_key() const;       // secret only: "metrics.bearer_token_file"
-  std::string type_text() const;      // "an integer in 0..65535", "one of \"1.2\", \"1.3\"", ...
-  std::string default_text() const;   // the default as TOML ("5000", "\"info\"", "\"\"")
+  std::string env_name() const;      // "NSL_SERVER_HTTP_PORT"
+  std::string file_key() const;      // secret only: "metrics.bearer_token_file"; else ""
+  std::string type_text() const;     // "an integer in 0..65535", "one of \"1.2\", \"1.3\"", ...
+  std::string default_text() const;  // the default as TOML: 5000, "info", ""
 };
 
-// Every key, in render order (top-level keys first, then by section).
+// Every key, in render order (top-level keys first, then section by section).
 const std::vector<KeyInfo>& keys();
 // nullptr if `dotted` is not a key (the `_file` forms are not keys of their own).
 const KeyInfo* find_key(std::string_view dotted);
 
-// ---- Loading ----------------------------------------------------------------------------------------------
+// ---- Loading ----------------------------------------------------------------------------------
 
 using Env = std::map<std::string, std::string>;
 
-// The NSL_* variables of this process's environment (others are not copied).
+// The NSL_* variables of this process's environment (other variables are not copied).
 Env process_env();
 
-// Defaults <- TOML file at `path` ("" = no file) <- `env`; reads `*_file` secrets; validates. All problems are
-// returned together in one invalid_argument Error, one per line.
+// Defaults <- TOML file at `path` ("" = no file) <- `env`; reads `*_file` secrets; validates. All
+// problems come back together in one invalid_argument Error, one per line. `source` = `path`.
 Result<Config> load(const std::string& path, const Env& env);
 
-// The cross-field and file-system checks of load(), plus the per-key ranges, for a Config built in code.
+// The per-key ranges and the cross-field and file checks of load(), for a Config built in code.
 // Touches the file system (TLS files must be readable).
 Status validate(const Config& config);
 
-// ---- Using a loaded config --------------------------------------------------------------------------------
+// ---- Using a loaded config --------------------------------------------------------------------
 
-// The effective configuration as TOML, loadable by load(). A secret shows as `k = "<redacted>"` when given
-// inline, as `k_file = "<path>"` when read from a file, as `k = ""` when unset. load() refuses the literal
-// "<redacted>" so a printed config cannot silently become a deployed one with a bogus secret.
+// The effective configuration as TOML, loadable by load(). A secret shows as `k = "<redacted>"`
+// when given inline, as `k_file = "<path>"` when read from a file, as `k = ""` when unset. load()
+// refuses the literal "<redacted>", so a printed config cannot become a deployed one with a bogus
+// secret: re-loading a render() output works unless it holds an inline secret.
 std::string render(const Config& config);
 
 // Every non-empty secret value, for the logger's redaction list.
 std::vector<std::string> secret_values(const Config& config);
 
-// Keys whose value differs between `before` and `after` and that cannot change without a restart (SIGHUP
+// Keys whose value differs between `before` and `after` and that need a restart to change (SIGHUP
 // applies the rest). Dotted names, in keys() order.
 std::vector<std::string> changed_non_reloadable(const Config& before, const Config& after);
 

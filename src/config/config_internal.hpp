@@ -1,4 +1,4 @@
-// nsl/config/config_internal.hpp — shared by config.cpp, load.cpp and validate.cpp; not part of the module API.
+// nsl/config/config_internal.hpp — helpers shared by the config .cpp files; not module API.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -21,20 +21,22 @@ struct Raw {
   bool b = false;
   std::int64_t i = 0;
   double d = 0;
-  std::string s;      // string value, or for `other` what it is ("a table")
+  std::string s;  // string value, or for `other` what it is ("a table")
 };
 
 // The value as an error message shows it after "got ": 5, true, "abc" (quoted, shortened), a table.
 std::string describe(const Raw& raw);
 
-// Converts environment text to the key's type where it parses (else keeps it a string for the error message).
+// Converts environment text to the key's type where it parses (else keeps the string, for the
+// error message).
 Raw raw_from_env(const KeyInfo& key, const std::string& text);
 
-// Checks `raw` against `key` (type, range, choices) and stores it; a secret's `_file` member is cleared.
-// Returns the problem, without location prefix, or nullopt. Never echoes a secret value.
+// Checks `raw` against `key` (type, range, choices) and stores it; a secret's `_file` member is
+// cleared and `raw.s` wiped. Returns the problem without location prefix, or nullopt. Never echoes
+// a secret value.
 std::optional<std::string> assign(const KeyInfo& key, Config& config, Raw& raw);
 
-// The member's current value as TOML text ("5000", "\"info\"", "true"); secrets as "\"<redacted>\"" or "\"\"".
+// The member's value as TOML text: 5000, "info", true; a secret as "<redacted>" or "".
 std::string value_text(const KeyInfo& key, const Config& config);
 
 // Same member in two configs holds the same value (secrets: value and `_file` path).
@@ -47,17 +49,20 @@ const std::string& file_path_of(const KeyInfo& key, const Config& config);
 // TOML basic string literal with escapes.
 std::string toml_quote(std::string_view s);
 
+// One invalid_argument Error holding every problem, one per line.
+Error problems_error(const std::vector<std::string>& problems);
+
 // " (did you mean 'x'?)" for the closest candidate within a small edit distance, else "".
 std::string suggestion(std::string_view name, const std::vector<std::string>& candidates);
 
 // Section names in keys() order: "server", "tls", ...
 const std::vector<std::string>& sections();
 
-// Location prefix per key for messages ("nsl.toml:12: ", "env NSL_LOG_LEVEL: "); missing = no prefix.
+// Message prefix per key: where it was set ("nsl.toml:12: ", "env NSL_LOG_LEVEL: ").
 using Origins = std::map<std::string_view, std::string>;
 
-// All validation problems (per-key ranges and choices, cross-field rules, file checks). Keys in `failed` already
-// produced an error while loading and are skipped, so one mistake is reported once.
+// All validation problems: per-key ranges and choices, cross-field rules, file checks. Keys in
+// `failed` already produced an error while loading and are skipped: one mistake, one message.
 std::vector<std::string> check(const Config& config, const Origins& origins,
                                const std::set<std::string_view>& failed);
 

@@ -144,7 +144,8 @@ bearer_token = "tok-inline"
 }
 
 TEST_F(ConfigTest, EnvTakesPrecedenceOverFile) {
-  std::string path = write_config("[server]\nhttp_port = 6000\nworkers = 2\n[log]\nlevel = \"warn\"\n");
+  std::string path =
+      write_config("[server]\nhttp_port = 6000\nworkers = 2\n[log]\nlevel = \"warn\"\n");
   Env env{{"NSL_SERVER_HTTP_PORT", "7000"},
           {"NSL_LOG_LEVEL", "debug"},
           {"NSL_LOG_ACCESS_LOG", "false"},
@@ -177,13 +178,15 @@ TEST_F(ConfigTest, UnknownKeyNamesItWithSuggestion) {
 }
 
 TEST_F(ConfigTest, UnknownKeysEverywhere) {
-  std::string path = write_config("porfile = \"embedded\"\n[sever]\nbind = \"::\"\n[log]\nlevl = \"info\"\n"
-                                  "totally_unrelated_name = 1\n");
+  std::string path = write_config(
+      "porfile = \"embedded\"\n[sever]\nbind = \"::\"\n[log]\nlevl = \"info\"\n"
+      "totally_unrelated_name = 1\n");
   std::string e = load_error(path);
   EXPECT_THAT(e, HasSubstr(path + ":1: unknown config key 'porfile' (did you mean 'profile'?)"));
   EXPECT_THAT(e, HasSubstr(path + ":2: unknown config section 'sever' (did you mean 'server'?)"));
   EXPECT_THAT(e, HasSubstr(path + ":5: unknown config key 'log.levl' (did you mean 'log.level'?)"));
-  EXPECT_THAT(e, EndsWith(path + ":6: unknown config key 'log.totally_unrelated_name'"));  // no suggestion
+  EXPECT_THAT(
+      e, EndsWith(path + ":6: unknown config key 'log.totally_unrelated_name'"));  // no suggestion
   EXPECT_EQ(line_count(e), 4u);
 }
 
@@ -193,39 +196,58 @@ TEST_F(ConfigTest, SectionMustBeTable) {
 }
 
 TEST_F(ConfigTest, WrongTypeInFile) {
-  std::string path =
-      write_config("[server]\nhttp_port = \"abc\"\nworkers = 1.5\n[log]\naccess_log = \"yes\"\nlevel = 3\n");
+  std::string path = write_config(
+      "[server]\nhttp_port = \"abc\"\nworkers = 1.5\n[log]\naccess_log = \"yes\"\nlevel = 3\n");
   std::string e = load_error(path);
-  EXPECT_THAT(e, HasSubstr(path + ":2: config key 'server.http_port' must be an integer in 0..65535, got \"abc\""));
-  EXPECT_THAT(e, HasSubstr(path + ":3: config key 'server.workers' must be an integer in 0..1024, got 1.5"));
-  EXPECT_THAT(e, HasSubstr(path + ":5: config key 'log.access_log' must be a boolean (true or false), got \"yes\""));
-  EXPECT_THAT(e, HasSubstr(path + ":6: config key 'log.level' must be one of \"trace\", \"debug\", \"info\", "
-                                  "\"warn\", \"error\", got 3"));
+  EXPECT_THAT(
+      e,
+      HasSubstr(path +
+                ":2: config key 'server.http_port' must be an integer in 0..65535, got \"abc\""));
+  EXPECT_THAT(
+      e,
+      HasSubstr(path + ":3: config key 'server.workers' must be an integer in 0..1024, got 1.5"));
+  EXPECT_THAT(
+      e,
+      HasSubstr(path +
+                ":5: config key 'log.access_log' must be a boolean (true or false), got \"yes\""));
+  EXPECT_THAT(
+      e,
+      HasSubstr(path + ":6: config key 'log.level' must be one of \"trace\", \"debug\", \"info\", "
+                       "\"warn\", \"error\", got 3"));
   EXPECT_EQ(line_count(e), 4u);
 }
 
 TEST_F(ConfigTest, WrongTypeInEnv) {
   std::string e = load_error("", {{"NSL_SERVER_HTTP_PORT", "abc"}, {"NSL_LOG_ACCESS_LOG", "yes"}});
-  EXPECT_THAT(e, HasSubstr("env NSL_SERVER_HTTP_PORT: config key 'server.http_port' must be an integer in "
-                           "0..65535, got \"abc\""));
-  EXPECT_THAT(e, HasSubstr("env NSL_LOG_ACCESS_LOG: config key 'log.access_log' must be a boolean"));
+  EXPECT_THAT(
+      e, HasSubstr("env NSL_SERVER_HTTP_PORT: config key 'server.http_port' must be an integer in "
+                   "0..65535, got \"abc\""));
+  EXPECT_THAT(e,
+              HasSubstr("env NSL_LOG_ACCESS_LOG: config key 'log.access_log' must be a boolean"));
 }
 
 TEST_F(ConfigTest, BadPorts) {
   std::string path = write_config("[server]\nhttp_port = 70000\nhttps_port = -1\n");
   std::string e = load_error(path);
-  EXPECT_THAT(e, HasSubstr(path + ":2: config key 'server.http_port' must be an integer in 0..65535, got 70000"));
-  EXPECT_THAT(e, HasSubstr(path + ":3: config key 'server.https_port' must be an integer in 0..65535, got -1"));
+  EXPECT_THAT(
+      e, HasSubstr(path +
+                   ":2: config key 'server.http_port' must be an integer in 0..65535, got 70000"));
+  EXPECT_THAT(
+      e, HasSubstr(path +
+                   ":3: config key 'server.https_port' must be an integer in 0..65535, got -1"));
   EXPECT_EQ(line_count(e), 2u);  // the failed keys are not also reported as duplicates of anything
 }
 
 TEST_F(ConfigTest, DuplicatePorts) {
   std::string path = write_config("[server]\nhttp_port = 5001\nmetrics_port = 5001\n");
   std::string e = load_error(path);
-  EXPECT_THAT(e, HasSubstr("config keys 'server.http_port' and 'server.https_port' are both 5001; non-zero "
-                           "ports must differ"));
-  EXPECT_THAT(e, HasSubstr("config keys 'server.http_port' and 'server.metrics_port' are both 5001"));
-  EXPECT_THAT(e, HasSubstr("config keys 'server.https_port' and 'server.metrics_port' are both 5001"));
+  EXPECT_THAT(
+      e, HasSubstr("config keys 'server.http_port' and 'server.https_port' are both 5001; non-zero "
+                   "ports must differ"));
+  EXPECT_THAT(e,
+              HasSubstr("config keys 'server.http_port' and 'server.metrics_port' are both 5001"));
+  EXPECT_THAT(e,
+              HasSubstr("config keys 'server.https_port' and 'server.metrics_port' are both 5001"));
   // Zero ports may repeat (disabled listeners), but one API listener must remain.
   EXPECT_TRUE(load("", {{"NSL_SERVER_HTTPS_PORT", "0"}, {"NSL_SERVER_METRICS_PORT", "0"}}).ok());
   EXPECT_THAT(load_error("", {{"NSL_SERVER_HTTPS_PORT", "0"}, {"NSL_SERVER_HTTP_PORT", "0"}}),
@@ -234,28 +256,34 @@ TEST_F(ConfigTest, DuplicatePorts) {
 
 TEST_F(ConfigTest, SecretInlineAndFileIsError) {
   std::string token = write("token", "t\n");
-  std::string path = write_config("[metrics]\nbearer_token = \"abc\"\nbearer_token_file = \"" + token + "\"\n");
-  EXPECT_EQ(load_error(path), path + ":2: config keys 'metrics.bearer_token' and 'metrics.bearer_token_file' "
-                                     "are both set; give one of them");
-  EXPECT_EQ(load_error("", {{"NSL_METRICS_BEARER_TOKEN", "abc"}, {"NSL_METRICS_BEARER_TOKEN_FILE", token}}),
-            "environment variables NSL_METRICS_BEARER_TOKEN and NSL_METRICS_BEARER_TOKEN_FILE are both set; "
-            "give one of them");
+  std::string path =
+      write_config("[metrics]\nbearer_token = \"abc\"\nbearer_token_file = \"" + token + "\"\n");
+  EXPECT_EQ(load_error(path),
+            path +
+                ":2: config keys 'metrics.bearer_token' and 'metrics.bearer_token_file' "
+                "are both set; give one of them");
+  EXPECT_EQ(load_error("", {{"NSL_METRICS_BEARER_TOKEN", "abc"},
+                            {"NSL_METRICS_BEARER_TOKEN_FILE", token}}),
+            "environment variables NSL_METRICS_BEARER_TOKEN and NSL_METRICS_BEARER_TOKEN_FILE are "
+            "both set; give one of them");
 }
 
 TEST_F(ConfigTest, MissingSecretFile) {
   std::string missing = (dir_ / "no-such-token").string();
   std::string path = write_config("[metrics]\nbearer_token_file = \"" + missing + "\"\n");
-  EXPECT_EQ(load_error(path), path + ":2: config key 'metrics.bearer_token_file': cannot read secret file \"" +
-                                  missing + "\": No such file or directory");
+  EXPECT_EQ(load_error(path),
+            path + ":2: config key 'metrics.bearer_token_file': cannot read secret file \"" +
+                missing + "\": No such file or directory");
   EXPECT_THAT(load_error("", {{"NSL_METRICS_BEARER_TOKEN_FILE", dir_.string()}}),
               HasSubstr("cannot read secret file \"" + dir_.string() + "\": not a regular file"));
 }
 
 TEST_F(ConfigTest, EmptySecretFileIsError) {
   std::string empty = write("empty-token", "\n");
-  EXPECT_EQ(load_error("", {{"NSL_METRICS_BEARER_TOKEN_FILE", empty}}),
-            "env NSL_METRICS_BEARER_TOKEN_FILE: config key 'metrics.bearer_token_file': secret file \"" + empty +
-                "\" is empty");
+  EXPECT_EQ(
+      load_error("", {{"NSL_METRICS_BEARER_TOKEN_FILE", empty}}),
+      "env NSL_METRICS_BEARER_TOKEN_FILE: config key 'metrics.bearer_token_file': secret file \"" +
+          empty + "\" is empty");
 }
 
 TEST_F(ConfigTest, SecretFileIndirectionStripsOneNewline) {
@@ -305,9 +333,11 @@ TEST_F(ConfigTest, SecretNeverEchoedInErrors) {
 
 TEST_F(ConfigTest, BadBind) {
   std::string path = write_config("[server]\nbind = \"localhost\"\n");
-  EXPECT_EQ(load_error(path),
-            path + ":2: config key 'server.bind' must be an IPv4 or IPv6 address literal such as 127.0.0.1, "
-                   "0.0.0.0 or :: (no host names, no brackets), got \"localhost\"");
+  EXPECT_EQ(
+      load_error(path),
+      path +
+          ":2: config key 'server.bind' must be an IPv4 or IPv6 address literal such as 127.0.0.1, "
+          "0.0.0.0 or :: (no host names, no brackets), got \"localhost\"");
   EXPECT_THAT(load_error("", {{"NSL_SERVER_BIND", "[::1]"}}), HasSubstr("env NSL_SERVER_BIND: "));
   EXPECT_THAT(load_error("", {{"NSL_SERVER_BIND", "256.1.1.1"}}), HasSubstr("'server.bind'"));
   for (const char* ok : {"0.0.0.0", "::", "::1", "10.1.2.3", "fe80::1"}) {
@@ -317,33 +347,38 @@ TEST_F(ConfigTest, BadBind) {
 
 TEST_F(ConfigTest, BadProfile) {
   std::string path = write_config("profile = \"prod\"\n");
-  EXPECT_EQ(load_error(path),
-            path + ":1: config key 'profile' must be one of \"embedded\", \"production\", got \"prod\"");
-  EXPECT_THAT(load_error("", {{"NSL_PROFILE", "Production"}}), HasSubstr("env NSL_PROFILE: config key 'profile'"));
+  EXPECT_EQ(
+      load_error(path),
+      path + ":1: config key 'profile' must be one of \"embedded\", \"production\", got \"prod\"");
+  EXPECT_THAT(load_error("", {{"NSL_PROFILE", "Production"}}),
+              HasSubstr("env NSL_PROFILE: config key 'profile'"));
 }
 
 TEST_F(ConfigTest, ProductionNeedsCertificateWhenHttpsEnabled) {
-  EXPECT_THAT(load_error("", {{"NSL_PROFILE", "production"}}),
-              HasSubstr("env NSL_PROFILE: profile \"production\" with 'server.https_port' 5001 needs "
-                        "'tls.cert_file' and 'tls.key_file'"));
+  EXPECT_THAT(
+      load_error("", {{"NSL_PROFILE", "production"}}),
+      HasSubstr("env NSL_PROFILE: profile \"production\" with 'server.https_port' 5001 needs "
+                "'tls.cert_file' and 'tls.key_file'"));
   auto no_https = load("", {{"NSL_PROFILE", "production"}, {"NSL_SERVER_HTTPS_PORT", "0"}});
   EXPECT_TRUE(no_https.ok()) << no_https.error();
-  auto with_cert = load("", {{"NSL_PROFILE", "production"}, {"NSL_TLS_CERT_FILE", cert_},
-                             {"NSL_TLS_KEY_FILE", key_}});
+  auto with_cert = load(
+      "",
+      {{"NSL_PROFILE", "production"}, {"NSL_TLS_CERT_FILE", cert_}, {"NSL_TLS_KEY_FILE", key_}});
   EXPECT_TRUE(with_cert.ok()) << with_cert.error();
 }
 
 TEST_F(ConfigTest, TlsRules) {
   std::string missing = (dir_ / "missing.pem").string();
-  std::string path = write_config("[tls]\ncert_file = \"" + cert_ + "\"\nclient_ca_file = \"" + missing +
-                                  "\"\nmin_version = \"1.1\"\n");
+  std::string path = write_config("[tls]\ncert_file = \"" + cert_ + "\"\nclient_ca_file = \"" +
+                                  missing + "\"\nmin_version = \"1.1\"\n");
   std::string e = load_error(path);
-  EXPECT_THAT(e, HasSubstr(path + ":2: config key 'tls.cert_file' is set but 'tls.key_file' is not; give both "
-                                  "or neither"));
+  EXPECT_THAT(e, HasSubstr(path + ":2: config key 'tls.cert_file' is set but 'tls.key_file' is "
+                                  "not; give both or neither"));
   EXPECT_THAT(e, HasSubstr(path + ":3: config key 'tls.client_ca_file' names \"" + missing +
                            "\", which cannot be read: No such file or directory"));
-  EXPECT_THAT(e, HasSubstr(path + ":4: config key 'tls.min_version' must be one of \"1.2\", \"1.3\", got "
-                                  "\"1.1\""));
+  EXPECT_THAT(
+      e, HasSubstr(path + ":4: config key 'tls.min_version' must be one of \"1.2\", \"1.3\", got "
+                          "\"1.1\""));
   EXPECT_EQ(line_count(e), 3u);
 
   EXPECT_THAT(load_error("", {{"NSL_TLS_CLIENT_CA_FILE", cert_}, {"NSL_SERVER_HTTPS_PORT", "0"}}),
@@ -352,23 +387,29 @@ TEST_F(ConfigTest, TlsRules) {
 
 TEST_F(ConfigTest, RangeRules) {
   std::string path = write_config(
-      "[server]\nworkers = 1025\nmax_connections = 0\nmax_header_bytes = 100\nmax_body_bytes = 67108865\n"
-      "header_timeout_ms = 0\nidle_timeout_ms = 3600001\ndrain_timeout_ms = 600001\n[data]\ndir = \"\"\n");
+      "[server]\nworkers = 1025\nmax_connections = 0\nmax_header_bytes = 100\n"
+      "max_body_bytes = 67108865\nheader_timeout_ms = 0\nidle_timeout_ms = 3600001\n"
+      "drain_timeout_ms = 600001\n[data]\ndir = \"\"\n");
   std::string e = load_error(path);
   EXPECT_THAT(e, HasSubstr("'server.workers' must be an integer in 0..1024, got 1025"));
   EXPECT_THAT(e, HasSubstr("'server.max_connections' must be an integer in 1..1000000, got 0"));
-  EXPECT_THAT(e, HasSubstr("'server.max_header_bytes' must be an integer in 1024..1048576, got 100"));
-  EXPECT_THAT(e, HasSubstr("'server.max_body_bytes' must be an integer in 1024..67108864, got 67108865"));
+  EXPECT_THAT(e,
+              HasSubstr("'server.max_header_bytes' must be an integer in 1024..1048576, got 100"));
+  EXPECT_THAT(
+      e, HasSubstr("'server.max_body_bytes' must be an integer in 1024..67108864, got 67108865"));
   EXPECT_THAT(e, HasSubstr("'server.header_timeout_ms' must be an integer in 1..3600000, got 0"));
-  EXPECT_THAT(e, HasSubstr("'server.idle_timeout_ms' must be an integer in 1..3600000, got 3600001"));
-  EXPECT_THAT(e, HasSubstr("'server.drain_timeout_ms' must be an integer in 1..600000, got 600001"));
+  EXPECT_THAT(e,
+              HasSubstr("'server.idle_timeout_ms' must be an integer in 1..3600000, got 3600001"));
+  EXPECT_THAT(e,
+              HasSubstr("'server.drain_timeout_ms' must be an integer in 1..600000, got 600001"));
   EXPECT_THAT(e, HasSubstr(path + ":10: config key 'data.dir' must not be empty"));
   EXPECT_EQ(line_count(e), 8u);
 }
 
 TEST_F(ConfigTest, AllProblemsReportedTogether) {
-  std::string path = write_config("[server]\nhtp_port = 1\nbind = \"nowhere\"\nhttp_port = 5001\n[log]\n"
-                                  "level = \"loud\"\n");
+  std::string path = write_config(
+      "[server]\nhtp_port = 1\nbind = \"nowhere\"\nhttp_port = 5001\n[log]\n"
+      "level = \"loud\"\n");
   auto r = load(path, {{"NSL_SERVER_FOO", "1"}, {"NSL_PROFILE", "production"}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::invalid_argument);
@@ -393,15 +434,18 @@ TEST_F(ConfigTest, TomlSyntaxErrorHasLineAndColumn) {
 
 TEST_F(ConfigTest, MissingConfigFile) {
   std::string missing = (dir_ / "absent.toml").string();
-  EXPECT_EQ(load_error(missing), "cannot read config file \"" + missing + "\": No such file or directory");
+  EXPECT_EQ(load_error(missing),
+            "cannot read config file \"" + missing + "\": No such file or directory");
 }
 
 TEST_F(ConfigTest, UnknownSectionEnvRejectedOtherNslIgnored) {
-  EXPECT_EQ(load_error("", {{"NSL_SERVER_FOO", "1"}}), "environment variable NSL_SERVER_FOO names no config key");
+  EXPECT_EQ(load_error("", {{"NSL_SERVER_FOO", "1"}}),
+            "environment variable NSL_SERVER_FOO names no config key");
   EXPECT_EQ(load_error("", {{"NSL_SERVER_HTTP_PROT", "1"}}),
             "environment variable NSL_SERVER_HTTP_PROT names no config key (did you mean "
             "'NSL_SERVER_HTTP_PORT'?)");
-  EXPECT_THAT(load_error("", {{"NSL_METRICS_TOKEN", "x"}}), HasSubstr("NSL_METRICS_TOKEN names no config key"));
+  EXPECT_THAT(load_error("", {{"NSL_METRICS_TOKEN", "x"}}),
+              HasSubstr("NSL_METRICS_TOKEN names no config key"));
   auto r = load("", {{"NSL_TEST_X", "1"},
                      {"NSL_BUILD_DIR", "/b"},
                      {"NSL_TEST_SERVICES_ENV", "/e"},
@@ -520,10 +564,10 @@ TEST_F(ConfigTest, ValidateProgrammaticConfig) {
   EXPECT_EQ(s.error().code(), ErrorCode::invalid_argument);
   EXPECT_EQ(s.error().message(),
             "config key 'server.workers' must be an integer in 0..1024, got 5000\n"
-            "config key 'log.level' must be one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", got "
-            "\"verbose\"\n"
-            "config key 'server.bind' must be an IPv4 or IPv6 address literal such as 127.0.0.1, 0.0.0.0 or :: "
-            "(no host names, no brackets), got \"example.com\"");
+            "config key 'log.level' must be one of \"trace\", \"debug\", \"info\", \"warn\", "
+            "\"error\", got \"verbose\"\n"
+            "config key 'server.bind' must be an IPv4 or IPv6 address literal such as 127.0.0.1, "
+            "0.0.0.0 or :: (no host names, no brackets), got \"example.com\"");
 }
 
 TEST(ConfigKeys, TableIsConsistentWithStructs) {
@@ -589,8 +633,8 @@ TEST(ConfigKeys, NamesAndFlags) {
     if (k.reloadable) reloadable.insert(k.key);
   }
   EXPECT_EQ(reloadable, (std::set<std::string_view>{"log.level", "tls.cert_file", "tls.key_file",
-                                                     "tls.client_ca_file", "tls.min_version",
-                                                     "metrics.bearer_token"}));
+                                                    "tls.client_ca_file", "tls.min_version",
+                                                    "metrics.bearer_token"}));
 }
 
 }  // namespace

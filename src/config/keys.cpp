@@ -1,6 +1,6 @@
-// The key table: the single description of every configuration key. Everything else (file parsing, env
-// overrides, messages, render, reload diff, docs) iterates it. To add a key: add the struct member with its
-// default and comment in config.hpp, then one entry below.
+// The key table: the single description of every configuration key. Everything else (file parsing,
+// env overrides, messages, render, reload diff, docs) iterates it. To add a key: add the struct
+// member with its default and comment in config.hpp, then one entry below.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -32,29 +32,49 @@ std::function<FieldRef(Config&)> member(Section Config::*section, Member Section
 
 KeyInfo integer(std::string_view key, std::function<FieldRef(Config&)> field, std::int64_t min,
                 std::int64_t max, bool reloadable, std::string_view description) {
-  return {key, ValueType::integer, min, max, {}, false, reloadable, description, std::move(field), {}};
+  return {.key = key,
+          .type = ValueType::integer,
+          .min = min,
+          .max = max,
+          .reloadable = reloadable,
+          .description = description,
+          .field = std::move(field)};
 }
 
 KeyInfo boolean(std::string_view key, std::function<FieldRef(Config&)> field, bool reloadable,
                 std::string_view description) {
-  return {key, ValueType::boolean, 0, 0, {}, false, reloadable, description, std::move(field), {}};
+  return {.key = key,
+          .type = ValueType::boolean,
+          .reloadable = reloadable,
+          .description = description,
+          .field = std::move(field)};
 }
 
-KeyInfo text(std::string_view key, std::function<FieldRef(Config&)> field, std::vector<std::string_view> choices,
-             bool reloadable, std::string_view description) {
-  return {key,   ValueType::string, 0, 0, std::move(choices), false, reloadable, description, std::move(field),
-          {}};
+KeyInfo text(std::string_view key, std::function<FieldRef(Config&)> field,
+             std::vector<std::string_view> choices, bool reloadable, std::string_view description) {
+  return {.key = key,
+          .type = ValueType::string,
+          .choices = std::move(choices),
+          .reloadable = reloadable,
+          .description = description,
+          .field = std::move(field)};
 }
 
 KeyInfo secret(std::string_view key, std::function<FieldRef(Config&)> field,
                std::function<std::string*(Config&)> file_field, bool reloadable,
                std::string_view description) {
-  return {key,  ValueType::secret, 0, 0, {}, true, reloadable, description, std::move(field),
-          std::move(file_field)};
+  return {.key = key,
+          .type = ValueType::secret,
+          .secret = true,
+          .reloadable = reloadable,
+          .description = description,
+          .field = std::move(field),
+          .file_field = std::move(file_field)};
 }
 
 template <class Section>
-std::function<std::string*(Config&)> path_member(Section Config::*section, std::string Section::*field) {
+std::function<std::string*(Config&)> path_member(Section Config::*section,
+                                                 std::string Section::*field) {
   return [section, field](Config& c) { return &(c.*section.*field); };
 }
 
@@ -66,8 +86,8 @@ std::vector<KeyInfo> build_table() {
   const auto profile = [](Config& c) -> FieldRef { return &c.profile; };
   return {
       text("profile", profile, {"embedded", "production"}, kRestart,
-           "embedded: one machine, SQLite + local cache + sim enclave, dev conveniences such as a self-signed "
-           "certificate; production: PostgreSQL/Redis/real TEE and no dev shortcuts"),
+           "embedded: one machine, SQLite + local cache + sim enclave, dev conveniences such as "
+           "a self-signed certificate; production: PostgreSQL/Redis/real TEE, no dev shortcuts"),
       text("server.bind", NSL_FIELD(server, bind), {}, kRestart,
            "IP address literal to listen on (IPv4 or IPv6, no brackets); containers use 0.0.0.0"),
       integer("server.http_port", NSL_FIELD(server, http_port), 0, kPortMax, kRestart,
@@ -84,33 +104,38 @@ std::vector<KeyInfo> build_table() {
               "largest request line + headers in bytes (431 beyond)"),
       integer("server.max_body_bytes", NSL_FIELD(server, max_body_bytes), kKiB, 64 * kMiB, kRestart,
               "largest request body in bytes (413 beyond)"),
-      integer("server.header_timeout_ms", NSL_FIELD(server, header_timeout_ms), 1, kHourMs, kRestart,
-              "the whole request head must arrive within this (slowloris defence)"),
+      integer("server.header_timeout_ms", NSL_FIELD(server, header_timeout_ms), 1, kHourMs,
+              kRestart, "the whole request head must arrive within this (slowloris defence)"),
       integer("server.body_timeout_ms", NSL_FIELD(server, body_timeout_ms), 1, kHourMs, kRestart,
               "the whole request body must arrive within this"),
       integer("server.idle_timeout_ms", NSL_FIELD(server, idle_timeout_ms), 1, kHourMs, kRestart,
               "keep-alive connection idle time before it is closed"),
       integer("server.write_timeout_ms", NSL_FIELD(server, write_timeout_ms), 1, kHourMs, kRestart,
               "time allowed to write one response"),
-      integer("server.drain_timeout_ms", NSL_FIELD(server, drain_timeout_ms), 1, kTenMinMs, kRestart,
-              "on SIGTERM, longest wait for in-flight requests to finish"),
-      integer("server.shutdown_delay_ms", NSL_FIELD(server, shutdown_delay_ms), 0, kTenMinMs, kRestart,
+      integer("server.drain_timeout_ms", NSL_FIELD(server, drain_timeout_ms), 1, kTenMinMs,
+              kRestart, "on SIGTERM, longest wait for in-flight requests to finish"),
+      integer("server.shutdown_delay_ms", NSL_FIELD(server, shutdown_delay_ms), 0, kTenMinMs,
+              kRestart,
               "on SIGTERM, keep serving (reporting not ready) this long before closing listeners"),
       text("tls.cert_file", NSL_FIELD(tls, cert_file), {}, kReload,
-           "PEM certificate chain; with tls.key_file, both or neither (neither + embedded = self-signed "
-           "development certificate in the data dir)"),
-      text("tls.key_file", NSL_FIELD(tls, key_file), {}, kReload, "PEM private key of tls.cert_file"),
+           "PEM certificate chain; with tls.key_file, both or neither (neither + embedded = "
+           "self-signed development certificate in the data dir)"),
+      text("tls.key_file", NSL_FIELD(tls, key_file), {}, kReload,
+           "PEM private key of tls.cert_file"),
       text("tls.client_ca_file", NSL_FIELD(tls, client_ca_file), {}, kReload,
-           "PEM CA bundle; when set, clients must present a certificate it signed (mTLS) on the HTTPS port"),
+           "PEM CA bundle; when set, clients must present a certificate it signed (mTLS) on "
+           "the HTTPS port"),
       text("tls.min_version", NSL_FIELD(tls, min_version), {"1.2", "1.3"}, kReload,
            "lowest TLS protocol version accepted"),
       text("log.level", NSL_FIELD(log, level), {"trace", "debug", "info", "warn", "error"}, kReload,
            "least severe level written"),
-      boolean("log.access_log", NSL_FIELD(log, access_log), kRestart, "write one JSON line per request"),
+      boolean("log.access_log", NSL_FIELD(log, access_log), kRestart,
+              "write one JSON line per request"),
       text("data.dir", NSL_FIELD(data, dir), {}, kRestart,
            "state directory: SQLite database, sim enclave sealing key, development certificate"),
-      secret("metrics.bearer_token", NSL_FIELD(metrics, bearer_token), NSL_PATH(metrics, bearer_token_file),
-             kReload, "when set, GET /metrics requires \"Authorization: Bearer <token>\""),
+      secret("metrics.bearer_token", NSL_FIELD(metrics, bearer_token),
+             NSL_PATH(metrics, bearer_token_file), kReload,
+             "when set, GET /metrics requires \"Authorization: Bearer <token>\""),
   };
 }
 
@@ -148,12 +173,15 @@ const KeyInfo* find_key(std::string_view dotted) {
 
 std::string KeyInfo::env_name() const { return "NSL_" + upper_snake(key); }
 
-std::string KeyInfo::file_key() const { return type == ValueType::secret ? std::string(key) + "_file" : ""; }
+std::string KeyInfo::file_key() const {
+  return type == ValueType::secret ? std::string(key) + "_file" : "";
+}
 
 std::string KeyInfo::type_text() const {
   switch (type) {
     case ValueType::boolean: return "a boolean (true or false)";
-    case ValueType::integer: return "an integer in " + std::to_string(min) + ".." + std::to_string(max);
+    case ValueType::integer:
+      return "an integer in " + std::to_string(min) + ".." + std::to_string(max);
     case ValueType::secret: return "a string";
     case ValueType::string: {
       if (choices.empty()) return "a string";

@@ -1,15 +1,15 @@
 // load(): TOML file + NSL_* environment + `*_file` secrets -> Config, with every problem collected.
-// toml++ is used in its exception mode (the Debian shared library is built that way); its exceptions are caught
-// here and never leave this file.
+// toml++ is used in its exception mode (the Debian shared library is built that way); its
+// exceptions are caught here and never leave this file.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <exception>
 #include <system_error>
-#include <toml++/toml.h>
 
 #include "config/config.hpp"
 #include "config/config_internal.hpp"
@@ -24,8 +24,8 @@ constexpr std::size_t kMaxSecretBytes = std::size_t{64} << 10;
 
 std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
 
-// Reads a whole regular file of at most `max_bytes` into `out` (one allocation, so a secret is never left
-// behind in an abandoned buffer). Returns "" or why it failed.
+// Reads a whole regular file of at most `max_bytes` into `out` (one allocation, so a secret is
+// never left behind in an abandoned buffer). Returns "" or why it failed.
 std::string read_small_file(const std::string& path, std::size_t max_bytes, std::string& out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_text(errno);
@@ -60,8 +60,8 @@ struct Setting {
   const KeyInfo* key = nullptr;
   bool via_file = false;  // the `<key>_file` form of a secret: raw holds the path
   Raw raw;
-  std::string origin;     // message prefix: "nsl.toml:12: " or "env NSL_LOG_LEVEL: "
-  std::string name;       // as written: "metrics.bearer_token_file", "NSL_METRICS_BEARER_TOKEN_FILE"
+  std::string origin;  // message prefix: "nsl.toml:12: " or "env NSL_LOG_LEVEL: "
+  std::string name;    // as written: "metrics.bearer_token_file", "NSL_METRICS_BEARER_TOKEN_FILE"
   bool skip = false;
 
   Setting() = default;
@@ -70,16 +70,21 @@ struct Setting {
   Setting(const Setting&) = delete;
   Setting& operator=(const Setting&) = delete;
   ~Setting() {
-    if (key != nullptr && key->secret && !via_file) SecretString::wipe(raw.s);  // moved-from ones too
+    // Moved-from settings too: a moved-from short string keeps its characters in place.
+    if (key != nullptr && key->secret && !via_file) SecretString::wipe(raw.s);
   }
 };
 
+// Every accepted spelling, derived once from keys().
 struct Names {
-  std::map<std::string, std::pair<const KeyInfo*, bool>, std::less<>> file;  // dotted -> (key, via_file)
-  std::map<std::string, std::pair<const KeyInfo*, bool>, std::less<>> env;   // NSL_... -> (key, via_file)
-  std::vector<std::string> file_candidates;  // for suggestions: keys, `_file` forms, section names
+  using Target = std::pair<const KeyInfo*, bool>;  // (key, via the `_file` form)
+  std::map<std::string, Target, std::less<>>
+      file;  // "server.http_port", "metrics.bearer_token_file"
+  std::map<std::string, Target, std::less<>> env;  // "NSL_SERVER_HTTP_PORT", ...
+  std::vector<std::string> file_candidates;        // for suggestions: the above plus section names
   std::vector<std::string> env_candidates;
-  std::vector<std::string> env_prefixes;     // "NSL_SERVER_", ...
+  std::vector<std::string>
+      env_prefixes;  // "NSL_SERVER_", ...: unknown names under these are errors
 };
 
 const Names& names() {
@@ -111,8 +116,9 @@ bool is_section(std::string_view name) {
   return std::find(s.begin(), s.end(), name) != s.end();
 }
 
-Raw raw_from_node(toml::node& node, bool wipe_node) {
-  Raw raw;
+// Fills `raw` in place (no temporary that would keep a copy of a secret); `wipe_node` wipes the
+// string held by the parsed document once copied.
+void fill_raw(toml::node& node, bool wipe_node, Raw& raw) {
   if (auto* s = node.as_string()) {
     raw.kind = Raw::Kind::string;
     raw.s = s->get();
@@ -129,7 +135,6 @@ Raw raw_from_node(toml::node& node, bool wipe_node) {
   } else {
     raw.s = node.is_table() ? "a table" : node.is_array() ? "an array" : "a date/time";
   }
-  return raw;
 }
 
 struct FileEntry {
@@ -148,7 +153,8 @@ std::vector<Setting> settings_from_file(toml::table& root, const std::string& pa
   for (auto&& [k, v] : root) {
     if (toml::table* section = v.as_table(); section != nullptr && is_section(k.str())) {
       for (auto&& [k2, v2] : *section) {
-        entries.push_back({std::string(k.str()) + "." + std::string(k2.str()), &v2, line_of(k2, v2)});
+        entries.push_back(
+            {std::string(k.str()) + "." + std::string(k2.str()), &v2, line_of(k2, v2)});
       }
     } else {
       entries.push_back({std::string(k.str()), &v, line_of(k, v)});
@@ -179,7 +185,7 @@ std::vector<Setting> settings_from_file(toml::table& root, const std::string& pa
     Setting s;
     s.key = key;
     s.via_file = via_file;
-    s.raw = raw_from_node(*e.node, key->secret && !via_file);
+    fill_raw(*e.node, key->secret && !via_file, s.raw);
     s.origin = std::move(origin);
     s.name = e.name;
     out.push_back(std::move(s));
@@ -220,8 +226,8 @@ std::vector<Setting> settings_from_env(const Env& env, std::vector<std::string>&
 }
 
 // A secret given both inline and as `_file` within one source is ambiguous: report it, use neither.
-void reject_double_secrets(std::vector<Setting>& layer, bool from_env, std::vector<std::string>& errors,
-                           std::set<std::string_view>& failed) {
+void reject_double_secrets(std::vector<Setting>& layer, bool from_env,
+                           std::vector<std::string>& errors, std::set<std::string_view>& failed) {
   for (std::size_t i = 0; i < layer.size(); ++i) {
     for (std::size_t j = i + 1; j < layer.size(); ++j) {
       if (layer[i].key != layer[j].key) continue;
@@ -239,7 +245,9 @@ void reject_double_secrets(std::vector<Setting>& layer, bool from_env, std::vect
 // Reads the secret named by a `_file` setting into the config.
 std::optional<std::string> apply_secret_file(const KeyInfo& key, Config& config, const Raw& raw) {
   std::string what = "config key '" + key.file_key() + "'";
-  if (raw.kind != Raw::Kind::string) return what + " must be a string (a file path), got " + internal::describe(raw);
+  if (raw.kind != Raw::Kind::string) {
+    return what + " must be a string (a file path), got " + internal::describe(raw);
+  }
   SecretString& secret = *std::get<SecretString*>(key.field(config));
   std::string& path = *key.file_field(config);
   if (raw.s.empty()) {  // explicit "no secret", e.g. NSL_..._FILE= to cancel the file's setting
@@ -259,15 +267,6 @@ std::optional<std::string> apply_secret_file(const KeyInfo& key, Config& config,
   secret = SecretString::take(text);
   path = raw.s;
   return std::nullopt;
-}
-
-Error collected(const std::vector<std::string>& problems) {
-  std::string message;
-  for (const std::string& p : problems) {
-    if (!message.empty()) message += '\n';
-    message += p;
-  }
-  return err::invalid_argument(std::move(message));
 }
 
 // Parses the file; on failure `errors` gets the one reason (a syntax error stops everything else).
@@ -300,7 +299,7 @@ Result<Config> load(const std::string& path, const Env& env) {
   std::optional<toml::table> root;
   if (!path.empty()) {
     root = parse_file(path, errors);
-    if (!root) return collected(errors);
+    if (!root) return internal::problems_error(errors);
     from_file = settings_from_file(*root, path, errors);
   }
   std::vector<Setting> from_env = settings_from_env(env, errors);
@@ -321,7 +320,8 @@ Result<Config> load(const std::string& path, const Env& env) {
     for (Setting& s : *layer) {
       if (s.skip) continue;
       origins[s.key->key] = s.origin;
-      auto problem = s.via_file ? apply_secret_file(*s.key, config, s.raw) : internal::assign(*s.key, config, s.raw);
+      auto problem = s.via_file ? apply_secret_file(*s.key, config, s.raw)
+                                : internal::assign(*s.key, config, s.raw);
       if (problem) {
         errors.push_back(s.origin + *problem);
         failed.insert(s.key->key);
@@ -329,7 +329,7 @@ Result<Config> load(const std::string& path, const Env& env) {
     }
   }
   for (std::string& p : internal::check(config, origins, failed)) errors.push_back(std::move(p));
-  if (!errors.empty()) return collected(errors);
+  if (!errors.empty()) return internal::problems_error(errors);
   return config;
 }
 

@@ -1,5 +1,5 @@
-// Validation: per-key ranges and choices from the key table, then the rules that span keys or touch the file
-// system. Every rule appends to one list so the operator sees all problems at once.
+// Validation: per-key ranges and choices from the key table, then the rules that span keys or touch
+// the file system. Every rule appends to one list so the operator sees all problems at once.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -23,7 +23,7 @@ class Checker {
       : c_(config), origins_(origins), failed_(failed) {}
 
   const Config& config() const { return c_; }
-  // False when the key already failed to load: it holds its default, and rules over it would mislead.
+  // False when the key failed to load: it holds its default, and rules over it would mislead.
   bool usable(std::string_view key) const { return !failed_.contains(key); }
   // A problem about one key, located where that key was set.
   void add(std::string_view key, const std::string& message) {
@@ -51,7 +51,8 @@ void check_table_ranges(Checker& ck) {
           using T = std::remove_cvref_t<decltype(*p)>;
           if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
             auto v = static_cast<std::uint64_t>(*p);
-            if (v < static_cast<std::uint64_t>(key.min) || v > static_cast<std::uint64_t>(key.max)) {
+            if (v < static_cast<std::uint64_t>(key.min) ||
+                v > static_cast<std::uint64_t>(key.max)) {
               ck.add(key.key, "config key " + quoted_key(key.key) + " must be " + key.type_text() +
                                   ", got " + std::to_string(v));
             }
@@ -71,9 +72,13 @@ void check_bind(Checker& ck) {
   const std::string& bind = ck.config().server.bind;
   if (!ck.usable("server.bind")) return;
   unsigned char addr[sizeof(struct in6_addr)];
-  if (inet_pton(AF_INET, bind.c_str(), addr) == 1 || inet_pton(AF_INET6, bind.c_str(), addr) == 1) return;
-  ck.add("server.bind", "config key 'server.bind' must be an IPv4 or IPv6 address literal such as 127.0.0.1, "
-                        "0.0.0.0 or :: (no host names, no brackets), got " + toml_quote(bind));
+  if (inet_pton(AF_INET, bind.c_str(), addr) == 1 || inet_pton(AF_INET6, bind.c_str(), addr) == 1) {
+    return;
+  }
+  ck.add("server.bind",
+         "config key 'server.bind' must be an IPv4 or IPv6 address literal such as 127.0.0.1, "
+         "0.0.0.0 or :: (no host names, no brackets), got " +
+             toml_quote(bind));
 }
 
 void check_ports(Checker& ck) {
@@ -88,15 +93,16 @@ void check_ports(Checker& ck) {
       auto [a, pa] = ports[i];
       auto [b, pb] = ports[j];
       if (pa != 0 && pa == pb && ck.usable(a) && ck.usable(b)) {
-        ck.add("config keys " + quoted_key(a) + " and " + quoted_key(b) + " are both " + std::to_string(pa) +
-               "; non-zero ports must differ");
+        ck.add("config keys " + quoted_key(a) + " and " + quoted_key(b) + " are both " +
+               std::to_string(pa) + "; non-zero ports must differ");
       }
     }
   }
   if (s.http_port == 0 && s.https_port == 0 && ck.usable("server.http_port") &&
       ck.usable("server.https_port")) {
-    ck.add("config keys 'server.http_port' and 'server.https_port' are both 0; at least one API listener "
-           "must be enabled");
+    ck.add(
+        "config keys 'server.http_port' and 'server.https_port' are both 0; at least one API "
+        "listener must be enabled");
   }
 }
 
@@ -117,25 +123,29 @@ std::string unreadable_reason(const std::string& path) {
 
 void check_tls(Checker& ck) {
   const TlsConfig& t = ck.config().tls;
-  if (ck.usable("tls.cert_file") && ck.usable("tls.key_file") && t.cert_file.empty() != t.key_file.empty()) {
+  if (ck.usable("tls.cert_file") && ck.usable("tls.key_file") &&
+      t.cert_file.empty() != t.key_file.empty()) {
     bool cert_set = !t.cert_file.empty();
     ck.add(cert_set ? "tls.cert_file" : "tls.key_file",
-           std::string("config key ") + (cert_set ? "'tls.cert_file'" : "'tls.key_file'") + " is set but " +
-               (cert_set ? "'tls.key_file'" : "'tls.cert_file'") + " is not; give both or neither");
+           std::string("config key ") + (cert_set ? "'tls.cert_file'" : "'tls.key_file'") +
+               " is set but " + (cert_set ? "'tls.key_file'" : "'tls.cert_file'") +
+               " is not; give both or neither");
   }
-  for (auto [key, path] : {std::pair<std::string_view, const std::string*>{"tls.cert_file", &t.cert_file},
-                           {"tls.key_file", &t.key_file},
-                           {"tls.client_ca_file", &t.client_ca_file}}) {
+  for (auto [key, path] :
+       {std::pair<std::string_view, const std::string*>{"tls.cert_file", &t.cert_file},
+        {"tls.key_file", &t.key_file},
+        {"tls.client_ca_file", &t.client_ca_file}}) {
     if (path->empty() || !ck.usable(key)) continue;
     if (std::string why = unreadable_reason(*path); !why.empty()) {
-      ck.add(key, "config key " + quoted_key(key) + " names " + toml_quote(*path) + ", which cannot be read: " +
-                      why);
+      ck.add(key, "config key " + quoted_key(key) + " names " + toml_quote(*path) +
+                      ", which cannot be read: " + why);
     }
   }
-  if (!t.client_ca_file.empty() && ck.config().server.https_port == 0 && ck.usable("tls.client_ca_file") &&
-      ck.usable("server.https_port")) {
-    ck.add("config key 'tls.client_ca_file' is set but 'server.https_port' is 0; client certificates (mTLS) "
-           "need the HTTPS listener");
+  if (!t.client_ca_file.empty() && ck.config().server.https_port == 0 &&
+      ck.usable("tls.client_ca_file") && ck.usable("server.https_port")) {
+    ck.add(
+        "config key 'tls.client_ca_file' is set but 'server.https_port' is 0; client "
+        "certificates (mTLS) need the HTTPS listener");
   }
 }
 
@@ -148,9 +158,11 @@ void check_profile(Checker& ck) {
   // One of the two set alone is already reported by check_tls.
   if (c.tls.cert_file.empty() && c.tls.key_file.empty() && ck.usable("tls.cert_file") &&
       ck.usable("tls.key_file")) {
-    ck.add("profile", "profile \"production\" with 'server.https_port' " + std::to_string(c.server.https_port) +
-                          " needs 'tls.cert_file' and 'tls.key_file' (the self-signed development certificate "
-                          "is for the embedded profile only; or set 'server.https_port' = 0 behind a TLS proxy)");
+    ck.add(
+        "profile",
+        "profile \"production\" with 'server.https_port' " + std::to_string(c.server.https_port) +
+            " needs 'tls.cert_file' and 'tls.key_file' (the self-signed development certificate "
+            "is for the embedded profile only; or set 'server.https_port' = 0 behind a TLS proxy)");
   }
 }
 

@@ -26,10 +26,11 @@
 namespace nsl {
 namespace {
 
-// Why an arena and not operator new + mlock: mlock does not nest, so unlocking one heap buffer would unlock a
-// page another live secret shares, and per-buffer mlock/madvise on the heap splits the heap into many VMAs.
-// Here secrets share a few dedicated mappings that are locked and DONTDUMP once, for the life of the process.
-// Buffers up to kMaxSlot bytes come from per-size-class free lists; larger ones get their own mapping.
+// Why an arena and not operator new + mlock: mlock does not nest, so unlocking one heap buffer
+// would unlock a page another live secret shares, and per-buffer mlock/madvise on the heap splits
+// the heap into many VMAs. Here secrets share a few dedicated mappings that are locked and DONTDUMP
+// once, for the life of the process. Buffers up to kMaxSlot bytes come from per-size-class free
+// lists; larger ones get their own mapping.
 constexpr std::array<std::size_t, 7> kSlotSizes = {32, 64, 128, 256, 512, 1024, 2048};
 constexpr std::size_t kMaxSlot = kSlotSizes.back();
 constexpr std::size_t kChunkBytes = 64 * 1024;
@@ -50,7 +51,8 @@ std::size_t round_to_pages(std::size_t n) {
   return (n + page - 1) / page * page;
 }
 
-// Maps `bytes` (a page multiple) and protects it as far as the OS lets us. Returns whether mlock succeeded.
+// Maps `bytes` (a page multiple) and protects it as far as the OS lets us. Returns whether mlock
+// succeeded.
 std::uint8_t* map_protected(std::size_t bytes, bool& locked) {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
@@ -124,7 +126,8 @@ class Arena {
   std::array<std::size_t, kSlotSizes.size()> capacity_{};
 };
 
-// Leaked on purpose: SecretBytes with static storage duration may be destroyed after any static Arena would be.
+// Leaked on purpose: SecretBytes with static storage duration may be destroyed after any static
+// Arena would be.
 Arena& arena() {
   static Arena* const instance = new Arena();
   return *instance;
@@ -135,7 +138,9 @@ Arena& arena() {
 SecretBytes::SecretBytes(std::size_t size) {
   if (size == 0) return;
   Slot s = arena().allocate(size);
-  std::memset(s.ptr, 0, size);  // recycled slots were wiped already; fresh pages are zero; this is belt and braces
+  std::memset(
+      s.ptr, 0,
+      size);  // recycled slots were wiped already; fresh pages are zero; this is belt and braces
   data_ = s.ptr;
   size_ = size;
   locked_ = s.locked;
@@ -195,6 +200,8 @@ void SecretBytes::release() noexcept {
   locked_ = false;
 }
 
-void PrintTo(const SecretBytes& s, std::ostream* os) { *os << "SecretBytes(" << s.size() << " bytes, redacted)"; }
+void PrintTo(const SecretBytes& s, std::ostream* os) {
+  *os << "SecretBytes(" << s.size() << " bytes, redacted)";
+}
 
 }  // namespace nsl

@@ -1,24 +1,26 @@
-// nsl/core/secret_bytes.hpp — the container for key material: private keys, seeds, derived and shared keys.
+// nsl/core/secret_bytes.hpp — the container for key material: private keys, seeds, derived and
+// shared keys.
 //
-// A `SecretBytes` has a size fixed at construction (it never grows, so no copy is left behind by a reallocation).
-// Its bytes live in a process-wide arena of pages that are excluded from core dumps (MADV_DONTDUMP) and locked in
-// RAM (mlock) where the RLIMIT_MEMLOCK allows; both are best effort and silent (`locked()` reports the outcome).
-// The bytes are wiped with explicit_bzero when the object is destroyed, assigned over or `wipe()`d; a move hands
-// the buffer over and leaves the source empty, so no second copy exists. There is no operator<<, no implicit
-// conversion, no std::hash, and copying is explicit (`clone()`).
+// A `SecretBytes` has a size fixed at construction (it never grows, so no copy is left behind by a
+// reallocation). Its bytes live in a process-wide arena of pages that are excluded from core dumps
+// (MADV_DONTDUMP) and locked in RAM (mlock) where the RLIMIT_MEMLOCK allows; both are best effort
+// and silent (`locked()` reports the outcome). The bytes are wiped with explicit_bzero when the
+// object is destroyed, assigned over or `wipe()`d; a move hands the buffer over and leaves the
+// source empty, so no second copy exists. There is no operator<<, no implicit conversion, no
+// std::hash, and copying is explicit (`clone()`).
 //
 // Reading needs a capability: `reveal(SecretAccess)`. A `SecretAccess` token can only be minted by
-// `SecretAccess::grant()`, and ONLY code in src/crypto/ and src/enclave/trusted/ (and their tests) may call it;
-// every other module can create, move, size, compare and wipe secrets, never read them. The rule is enforced by
-// review and by grep: `git grep -n 'SecretAccess::grant()' -- src ':!src/crypto' ':!src/enclave/trusted'`
-// must print nothing.
+// `SecretAccess::grant()`, and ONLY code in src/crypto/ and src/enclave/trusted/ (and their tests)
+// may call it; every other module can create, move, size, compare and wipe secrets, never read
+// them. The rule is enforced by review and by grep; this must print nothing:
+//   git grep 'SecretAccess::grant()' src ':!src/crypto' ':!src/enclave/trusted' ':!*/secret_bytes*'
 //
-// Thread-safety: a value type. Const members may be called concurrently; mutation needs external locking. The
-// arena behind it is internally synchronised.
+// Thread-safety: a value type. Const members may be called concurrently; mutation needs external
+// locking. The arena behind it is internally synchronised.
 //
-//   SecretBytes key = SecretBytes::random(32);                  // zero-initialised: SecretBytes(32)
-//   auto bytes = key.reveal(SecretAccess::grant());             // crypto/ or enclave/trusted/ only
-//   if (key.equals(other)) { ... }                              // constant time for equal sizes
+//   SecretBytes key = SecretBytes::random(32);       // or SecretBytes(32): 32 zero bytes
+//   auto bytes = key.reveal(SecretAccess::grant());  // crypto/ or enclave/trusted/ only
+//   if (key.equals(other)) { ... }                   // constant time for equal sizes
 #pragma once
 
 #include <cstddef>
@@ -28,7 +30,8 @@
 
 namespace nsl {
 
-// Capability token for reading secret bytes. Cheap to copy; worthless to forge (no public constructor).
+// Capability token for reading secret bytes. Cheap to copy; worthless to forge (no public
+// constructor).
 class SecretAccess {
  public:
   // RESTRICTED: only src/crypto/ and src/enclave/trusted/ may call this (see the file comment).
@@ -60,16 +63,19 @@ class SecretBytes {
 
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
-  // True when the pages holding this buffer are mlock'ed (best effort; false when RLIMIT_MEMLOCK was hit).
+  // True when the pages holding this buffer are mlock'ed (best effort; false when RLIMIT_MEMLOCK
+  // was hit).
   bool locked() const noexcept { return locked_; }
 
   std::span<const std::uint8_t> reveal(SecretAccess) const noexcept { return {data_, size_}; }
   std::span<std::uint8_t> reveal_mut(SecretAccess) noexcept { return {data_, size_}; }
 
-  // Constant time in the contents: different sizes compare unequal at once (sizes are not secret), equal sizes
-  // always read every byte.
+  // Constant time in the contents: different sizes compare unequal at once (sizes are not secret),
+  // equal sizes always read every byte.
   bool equals(const SecretBytes& other) const noexcept;
-  friend bool operator==(const SecretBytes& a, const SecretBytes& b) noexcept { return a.equals(b); }
+  friend bool operator==(const SecretBytes& a, const SecretBytes& b) noexcept {
+    return a.equals(b);
+  }
 
   // Zeroes the contents (the size stays).
   void wipe() noexcept;

@@ -23,7 +23,9 @@ static_assert(!std::is_convertible_v<SecretBytes, std::span<const std::uint8_t>>
 static_assert(!std::is_convertible_v<std::size_t, SecretBytes>);  // explicit size constructor
 static_assert(!std::is_default_constructible_v<SecretAccess>);
 template <class T>
-concept Streamable = requires(std::ostream& os, const T& v) { os << v; };
+concept Streamable = requires(std::ostream& os, const T& v) {
+  os << v;
+};
 static_assert(Streamable<int>);
 static_assert(!Streamable<SecretBytes>);
 

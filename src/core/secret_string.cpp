@@ -45,8 +45,8 @@ SecretString SecretString::take(std::string& source) {
 }
 
 void SecretString::wipe(std::string& s) noexcept {
-  // Bytes between size() and capacity() may hold an earlier, longer value; they are only addressable after a
-  // resize (which cannot reallocate here, so it cannot throw).
+  // Bytes between size() and capacity() may hold an earlier, longer value; they are only
+  // addressable after a resize (which cannot reallocate here, so it cannot throw).
   s.resize(s.capacity());
   explicit_bzero(s.data(), s.size());
   s.clear();

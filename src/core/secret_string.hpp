@@ -1,18 +1,18 @@
-// nsl/core/secret_string.hpp — a text secret (bearer token, password, DSN password) that wipes itself and
-// cannot be printed or converted to std::string by accident.
+// nsl/core/secret_string.hpp — a text secret (bearer token, password) that wipes itself and
+// cannot be printed or turned into a std::string by accident.
 //
-// The value lives in one exact-size heap buffer (no small-string buffer inside the object, no growth), which is
-// wiped with explicit_bzero before it is freed: in the destructor, in clear() and when assigned over. A move hands
-// the buffer over and leaves the source empty, so no second copy is left behind. There is no operator<<, no
-// implicit conversion and no std::hash: the only way to the characters is the greppable `reveal()`.
-// `equals` runs in time that depends on the lengths only, never on the content.
-// The buffer is not mlock'ed (SecretBytes in crypto/ is the locked container for key material).
+// The value lives in one exact-size heap buffer (no small-string buffer inside the object, no
+// growth), wiped with explicit_bzero before it is freed: in the destructor, in clear() and when
+// assigned over. A move hands the buffer over and leaves the source empty, so no copy stays behind.
+// No operator<<, no implicit conversion, no std::hash: the only way to the characters is the
+// greppable reveal(). equals() takes time that depends on the lengths only, never on the content.
+// The buffer is not mlock'ed (SecretBytes is the locked container for key material).
 //
-// Thread-safety: a value type; const members may be called concurrently, mutation needs external locking.
+// Thread-safety: a value type; const members may run concurrently, mutation needs external locking.
 //
-//   SecretString token = SecretString::take(text_read_from_file);  // `text_read_from_file` is wiped
+//   SecretString token = SecretString::take(text_read_from_file);  // the std::string is wiped
 //   if (!token.empty() && token.equals(presented)) { ... }
-//   curl_set_password(token.reveal());                              // the one deliberate read
+//   client.set_password(token.reveal());                          // the one deliberate read
 #pragma once
 
 #include <cstddef>
@@ -32,18 +32,18 @@ class SecretString {
   SecretString& operator=(SecretString&& other) noexcept;
   ~SecretString();
 
-  // Copies `source` into a SecretString, then wipes `source` (all of its capacity) and leaves it empty.
+  // Copies `source` into a SecretString, then wipes all of `source`'s capacity and empties it.
   static SecretString take(std::string& source);
-  // Zeroes every byte of `s`'s buffer (size and spare capacity) with explicit_bzero, then clears it.
+  // Zeroes every byte of `s`'s buffer (size and spare capacity) with explicit_bzero; clears it.
   static void wipe(std::string& s) noexcept;
 
-  // The secret characters. The view dies with (or on the next mutation of) this object; do not copy it into a
-  // long-lived std::string.
+  // The secret characters. The view dies with this object (or its next mutation); do not copy it
+  // into a long-lived std::string.
   std::string_view reveal() const noexcept { return {data_, size_}; }
   bool empty() const noexcept { return size_ == 0; }
   std::size_t size() const noexcept { return size_; }
 
-  // Constant-time comparison: the running time depends on the lengths, never on the characters.
+  // Constant-time comparison: running time depends on the lengths, never on the characters.
   bool equals(std::string_view other) const noexcept;
   // Wipes and releases the value; empty() afterwards.
   void clear() noexcept;

@@ -11,7 +11,9 @@ namespace nsl {
 namespace {
 
 template <class T>
-concept Streamable = requires(std::ostream& os, const T& t) { os << t; };
+concept Streamable = requires(std::ostream& os, const T& t) {
+  os << t;
+};
 
 // The accidental-leak paths must not compile.
 static_assert(!std::is_convertible_v<SecretString, std::string>);

@@ -49,7 +49,7 @@ bool update_chunked(EVP_CIPHER_CTX* ctx, std::uint8_t* out, ByteSpan in) noexcep
                          static_cast<int>(n)) != 1) {
       return false;
     }
-    // GCM is a stream mode: data comes out as it goes in (AAD passes, out == nullptr, produce nothing).
+    // GCM is a stream mode: data comes out as it goes in (AAD passes with out == nullptr).
     if (out != nullptr && static_cast<std::size_t>(outl) != n) return false;
     done += n;
   }
@@ -63,19 +63,22 @@ bool evp_gcm(bool enc, ByteSpan key, ByteSpan iv, ByteSpan aad, ByteSpan in, std
   if (!ctx) internal::fatal("EVP_CIPHER_CTX_new");
   const int mode = enc ? 1 : 0;
   if (EVP_CipherInit_ex(ctx.get(), gcm_cipher(key.size()), nullptr, nullptr, nullptr, mode) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()), nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()),
+                          nullptr) != 1 ||
       EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, key.data(), iv.data(), mode) != 1) {
     return false;
   }
   if (!aad.empty() && !update_chunked(ctx.get(), nullptr, aad)) return false;
   if (!in.empty() && !update_chunked(ctx.get(), out, in)) return false;
-  if (!enc && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_len), tag) != 1) {
+  if (!enc &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_len), tag) != 1) {
     return false;
   }
   std::uint8_t final_block[16];
   int outl = 0;
   if (EVP_CipherFinal_ex(ctx.get(), final_block, &outl) != 1 || outl != 0) return false;
-  if (enc && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_len), tag) != 1) {
+  if (enc &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_len), tag) != 1) {
     return false;
   }
   return true;
@@ -85,14 +88,16 @@ bool evp_gcm(bool enc, ByteSpan key, ByteSpan iv, ByteSpan aad, ByteSpan in, std
 void ecb_block(const unsigned char in[16], unsigned char out[16], const void* key) {
   auto* ctx = static_cast<EVP_CIPHER_CTX*>(const_cast<void*>(key));
   int outl = 0;
-  if (EVP_EncryptUpdate(ctx, out, &outl, in, 16) != 1 || outl != 16) internal::fatal("AES-ECB block failed");
+  if (EVP_EncryptUpdate(ctx, out, &outl, in, 16) != 1 || outl != 16)
+    internal::fatal("AES-ECB block failed");
 }
 
-using Gcm128Ptr = std::unique_ptr<GCM128_CONTEXT, internal::Deleter<GCM128_CONTEXT, CRYPTO_gcm128_release>>;
+using Gcm128Ptr =
+    std::unique_ptr<GCM128_CONTEXT, internal::Deleter<GCM128_CONTEXT, CRYPTO_gcm128_release>>;
 
 // Same contract as evp_gcm, for IVs longer than OpenSSL's EVP GCM accepts.
-bool gcm128(bool enc, ByteSpan key, ByteSpan iv, ByteSpan aad, ByteSpan in, std::uint8_t* out, std::uint8_t* tag,
-            std::size_t tag_len) noexcept {
+bool gcm128(bool enc, ByteSpan key, ByteSpan iv, ByteSpan aad, ByteSpan in, std::uint8_t* out,
+            std::uint8_t* tag, std::size_t tag_len) noexcept {
   internal::CipherCtxPtr ecb(EVP_CIPHER_CTX_new());
   if (!ecb) internal::fatal("EVP_CIPHER_CTX_new");
   if (EVP_EncryptInit_ex(ecb.get(), ecb_cipher(key.size()), nullptr, key.data(), nullptr) != 1 ||
@@ -116,13 +121,14 @@ Status check_params(std::size_t key_len, std::size_t iv_len, std::size_t tag_len
   if (key_len != 16 && key_len != 24 && key_len != 32) {
     return err::invalid_argument("aead: key must be 16, 24 or 32 bytes");
   }
-  if (iv_len == 0 || iv_len > kMaxIv) return err::invalid_argument("aead: iv must be 1..65536 bytes");
+  if (iv_len == 0 || iv_len > kMaxIv)
+    return err::invalid_argument("aead: iv must be 1..65536 bytes");
   if (tag_len < 12 || tag_len > 16) return err::invalid_argument("aead: tag must be 12..16 bytes");
   return ok_status();
 }
 
-bool gcm(bool enc, ByteSpan key, ByteSpan iv, ByteSpan aad, ByteSpan in, std::uint8_t* out, std::uint8_t* tag,
-         std::size_t tag_len) noexcept {
+bool gcm(bool enc, ByteSpan key, ByteSpan iv, ByteSpan aad, ByteSpan in, std::uint8_t* out,
+         std::uint8_t* tag, std::size_t tag_len) noexcept {
   const bool ok = iv.size() <= kEvpMaxIv ? evp_gcm(enc, key, iv, aad, in, out, tag, tag_len)
                                          : gcm128(enc, key, iv, aad, in, out, tag, tag_len);
   if (!ok) ERR_clear_error();
@@ -136,8 +142,9 @@ Result<Bytes> seal(const SecretBytes& key, ByteSpan plaintext, ByteSpan aad) {
   Bytes out(kGcmNonceSize + plaintext.size() + kGcmTagSize);
   random_bytes({out.data(), kGcmNonceSize});
   const ByteSpan nonce(out.data(), kGcmNonceSize);
-  if (!gcm(true, key.reveal(SecretAccess::grant()), nonce, aad, plaintext, out.data() + kGcmNonceSize,
-           out.data() + kGcmNonceSize + plaintext.size(), kGcmTagSize)) {
+  if (!gcm(true, key.reveal(SecretAccess::grant()), nonce, aad, plaintext,
+           out.data() + kGcmNonceSize, out.data() + kGcmNonceSize + plaintext.size(),
+           kGcmTagSize)) {
     return err::internal("aead: encryption failed");
   }
   return out;
@@ -182,19 +189,19 @@ Result<SecretBytes> aes256gcm_open_secret(const SecretBytes& key, ByteSpan seale
   return out;
 }
 
-Result<GcmSealed> aes_gcm_encrypt(const SecretBytes& key, ByteSpan iv, ByteSpan aad, ByteSpan plaintext,
-                                  std::size_t tag_size) {
+Result<GcmSealed> aes_gcm_encrypt(const SecretBytes& key, ByteSpan iv, ByteSpan aad,
+                                  ByteSpan plaintext, std::size_t tag_size) {
   NSL_TRY(check_params(key.size(), iv.size(), tag_size));
   GcmSealed out{Bytes(plaintext.size()), Bytes(tag_size)};
-  if (!gcm(true, key.reveal(SecretAccess::grant()), iv, aad, plaintext, out.ciphertext.data(), out.tag.data(),
-           tag_size)) {
+  if (!gcm(true, key.reveal(SecretAccess::grant()), iv, aad, plaintext, out.ciphertext.data(),
+           out.tag.data(), tag_size)) {
     return err::internal("aead: encryption failed");
   }
   return out;
 }
 
-Result<Bytes> aes_gcm_decrypt(const SecretBytes& key, ByteSpan iv, ByteSpan aad, ByteSpan ciphertext,
-                              ByteSpan tag) {
+Result<Bytes> aes_gcm_decrypt(const SecretBytes& key, ByteSpan iv, ByteSpan aad,
+                              ByteSpan ciphertext, ByteSpan tag) {
   NSL_TRY(check_params(key.size(), iv.size(), tag.size()));
   Bytes out(ciphertext.size());
   if (!gcm(false, key.reveal(SecretAccess::grant()), iv, aad, ciphertext, out.data(),

@@ -2,17 +2,19 @@
 //
 // Use the convenience API: `aes256gcm_seal` draws a fresh random 96-bit nonce per call and returns
 //   nonce (12) || ciphertext || tag (16)
-// and `aes256gcm_open` takes that layout back. Random 96-bit nonces are safe for up to 2^32 messages per key
-// (NIST SP 800-38D §8.3); rotate keys long before that. Associated data (AAD) is authenticated, not encrypted:
-// bind context there (tenant, key id, version) so a blob cannot be replayed elsewhere.
+// and `aes256gcm_open` takes that layout back. Random 96-bit nonces are safe for up to 2^32
+// messages per key (NIST SP 800-38D §8.3); rotate keys long before that. Associated data (AAD) is
+// authenticated, not encrypted: bind context there (tenant, key id, version) so a blob cannot be
+// replayed elsewhere.
 //
-// Open never returns partial plaintext: on any tamper (nonce, ciphertext, tag or AAD) it wipes what it decrypted
-// and returns invalid_argument("aead: authentication failed"). Callers that opened their own stored data should
-// report that as data_loss.
+// Open never returns partial plaintext: on any tamper (nonce, ciphertext, tag or AAD) it wipes what
+// it decrypted and returns invalid_argument("aead: authentication failed"). Callers that opened
+// their own stored data should report that as data_loss.
 //
-// The explicit-nonce functions (`aes_gcm_encrypt`/`aes_gcm_decrypt`) exist for conformance tests (Wycheproof) and
-// protocols that fix the nonce: 16/24/32-byte keys, IVs of 1..2^16 bytes (12 is the only size production code
-// should use), tags of 12..16 bytes. Reusing a (key, nonce) pair destroys both confidentiality and integrity.
+// The explicit-nonce functions (`aes_gcm_encrypt`/`aes_gcm_decrypt`) exist for conformance tests
+// (Wycheproof) and protocols that fix the nonce: 16/24/32-byte keys, IVs of 1..2^16 bytes (12 is
+// the only size production code should use), tags of 12..16 bytes. Reusing a (key, nonce) pair
+// destroys both confidentiality and integrity.
 //
 // Thread-safety: pure functions.
 //
@@ -47,9 +49,9 @@ struct GcmSealed {
 };
 
 // Explicit-nonce AES-GCM (key 16/24/32 bytes). See the file comment before using these.
-Result<GcmSealed> aes_gcm_encrypt(const SecretBytes& key, ByteSpan iv, ByteSpan aad, ByteSpan plaintext,
-                                  std::size_t tag_size = kGcmTagSize);
-Result<Bytes> aes_gcm_decrypt(const SecretBytes& key, ByteSpan iv, ByteSpan aad, ByteSpan ciphertext,
-                              ByteSpan tag);
+Result<GcmSealed> aes_gcm_encrypt(const SecretBytes& key, ByteSpan iv, ByteSpan aad,
+                                  ByteSpan plaintext, std::size_t tag_size = kGcmTagSize);
+Result<Bytes> aes_gcm_decrypt(const SecretBytes& key, ByteSpan iv, ByteSpan aad,
+                              ByteSpan ciphertext, ByteSpan tag);
 
 }  // namespace nsl::crypto

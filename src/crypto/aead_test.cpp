@@ -29,7 +29,8 @@ TEST(Aead, SealOpenRoundTripAndLayout) {
   EXPECT_EQ(*opened, kMsg);
   // The layout is nonce || ct || tag: the explicit API opens the same bytes.
   const ByteSpan s(*sealed);
-  auto explicit_open = aes_gcm_decrypt(key, s.first(12), kAad, s.subspan(12, kMsg.size()), s.last(16));
+  auto explicit_open =
+      aes_gcm_decrypt(key, s.first(12), kAad, s.subspan(12, kMsg.size()), s.last(16));
   ASSERT_TRUE(explicit_open.ok());
   EXPECT_EQ(*explicit_open, kMsg);
 }
@@ -45,7 +46,7 @@ TEST(Aead, FreshNonceEachSeal) {
 
 TEST(Aead, EmptyPlaintextAndAad) {
   const SecretBytes key = SecretBytes::random(32);
-  auto sealed = aes256gcm_seal(key, {}, {});
+  auto sealed = aes256gcm_seal(key, ByteSpan{}, ByteSpan{});
   ASSERT_TRUE(sealed.ok());
   EXPECT_EQ(sealed->size(), kGcmOverhead);
   auto opened = aes256gcm_open(key, *sealed, {});
@@ -66,8 +67,10 @@ TEST(Aead, EveryTamperIsRejected) {
   aad.back() ^= 0x80;
   expect_auth_failure(aes256gcm_open(key, sealed, aad));
   expect_auth_failure(aes256gcm_open(key, sealed, {}));
-  expect_auth_failure(aes256gcm_open(key, ByteSpan(sealed).first(sealed.size() - 1), kAad));  // truncated tag
-  expect_auth_failure(aes256gcm_open(key, ByteSpan(sealed).first(kGcmOverhead - 1), kAad));   // too short
+  expect_auth_failure(
+      aes256gcm_open(key, ByteSpan(sealed).first(sealed.size() - 1), kAad));  // truncated tag
+  expect_auth_failure(
+      aes256gcm_open(key, ByteSpan(sealed).first(kGcmOverhead - 1), kAad));  // too short
   Bytes extended = sealed;
   extended.push_back(0);
   expect_auth_failure(aes256gcm_open(key, extended, kAad));
@@ -95,9 +98,9 @@ TEST(Aead, RejectsWrongKeySizes) {
 
 TEST(Aead, ExplicitApiParameterChecks) {
   const SecretBytes key = SecretBytes::random(16);
-  EXPECT_FALSE(aes_gcm_encrypt(key, {}, {}, kMsg).ok());                 // empty IV
-  EXPECT_FALSE(aes_gcm_encrypt(key, Bytes(12), {}, kMsg, 11).ok());      // tag too short
-  EXPECT_FALSE(aes_gcm_encrypt(key, Bytes(12), {}, kMsg, 17).ok());      // tag too long
+  EXPECT_FALSE(aes_gcm_encrypt(key, {}, {}, kMsg).ok());             // empty IV
+  EXPECT_FALSE(aes_gcm_encrypt(key, Bytes(12), {}, kMsg, 11).ok());  // tag too short
+  EXPECT_FALSE(aes_gcm_encrypt(key, Bytes(12), {}, kMsg, 17).ok());  // tag too long
   EXPECT_FALSE(aes_gcm_encrypt(SecretBytes(20), Bytes(12), {}, kMsg).ok());
   EXPECT_FALSE(aes_gcm_encrypt(key, Bytes(65537), {}, kMsg).ok());
   // Truncated tags (12..16) round-trip, and a 16-byte tag's prefix is the 12-byte tag.
@@ -108,8 +111,9 @@ TEST(Aead, ExplicitApiParameterChecks) {
   EXPECT_TRUE(aes_gcm_decrypt(key, Bytes(12, 7), kAad, short_tag->ciphertext, short_tag->tag).ok());
 }
 
-// IVs past OpenSSL's EVP limit (128 bytes) take the CRYPTO_gcm128 path. Here: both sides of the seam round-trip
-// and reject tampering; known answers for both paths (IVs of 128 and 257 bytes) come from Wycheproof.
+// IVs past OpenSSL's EVP limit (128 bytes) take the CRYPTO_gcm128 path. Here: both sides of the
+// seam round-trip and reject tampering; known answers for both paths (IVs of 128 and 257 bytes)
+// come from Wycheproof.
 TEST(Aead, LongIvRoundTrip) {
   const SecretBytes key = SecretBytes::random(32);
   for (std::size_t iv_len : {1u, 8u, 12u, 16u, 128u, 129u, 257u, 1000u}) {
@@ -133,14 +137,16 @@ TEST(Aead, McGrewViegaTestCase16) {
   const SecretBytes key =
       SecretBytes::copy_of(hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308"));
   const Bytes iv = hex("cafebabefacedbaddecaf888");
-  const Bytes pt = hex(
-      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de6"
-      "57ba637b39");
+  const Bytes pt =
+      hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e24"
+          "49a6b525b16aedf5aa0de6"
+          "57ba637b39");
   const Bytes aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
   auto r = aes_gcm_encrypt(key, iv, aad, pt);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(hex_of(r->ciphertext),
-            "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e63"
+            "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b"
+            "1056828838c5f61e63"
             "93ba7a0abcc9f662");
   EXPECT_EQ(hex_of(r->tag), "76fc6ece0f4e1768cddf8853bb2d551b");
 }

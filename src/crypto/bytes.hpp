@@ -1,8 +1,8 @@
 // nsl/crypto/bytes.hpp — the byte vocabulary of the crypto module.
 //
-// Inputs are `ByteSpan` (read-only views; any contiguous byte container converts), public outputs are
-// fixed-size `std::array`s or `Bytes`, secret outputs are `SecretBytes` (core/secret_bytes.hpp).
-// Thread-safety: type aliases and a pure helper.
+// Inputs are `ByteSpan` (read-only views; any contiguous byte container converts), public outputs
+// are fixed-size `std::array`s or `Bytes`, secret outputs are `SecretBytes`
+// (core/secret_bytes.hpp). Thread-safety: type aliases and a pure helper.
 //
 //   auto d = nsl::crypto::sha256(nsl::crypto::as_bytes("abc"));
 #pragma once

@@ -1,4 +1,5 @@
-// ECDSA front end: input validation, SEC1 and DER encodings, low-S, dispatch to the per-curve back ends.
+// ECDSA front end: input validation, SEC1 and DER encodings, low-S, dispatch to the per-curve back
+// ends.
 #include "crypto/ecdsa.hpp"
 
 #include <cstring>
@@ -31,7 +32,9 @@ constexpr Scalar kHalfOrderP256 = shift_right_1(kOrderP256);  // floor(n/2)
 constexpr Scalar kHalfOrderK1 = shift_right_1(kOrderK1);
 
 const Scalar& order(Curve c) noexcept { return c == Curve::secp256k1 ? kOrderK1 : kOrderP256; }
-const Scalar& half_order(Curve c) noexcept { return c == Curve::secp256k1 ? kHalfOrderK1 : kHalfOrderP256; }
+const Scalar& half_order(Curve c) noexcept {
+  return c == Curve::secp256k1 ? kHalfOrderK1 : kHalfOrderP256;
+}
 
 // a < b over 32 big-endian bytes, in constant time (private keys pass through here).
 bool less_than(const std::uint8_t* a, const std::uint8_t* b) noexcept {
@@ -54,16 +57,24 @@ bool in_scalar_range(Curve c, const std::uint8_t* x) noexcept {
 }
 
 Status check_digest(ByteSpan digest) {
-  if (digest.size() != kEcDigestSize) return err::invalid_argument("ecdsa: digest must be 32 bytes");
+  if (digest.size() != kEcDigestSize)
+    return err::invalid_argument("ecdsa: digest must be 32 bytes");
   return ok_status();
 }
 
-// Length and SEC1 prefix checks here, curve checks in the back end.
-Result<UncompressedPublicKey> decode_public(Curve curve, ByteSpan encoded) {
+// SEC1 shape: 33 bytes with 02|03 or 65 bytes with 04. Rules out the identity (00) and hybrid
+// (06|07) forms that OpenSSL and libsecp256k1 would otherwise accept; the curve checks are the back
+// ends'.
+bool sec1_shape_ok(ByteSpan encoded) noexcept {
   const bool compressed = encoded.size() == 33 && (encoded[0] == 0x02 || encoded[0] == 0x03);
   const bool uncompressed = encoded.size() == 65 && encoded[0] == 0x04;
-  if (!compressed && !uncompressed) {
-    return err::invalid_argument("ec: public key must be SEC1 compressed (33 bytes) or uncompressed (65 bytes)");
+  return compressed || uncompressed;
+}
+
+Result<UncompressedPublicKey> decode_public(Curve curve, ByteSpan encoded) {
+  if (!sec1_shape_ok(encoded)) {
+    return err::invalid_argument(
+        "ec: public key must be SEC1 compressed (33 bytes) or uncompressed (65 bytes)");
   }
   UncompressedPublicKey out;
   const bool ok = curve == Curve::secp256k1 ? internal::k1_decode_point(encoded, out)
@@ -87,7 +98,7 @@ bool read_der_integer(ByteSpan der, std::size_t& pos, std::uint8_t* out) noexcep
   // Long-form lengths are never minimal for integers this small (<= 33 bytes).
   if (len == 0 || len >= 0x80 || der.size() - pos < len) return false;
   const std::uint8_t* p = der.data() + pos;
-  if (p[0] & 0x80) return false;                          // negative
+  if (p[0] & 0x80) return false;                                // negative
   if (len > 1 && p[0] == 0x00 && !(p[1] & 0x80)) return false;  // superfluous leading zero
   pos += len;
   if (len > 1 && p[0] == 0x00) {
@@ -112,12 +123,15 @@ void append_der_integer(Bytes& out, const std::uint8_t* x) {
 
 }  // namespace
 
-std::string_view curve_name(Curve c) noexcept { return c == Curve::secp256k1 ? "secp256k1" : "secp256r1"; }
+std::string_view curve_name(Curve c) noexcept {
+  return c == Curve::secp256k1 ? "secp256k1" : "secp256r1";
+}
 
-// --- keys ----------------------------------------------------------------------------------------------------
+// --- keys ----------------------------------------------------------------------------------------
 
 SecretBytes ec_generate_private_key(Curve curve) {
-  // Rejection sampling: uniform in [1, n-1]. For P-256 a draw fails with probability ~2^-32, for secp256k1 ~2^-128.
+  // Rejection sampling: uniform in [1, n-1]. For P-256 a draw fails with probability ~2^-32, for
+  // secp256k1 ~2^-128.
   for (;;) {
     SecretBytes d = SecretBytes::random(kEcPrivateKeySize);
     if (in_scalar_range(curve, d.reveal(SecretAccess::grant()).data())) return d;
@@ -125,14 +139,16 @@ SecretBytes ec_generate_private_key(Curve curve) {
 }
 
 Status ec_check_private_key(Curve curve, const SecretBytes& private_key) {
-  if (private_key.size() != kEcPrivateKeySize) return err::invalid_argument("ec: private key must be 32 bytes");
+  if (private_key.size() != kEcPrivateKeySize)
+    return err::invalid_argument("ec: private key must be 32 bytes");
   if (!in_scalar_range(curve, private_key.reveal(SecretAccess::grant()).data())) {
     return err::invalid_argument("ec: private key out of range");
   }
   return ok_status();
 }
 
-Result<UncompressedPublicKey> ec_public_key_uncompressed(Curve curve, const SecretBytes& private_key) {
+Result<UncompressedPublicKey> ec_public_key_uncompressed(Curve curve,
+                                                         const SecretBytes& private_key) {
   NSL_TRY(ec_check_private_key(curve, private_key));
   const ByteSpan d = private_key.reveal(SecretAccess::grant());
   UncompressedPublicKey out;
@@ -157,13 +173,17 @@ Result<CompressedPublicKey> ec_compress(Curve curve, ByteSpan encoded) {
   return compress(u);
 }
 
-Result<UncompressedPublicKey> ec_decompress(Curve curve, ByteSpan encoded) { return decode_public(curve, encoded); }
+Result<UncompressedPublicKey> ec_decompress(Curve curve, ByteSpan encoded) {
+  return decode_public(curve, encoded);
+}
 
-// --- signatures ----------------------------------------------------------------------------------------------
+// --- signatures ----------------------------------------------------------------------------------
 
 Status ecdsa_check_signature(Curve curve, ByteSpan signature_rs) {
-  if (signature_rs.size() != 64) return err::invalid_argument("ecdsa: signature must be 64 bytes r || s");
-  if (!in_scalar_range(curve, signature_rs.data()) || !in_scalar_range(curve, signature_rs.data() + 32)) {
+  if (signature_rs.size() != 64)
+    return err::invalid_argument("ecdsa: signature must be 64 bytes r || s");
+  if (!in_scalar_range(curve, signature_rs.data()) ||
+      !in_scalar_range(curve, signature_rs.data() + 32)) {
     return err::invalid_argument("ecdsa: r or s out of range");
   }
   return ok_status();
@@ -206,12 +226,12 @@ Result<EcdsaSignature> ecdsa_sign(Curve curve, const SecretBytes& private_key, B
 
 bool ecdsa_verify(Curve curve, ByteSpan public_key, ByteSpan digest, ByteSpan signature_rs) {
   if (!check_digest(digest).ok() || !ecdsa_check_signature(curve, signature_rs).ok()) return false;
-  auto pub = decode_public(curve, public_key);
-  if (!pub.ok()) return false;
+  if (!sec1_shape_ok(public_key)) return false;
   EcdsaSignature sig;
   std::memcpy(sig.data(), signature_rs.data(), 64);
-  return curve == Curve::secp256k1 ? internal::k1_verify(*pub, digest, sig)
-                                   : internal::p256_verify(*pub, digest, sig);
+  // The back ends decode (and so validate) the point once, straight from the caller's encoding.
+  return curve == Curve::secp256k1 ? internal::k1_verify(public_key, digest, sig)
+                                   : internal::p256_verify(public_key, digest, sig);
 }
 
 bool ecdsa_verify_der(Curve curve, ByteSpan public_key, ByteSpan digest, ByteSpan signature_der) {
@@ -234,7 +254,8 @@ Result<EcdsaSignature> ecdsa_der_to_p1363(ByteSpan der) {
 }
 
 Result<Bytes> ecdsa_p1363_to_der(ByteSpan signature_rs) {
-  if (signature_rs.size() != 64) return err::invalid_argument("ecdsa: signature must be 64 bytes r || s");
+  if (signature_rs.size() != 64)
+    return err::invalid_argument("ecdsa: signature must be 64 bytes r || s");
   Bytes body;
   body.reserve(70);
   append_der_integer(body, signature_rs.data());
@@ -247,25 +268,28 @@ Result<Bytes> ecdsa_p1363_to_der(ByteSpan signature_rs) {
   return out;
 }
 
-// --- secp256k1 recovery ----------------------------------------------------------------------------------------
+// --- secp256k1 recovery --------------------------------------------------------------------------
 
-Result<RecoverableSignature> secp256k1_sign_recoverable(const SecretBytes& private_key, ByteSpan digest) {
+Result<RecoverableSignature> secp256k1_sign_recoverable(const SecretBytes& private_key,
+                                                        ByteSpan digest) {
   NSL_TRY(check_digest(digest));
   NSL_TRY(ec_check_private_key(Curve::secp256k1, private_key));
   RecoverableSignature out{};
   int recid = -1;
-  if (!internal::k1_sign(private_key.reveal(SecretAccess::grant()), digest, out.rs, &recid) || recid < 0 ||
-      recid > 3) {
+  if (!internal::k1_sign(private_key.reveal(SecretAccess::grant()), digest, out.rs, &recid) ||
+      recid < 0 || recid > 3) {
     return err::internal("ecdsa: signing failed");
   }
   out.recovery_id = static_cast<std::uint8_t>(recid);
   return out;
 }
 
-Result<UncompressedPublicKey> secp256k1_recover(ByteSpan digest, ByteSpan signature_rs, int recovery_id) {
+Result<UncompressedPublicKey> secp256k1_recover(ByteSpan digest, ByteSpan signature_rs,
+                                                int recovery_id) {
   NSL_TRY(check_digest(digest));
   NSL_TRY(ecdsa_check_signature(Curve::secp256k1, signature_rs));
-  if (recovery_id < 0 || recovery_id > 3) return err::invalid_argument("ecdsa: recovery id must be 0..3");
+  if (recovery_id < 0 || recovery_id > 3)
+    return err::invalid_argument("ecdsa: recovery id must be 0..3");
   EcdsaSignature sig;
   std::memcpy(sig.data(), signature_rs.data(), 64);
   UncompressedPublicKey out;

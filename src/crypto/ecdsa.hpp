@@ -1,28 +1,33 @@
 // nsl/crypto/ecdsa.hpp — ECDSA on secp256r1 (NIST P-256; Neo N3) and secp256k1 (NeoX/EVM).
 //
-// Back ends: secp256r1 through OpenSSL 3 (EVP), secp256k1 through libsecp256k1 (constant-time, side-channel
-// hardened, context randomised once per process).
+// Back ends: secp256r1 through OpenSSL 3 (EVP), secp256k1 through libsecp256k1 (constant-time,
+// side-channel hardened, context randomised once per process).
 //
 // Encodings:
-//   private key  32 bytes big-endian scalar d, 1 <= d < n, always in SecretBytes
-//   public key   SEC1: compressed 33 bytes (02|03 || X) or uncompressed 65 bytes (04 || X || Y). Decoding checks
-//                length, prefix, coordinates < p and that the point is on the curve; hybrid (06|07) encodings and
-//                the identity are rejected.
-//   signature    64 bytes r || s (IEEE P1363, the Neo N3 witness format), or ASN.1 DER parsed strictly:
-//                minimal lengths, no negative or zero-padded integers, no trailing bytes (BER is rejected).
-//   digest       exactly 32 bytes; hashing is the caller's choice (SHA-256 for N3, Keccak-256 for EVM).
+//   private key  32 bytes big-endian scalar d, 1 <= d < n, always in SecretBytes.
+//   public key   SEC1: compressed 33 bytes (02|03 || X) or uncompressed 65 bytes (04 || X || Y).
+//                Decoding checks length, prefix, coordinates < p and the curve equation; hybrid
+//                (06|07) encodings and the identity are rejected.
+//   signature    64 bytes r || s (IEEE P1363, the Neo N3 witness format), or ASN.1 DER parsed
+//                strictly: minimal lengths, no negative or zero-padded integers, no trailing
+//                bytes (BER is rejected).
+//   digest       exactly 32 bytes; hashing is the caller's choice (SHA-256 for N3, Keccak-256
+//                for EVM).
 //
-// Low-S: for every (r, s) the pair (r, n - s) verifies too. Signing always returns low-S (s <= n/2) on secp256k1
-// (libsecp256k1 and EIP-2 require it) and, by default, on secp256r1 too; `EcdsaSignOptions::low_s = false` keeps
-// OpenSSL's raw output on secp256r1 (Neo N3 accepts both forms; low-S merely removes the malleability). Verify
-// accepts both forms on both curves, as Neo and Wycheproof expect. Enforce low-S yourself where a protocol demands
-// it (EVM transactions) with `ecdsa_is_low_s`.
+// Low-S: for every (r, s) the pair (r, n - s) verifies too. Signing always returns low-S (s <= n/2)
+// on secp256k1 (libsecp256k1 and EIP-2 require it) and, by default, on secp256r1 too;
+// `EcdsaSignOptions::low_s = false` keeps OpenSSL's raw output on secp256r1 (Neo N3 accepts both
+// forms; low-S merely removes the malleability). Verify accepts both forms on both curves, as Neo
+// and Wycheproof expect. Enforce low-S yourself where a protocol demands it (EVM transactions) with
+// `ecdsa_is_low_s`.
 //
-// Nonces: secp256k1 signing is deterministic, RFC 6979 (HMAC-SHA256, no extra entropy): libsecp256k1's default
-// nonce function, secp256k1_nonce_function_rfc6979, is used (equal to ethers/noble output). secp256r1 signing
-// uses OpenSSL's random nonce (OpenSSL 3.0 has no RFC 6979 mode), so its signatures differ run to run.
+// Nonces: secp256k1 signing is deterministic, RFC 6979 (HMAC-SHA256, no extra entropy):
+// libsecp256k1's default nonce function, secp256k1_nonce_function_rfc6979, is used (equal to
+// ethers/noble output). secp256r1 signing uses OpenSSL's random nonce (OpenSSL 3.0 has no RFC 6979
+// mode), so its signatures differ run to run.
 //
-// Thread-safety: pure functions, safe from any thread. Verification returns false for every malformed input.
+// Thread-safety: pure functions, safe from any thread. Verification returns false for every
+// malformed input.
 //
 //   SecretBytes d = ec_generate_private_key(Curve::secp256r1);
 //   NSL_TRY_ASSIGN(auto pub, ec_public_key(Curve::secp256r1, d));
@@ -49,19 +54,20 @@ using CompressedPublicKey = std::array<std::uint8_t, 33>;
 using UncompressedPublicKey = std::array<std::uint8_t, 65>;
 using EcdsaSignature = std::array<std::uint8_t, 64>;  // r || s
 
-// --- keys --------------------------------------------------------------------------------------------------
+// --- keys ----------------------------------------------------------------------------------------
 SecretBytes ec_generate_private_key(Curve curve);
 // invalid_argument unless 32 bytes with 1 <= d < n.
 Status ec_check_private_key(Curve curve, const SecretBytes& private_key);
 Result<CompressedPublicKey> ec_public_key(Curve curve, const SecretBytes& private_key);
-Result<UncompressedPublicKey> ec_public_key_uncompressed(Curve curve, const SecretBytes& private_key);
+Result<UncompressedPublicKey> ec_public_key_uncompressed(Curve curve,
+                                                         const SecretBytes& private_key);
 
 // Public key checks and conversions (input: compressed or uncompressed SEC1).
 Status ec_check_public_key(Curve curve, ByteSpan encoded);
 Result<CompressedPublicKey> ec_compress(Curve curve, ByteSpan encoded);
 Result<UncompressedPublicKey> ec_decompress(Curve curve, ByteSpan encoded);
 
-// --- signatures --------------------------------------------------------------------------------------------
+// --- signatures ----------------------------------------------------------------------------------
 struct EcdsaSignOptions {
   bool low_s = true;  // secp256r1 only; secp256k1 is always low-S
 };
@@ -78,20 +84,24 @@ bool ecdsa_is_low_s(Curve curve, ByteSpan signature_rs);
 // (r, s) with s replaced by n - s when s > n/2.
 Result<EcdsaSignature> ecdsa_normalize_s(Curve curve, ByteSpan signature_rs);
 
-// Strict DER <-> r || s for 256-bit curves. DER integers must fit in 32 bytes; range checks against n are the
-// verifier's job (a DER-valid r of zero converts, and then fails verification).
+// Strict DER <-> r || s for 256-bit curves. DER integers must fit in 32 bytes; range checks against
+// n are the verifier's job (a DER-valid r of zero converts, and then fails verification).
 Result<EcdsaSignature> ecdsa_der_to_p1363(ByteSpan der);
 Result<Bytes> ecdsa_p1363_to_der(ByteSpan signature_rs);
 
-// --- secp256k1 public-key recovery (EVM) ----------------------------------------------------------------------
+// --- secp256k1 public-key recovery (EVM) ---------------------------------------------------------
 struct RecoverableSignature {
-  EcdsaSignature rs;         // low-S
-  std::uint8_t recovery_id;  // 0..3: bit 0 = parity of R.y, bit 1 = R.x >= n (practically never set)
+  EcdsaSignature rs;  // low-S
+  std::uint8_t
+      recovery_id;  // 0..3: bit 0 = parity of R.y, bit 1 = R.x >= n (practically never set)
 };
 
-Result<RecoverableSignature> secp256k1_sign_recoverable(const SecretBytes& private_key, ByteSpan digest);
-// The public key that produced `signature_rs` over `digest`; invalid_argument when none does. Accepts high-S
-// signatures (as the EVM ecrecover precompile does); transaction validation must check low-S separately.
-Result<UncompressedPublicKey> secp256k1_recover(ByteSpan digest, ByteSpan signature_rs, int recovery_id);
+Result<RecoverableSignature> secp256k1_sign_recoverable(const SecretBytes& private_key,
+                                                        ByteSpan digest);
+// The public key that produced `signature_rs` over `digest`; invalid_argument when none does.
+// Accepts high-S signatures (as the EVM ecrecover precompile does); transaction validation must
+// check low-S separately.
+Result<UncompressedPublicKey> secp256k1_recover(ByteSpan digest, ByteSpan signature_rs,
+                                                int recovery_id);
 
 }  // namespace nsl::crypto

@@ -20,7 +20,7 @@ SecretBytes secret(std::string_view h) { return SecretBytes::copy_of(hex(h)); }
 
 class EcdsaBothCurves : public ::testing::TestWithParam<Curve> {};
 INSTANTIATE_TEST_SUITE_P(Curves, EcdsaBothCurves, ::testing::ValuesIn(kCurves),
-                         [](const auto& info) { return std::string(curve_name(info.param)); });
+                         [](const auto& p) { return std::string(curve_name(p.param)); });
 
 TEST_P(EcdsaBothCurves, SignVerifyRoundTrip) {
   const Curve c = GetParam();
@@ -54,8 +54,9 @@ TEST_P(EcdsaBothCurves, HighSVerifiesAndNormalizes) {
   // The malleated twin (r, n - s), computed here independently of ecdsa_normalize_s.
   EcdsaSignature high = low;
   {
-    const Bytes n = c == Curve::secp256k1 ? hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")
-                                          : hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+    const Bytes n = c == Curve::secp256k1
+                        ? hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")
+                        : hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
     unsigned borrow = 0;
     for (int i = 31; i >= 0; --i) {
       const unsigned v = unsigned{n[i]} - low[32 + i] - borrow;
@@ -71,8 +72,9 @@ TEST_P(EcdsaBothCurves, HighSVerifiesAndNormalizes) {
 
 TEST_P(EcdsaBothCurves, RejectsOutOfRangeScalars) {
   const Curve c = GetParam();
-  const std::string n = c == Curve::secp256k1 ? "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
-                                              : "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
+  const std::string n = c == Curve::secp256k1
+                            ? "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
+                            : "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
   std::string n_minus_1 = n;
   n_minus_1.back() = static_cast<char>(n_minus_1.back() - 1);
   std::string n_plus_1 = n;
@@ -129,10 +131,16 @@ TEST_P(EcdsaBothCurves, PublicKeyValidationRejects) {
   const Curve c = GetParam();
   const auto unc = ec_public_key_uncompressed(c, ec_generate_private_key(c)).value();
   const auto comp = ec_compress(c, unc).value();
+  // Verification must refuse every such key too, even with a signature that is otherwise well
+  // formed.
+  const SecretBytes d = ec_generate_private_key(c);
+  const auto digest = sha256(as_bytes("k"));
+  const auto sig = ecdsa_sign(c, d, digest).value();
   auto rejects = [&](ByteSpan k, const char* why) {
     EXPECT_FALSE(ec_check_public_key(c, k).ok()) << why;
     EXPECT_FALSE(ec_compress(c, k).ok()) << why;
     EXPECT_FALSE(ec_decompress(c, k).ok()) << why;
+    EXPECT_FALSE(ecdsa_verify(c, k, digest, sig)) << why;
   };
   EXPECT_TRUE(ec_check_public_key(c, unc).ok());
   EXPECT_TRUE(ec_check_public_key(c, comp).ok());
@@ -162,8 +170,9 @@ TEST_P(EcdsaBothCurves, PublicKeyValidationRejects) {
   longer.push_back(0);
   rejects(longer, "trailing byte");
   // x = p (the field prime) is not a field element.
-  const Bytes p = c == Curve::secp256k1 ? hex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f")
-                                        : hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+  const Bytes p = c == Curve::secp256k1
+                      ? hex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f")
+                      : hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
   Bytes x_is_p{0x02};
   x_is_p.insert(x_is_p.end(), p.begin(), p.end());
   rejects(x_is_p, "x = p");
@@ -188,7 +197,9 @@ TEST_P(EcdsaBothCurves, PublicKeyValidationRejects) {
 
 TEST(Ecdsa, CurvesDoNotShareKeys) {
   // A random P-256 point is on secp256k1 with negligible probability.
-  const auto p256 = ec_public_key_uncompressed(Curve::secp256r1, ec_generate_private_key(Curve::secp256r1)).value();
+  const auto p256 =
+      ec_public_key_uncompressed(Curve::secp256r1, ec_generate_private_key(Curve::secp256r1))
+          .value();
   EXPECT_FALSE(ec_check_public_key(Curve::secp256k1, p256).ok());
 }
 
@@ -232,12 +243,14 @@ TEST(Ecdsa, NeoTestKeys) {
   }
 }
 
-// Witness of real N3 MainNet transaction 0xaba1eda6…: signature over SHA-256(magic LE || SHA-256(unsigned tx)).
+// Witness of real N3 MainNet transaction 0xaba1eda6…: signature over SHA-256(magic LE ||
+// SHA-256(unsigned tx)).
 TEST(Ecdsa, NeoMainnetWitnessVerifies) {
-  const Bytes sign_data = hex("4e454f33fa1e96af551570ec915e0e5cbbab91c2dddd6a80ede2e3fab6c8548ba6eda1ab");
-  const Bytes sig = hex(
-      "52264d69ee0e4d2bb610e196fba7f0b252c8a55b1ccce011f68e91efdead15fd"
-      "8a1be9cbcecef4f6d090ecd10b64e43bcd4cdf175f400cbbc7fde7cd4f8bfd2f");
+  const Bytes sign_data =
+      hex("4e454f33fa1e96af551570ec915e0e5cbbab91c2dddd6a80ede2e3fab6c8548ba6eda1ab");
+  const Bytes sig =
+      hex("52264d69ee0e4d2bb610e196fba7f0b252c8a55b1ccce011f68e91efdead15fd"
+          "8a1be9cbcecef4f6d090ecd10b64e43bcd4cdf175f400cbbc7fde7cd4f8bfd2f");
   const Bytes pub = hex("0353f7aff015d3d204eecd508f4aa67f447df4d15ec4ba649f4fa91bdb7a78a354");
   EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, sha256(sign_data), sig));
   Bytes testnet = sign_data;  // same transaction under the TestNet magic 894710606 must fail
@@ -248,9 +261,10 @@ TEST(Ecdsa, NeoMainnetWitnessVerifies) {
   EXPECT_FALSE(ecdsa_verify(Curve::secp256r1, pub, sha256(testnet), sig));
 }
 
-// RFC 6979 on secp256k1: libsecp256k1's default nonce function must reproduce signatures made by ethers@6.17.0
-// (noble-curves, RFC 6979 HMAC-SHA256, no extra entropy). The first case is the EIP-155 example key
-// (EIPS/eip-155.md @02e4eda4); the others are NeoX transactions with well-known public test keys.
+// RFC 6979 on secp256k1: libsecp256k1's default nonce function must reproduce signatures made by
+// ethers@6.17.0 (noble-curves, RFC 6979 HMAC-SHA256, no extra entropy). The first case is the
+// EIP-155 example key (EIPS/eip-155.md @02e4eda4); the others are NeoX transactions with well-known
+// public test keys.
 struct Rfc6979Case {
   const char *d, *hash, *r, *s;
   int y_parity;
@@ -319,10 +333,14 @@ TEST(Secp256k1, DeterministicAndRecoverable) {
     EXPECT_EQ(secp256k1_recover(digest, a.rs, a.recovery_id).value(), pub);
     // The other parity recovers a different key (or none).
     auto wrong = secp256k1_recover(digest, a.rs, a.recovery_id ^ 1);
-    if (wrong.ok()) EXPECT_NE(*wrong, pub);
+    if (wrong.ok()) {
+      EXPECT_NE(*wrong, pub);
+    }
     // Recovery over another digest gives another key.
     auto other = secp256k1_recover(sha256(as_bytes("other")), a.rs, a.recovery_id);
-    if (other.ok()) EXPECT_NE(*other, pub);
+    if (other.ok()) {
+      EXPECT_NE(*other, pub);
+    }
   }
   const auto digest = sha256(as_bytes("m"));
   const auto sig = secp256k1_sign_recoverable(d, digest).value();
@@ -332,12 +350,13 @@ TEST(Secp256k1, DeterministicAndRecoverable) {
   EXPECT_FALSE(secp256k1_recover(digest, EcdsaSignature{}, 0).ok());
 }
 
-// --- DER <-> P1363 ----------------------------------------------------------------------------------------------
+// --- DER <-> P1363 -------------------------------------------------------------------------------
 
 TEST(EcdsaDer, RoundTripEdgeValues) {
   const std::string cases[] = {
-      std::string(63, '0') + "1" + std::string(63, '0') + "1",              // r = s = 1: one-byte integers
-      "80" + std::string(62, '0') + "7f" + std::string(62, 'f'),            // high bit r needs a 00 pad, s doesn't
+      std::string(63, '0') + "1" + std::string(63, '0') + "1",  // r = s = 1: one-byte integers
+      "80" + std::string(62, '0') + "7f" +
+          std::string(62, 'f'),  // high bit r needs a 00 pad, s doesn't
       "0000000000000000000000000000000000000000000000000000000000000080" +  // short r with pad
           std::string(64, 'f'),
       "00ff" + std::string(60, '1') + "0000" + std::string(60, '2'),
@@ -345,7 +364,8 @@ TEST(EcdsaDer, RoundTripEdgeValues) {
   for (const auto& h : cases) {
     const Bytes rs = hex(h);
     const auto der = ecdsa_p1363_to_der(rs).value();
-    EXPECT_EQ(Bytes(ecdsa_der_to_p1363(der).value().begin(), ecdsa_der_to_p1363(der).value().end()), rs) << h;
+    const auto back = ecdsa_der_to_p1363(der).value();
+    EXPECT_EQ(Bytes(back.begin(), back.end()), rs) << h;
   }
   EXPECT_EQ(hex_of(ecdsa_p1363_to_der(hex(cases[0])).value()), "3006020101020101");
   EXPECT_EQ(hex_of(ecdsa_p1363_to_der(hex(cases[1])).value()).substr(0, 10), "3045022100");
@@ -355,34 +375,36 @@ TEST(EcdsaDer, RoundTripEdgeValues) {
 
 TEST(EcdsaDer, StrictParsingRejects) {
   EXPECT_TRUE(ecdsa_der_to_p1363(hex("3006020101020101")).ok());
-  EXPECT_TRUE(ecdsa_der_to_p1363(hex("3006020100020100")).ok());  // zero is valid DER; verify rejects it
-  const Bytes full33 = hex("3046022100" + std::string("80") + std::string(62, '1') + "022100" + "ff" +
-                           std::string(62, '2'));
+  EXPECT_TRUE(
+      ecdsa_der_to_p1363(hex("3006020100020100")).ok());  // zero is valid DER; verify rejects it
+  const Bytes full33 = hex("3046022100" + std::string("80") + std::string(62, '1') + "022100" +
+                           "ff" + std::string(62, '2'));
   EXPECT_TRUE(ecdsa_der_to_p1363(full33).ok());
   const char* bad[] = {
-      "",                                  // empty
-      "30",                                // no length
-      "3000",                              // no integers
-      "300602010102010100",                // trailing byte after the sequence
-      "300702010102010100",                // extra byte inside the sequence
-      "3007020101020101",                  // sequence length too long
-      "3005020101020101",                  // sequence length too short
-      "308106020101020101",                // long-form length (non-minimal)
-      "310602010102010101",                // wrong outer tag
-      "3006030101020101",                  // wrong integer tag
-      "3006020181020101",                  // negative r
-      "3006020101020181",                  // negative s
-      "300702020001020101",                // r with superfluous leading zero
-      "30050200020101",                    // zero-length integer
-      "3009020101020101020101",            // three integers
-      "3003020101",                        // one integer
-      "30080281010102810101",              // long-form integer lengths
+      "",                        // empty
+      "30",                      // no length
+      "3000",                    // no integers
+      "300602010102010100",      // trailing byte after the sequence
+      "300702010102010100",      // extra byte inside the sequence
+      "3007020101020101",        // sequence length too long
+      "3005020101020101",        // sequence length too short
+      "308106020101020101",      // long-form length (non-minimal)
+      "310602010102010101",      // wrong outer tag
+      "3006030101020101",        // wrong integer tag
+      "3006020181020101",        // negative r
+      "3006020101020181",        // negative s
+      "300702020001020101",      // r with superfluous leading zero
+      "30050200020101",          // zero-length integer
+      "3009020101020101020101",  // three integers
+      "3003020101",              // one integer
+      "30080281010102810101",    // long-form integer lengths
   };
   for (const char* h : bad) {
     EXPECT_FALSE(ecdsa_der_to_p1363(hex(h)).ok()) << h;
   }
   // 33 significant bytes (> 2^256) cannot be a scalar of a 256-bit curve.
-  const Bytes too_big = hex("3046022101" + std::string(64, '1') + "022100" + "ff" + std::string(62, '2'));
+  const Bytes too_big =
+      hex("3046022101" + std::string(64, '1') + "022100" + "ff" + std::string(62, '2'));
   EXPECT_FALSE(ecdsa_der_to_p1363(too_big).ok());
 }
 

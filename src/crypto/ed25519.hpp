@@ -1,10 +1,11 @@
 // nsl/crypto/ed25519.hpp — Ed25519 signatures (RFC 8032, pure Ed25519) through libsodium.
 //
-// Secret key format: libsodium's 64 bytes, seed (32) || public key (32), always in SecretBytes; make one with
-// ed25519_generate or ed25519_from_seed (a seed is the RFC 8032 private key). Signing is deterministic.
-// Verification follows libsodium 1.0.18's strict rules: S must be canonical (< L), R and A must not be of small
-// order, A must be canonically encoded; any other length or encoding returns false. These are the checks
-// Wycheproof's ed25519 vectors expect (signature malleability and non-canonical encodings are "invalid").
+// Secret key format: libsodium's 64 bytes, seed (32) || public key (32), always in SecretBytes;
+// make one with ed25519_generate or ed25519_from_seed (a seed is the RFC 8032 private key). Signing
+// is deterministic. Verification follows libsodium 1.0.18's strict rules: S must be canonical (<
+// L), R and A must not be of small order, A must be canonically encoded; any other length or
+// encoding returns false. These are the checks Wycheproof's ed25519 vectors expect (signature
+// malleability and non-canonical encodings are "invalid").
 //
 // Thread-safety: pure functions; libsodium is initialised once, thread-safely, on first use.
 //

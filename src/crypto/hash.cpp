@@ -19,8 +19,12 @@ std::array<std::uint8_t, N> digest(const EVP_MD* md, ByteSpan data) noexcept {
 
 }  // namespace
 
-std::array<std::uint8_t, 32> sha256(ByteSpan data) noexcept { return digest<32>(internal::md_sha256(), data); }
-std::array<std::uint8_t, 64> sha512(ByteSpan data) noexcept { return digest<64>(internal::md_sha512(), data); }
+std::array<std::uint8_t, 32> sha256(ByteSpan data) noexcept {
+  return digest<32>(internal::md_sha256(), data);
+}
+std::array<std::uint8_t, 64> sha512(ByteSpan data) noexcept {
+  return digest<64>(internal::md_sha512(), data);
+}
 std::array<std::uint8_t, 20> ripemd160(ByteSpan data) noexcept {
   return digest<20>(internal::md_ripemd160(), data);
 }

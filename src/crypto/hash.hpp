@@ -1,14 +1,15 @@
-// nsl/crypto/hash.hpp — message digests: SHA-256, SHA-512, RIPEMD-160, Neo's hash160/hash256, Keccak-256.
+// nsl/crypto/hash.hpp — message digests: SHA-256, SHA-512, RIPEMD-160, Neo's hash160/hash256,
+// Keccak-256.
 //
-// SHA-2 and RIPEMD-160 come from OpenSSL (RIPEMD-160 from the default provider when it has it, OpenSSL >= 3.0.7,
-// else from the legacy provider loaded into a private library context). Keccak-256 is written here: it is the
-// ORIGINAL Keccak submission padding (domain byte 0x01) used by Ethereum/NeoX, which is NOT FIPS-202 SHA3-256
-// (0x06); OpenSSL 3.0 has no such digest.
-//   hash160(x) = RIPEMD-160(SHA-256(x))   (Neo script hashes, addresses)
-//   hash256(x) = SHA-256(SHA-256(x))      (Base58Check checksums, Neo block/tx ids are single SHA-256)
+// SHA-2 and RIPEMD-160 come from OpenSSL (RIPEMD-160 from the default provider when it has it,
+// OpenSSL >= 3.0.7, else from the legacy provider loaded into a private library context).
+// Keccak-256 is written here: it is the ORIGINAL Keccak submission padding (domain byte 0x01) used
+// by Ethereum/NeoX, which is NOT FIPS-202 SHA3-256 (0x06); OpenSSL 3.0 has no such digest.
+//   hash160(x) = RIPEMD-160(SHA-256(x))  Neo script hashes and addresses
+//   hash256(x) = SHA-256(SHA-256(x))     Base58Check checksums (N3 tx/block ids are one SHA-256)
 //
-// Thread-safety: the free functions are pure and safe from any thread. A `Keccak256` object is a value; use one
-// object per thread (or lock).
+// Thread-safety: the free functions are pure and safe from any thread. A `Keccak256` object is a
+// value; use one object per thread (or lock).
 //
 //   auto id = nsl::crypto::sha256(bytes);
 //   nsl::crypto::Keccak256 k;  k.update(part1);  k.update(part2);  auto h = k.finish();
@@ -40,8 +41,9 @@ class Keccak256 {
   std::array<std::uint8_t, kDigestSize> finish() noexcept;
 
  protected:
-  // The domain/padding byte is the only difference between Keccak-256 (0x01) and SHA3-256 (0x06). Protected so
-  // the test can build SHA3-256 from the same sponge and compare it with OpenSSL's SHA3-256.
+  // The domain/padding byte is the only difference between Keccak-256 (0x01) and SHA3-256 (0x06).
+  // Protected so the test can build SHA3-256 from the same sponge and compare it with OpenSSL's
+  // SHA3-256.
   explicit Keccak256(std::uint8_t domain_pad) noexcept : pad_(domain_pad) {}
 
  private:

@@ -49,9 +49,10 @@ std::array<std::uint8_t, N> hmac(const char* digest, ByteSpan key, ByteSpan data
 }
 
 // A non-null pointer for possibly empty octet-string parameters.
+// OSSL_PARAM octet strings are non-const void* but only read here.
 void* octets(ByteSpan s) noexcept {
-  static std::uint8_t empty = 0;
-  return s.empty() ? &empty : const_cast<std::uint8_t*>(s.data());
+  static const std::uint8_t kNothing = 0;
+  return const_cast<std::uint8_t*>(s.empty() ? &kNothing : s.data());
 }
 
 }  // namespace
@@ -85,29 +86,37 @@ Result<SecretBytes> hkdf_sha256(ByteSpan ikm, ByteSpan salt, ByteSpan info, std:
       OSSL_PARAM_construct_end(),
   };
   SecretBytes out(length);
-  if (EVP_KDF_derive(ctx.get(), out.reveal_mut(SecretAccess::grant()).data(), length, params) != 1) {
+  if (EVP_KDF_derive(ctx.get(), out.reveal_mut(SecretAccess::grant()).data(), length, params) !=
+      1) {
     ERR_clear_error();
     return err::internal("hkdf: derivation failed");
   }
   return out;
 }
 
-Result<SecretBytes> hkdf_sha256(const SecretBytes& ikm, ByteSpan salt, ByteSpan info, std::size_t length) {
+Result<SecretBytes> hkdf_sha256(const SecretBytes& ikm, ByteSpan salt, ByteSpan info,
+                                std::size_t length) {
   return hkdf_sha256(ikm.reveal(SecretAccess::grant()), salt, info, length);
 }
 
-Result<SecretBytes> scrypt(ByteSpan password, ByteSpan salt, std::uint64_t n, std::uint32_t r, std::uint32_t p,
-                           std::size_t dklen) {
-  if (n < 2 || (n & (n - 1)) != 0) return err::invalid_argument("scrypt: N must be a power of two >= 2");
+Result<SecretBytes> scrypt(ByteSpan password, ByteSpan salt, std::uint64_t n, std::uint32_t r,
+                           std::uint32_t p, std::size_t dklen) {
+  if (n < 2 || (n & (n - 1)) != 0)
+    return err::invalid_argument("scrypt: N must be a power of two >= 2");
   if (r == 0 || p == 0) return err::invalid_argument("scrypt: r and p must be >= 1");
-  if (std::uint64_t{r} * p >= (std::uint64_t{1} << 30)) return err::invalid_argument("scrypt: r*p too large");
+  if (std::uint64_t{r} * p >= (std::uint64_t{1} << 30))
+    return err::invalid_argument("scrypt: r*p too large");
   // RFC 7914 §2: N < 2^(128*r/8).
-  if (r < 4 && n >= (std::uint64_t{1} << (16 * r))) return err::invalid_argument("scrypt: N too large for r");
-  if (dklen == 0 || dklen > (std::size_t{1} << 20)) return err::invalid_argument("scrypt: dklen must be 1..2^20");
-  // OpenSSL's accounting: V = 128*r*(N+2) bytes, B = 128*r*p bytes. Bound N first so nothing overflows.
+  if (r < 4 && n >= (std::uint64_t{1} << (16 * r)))
+    return err::invalid_argument("scrypt: N too large for r");
+  if (dklen == 0 || dklen > (std::size_t{1} << 20))
+    return err::invalid_argument("scrypt: dklen must be 1..2^20");
+  // OpenSSL's accounting: V = 128*r*(N+2) bytes, B = 128*r*p bytes. Bound N first so nothing
+  // overflows.
   if (n > kScryptMaxMemory) return err::invalid_argument("scrypt: parameters need more than 1 GiB");
   const std::uint64_t need = 128ULL * r * (n + 2) + 128ULL * r * p;
-  if (need > kScryptMaxMemory) return err::invalid_argument("scrypt: parameters need more than 1 GiB");
+  if (need > kScryptMaxMemory)
+    return err::invalid_argument("scrypt: parameters need more than 1 GiB");
   static EVP_KDF* const alg = kdf_alg(OSSL_KDF_NAME_SCRYPT);
   internal::KdfCtxPtr ctx(EVP_KDF_CTX_new(alg));
   if (!ctx) internal::fatal("EVP_KDF_CTX_new");
@@ -132,8 +141,8 @@ Result<SecretBytes> scrypt(ByteSpan password, ByteSpan salt, std::uint64_t n, st
   return out;
 }
 
-Result<SecretBytes> scrypt(const SecretBytes& password, ByteSpan salt, std::uint64_t n, std::uint32_t r,
-                           std::uint32_t p, std::size_t dklen) {
+Result<SecretBytes> scrypt(const SecretBytes& password, ByteSpan salt, std::uint64_t n,
+                           std::uint32_t r, std::uint32_t p, std::size_t dklen) {
   return scrypt(password.reveal(SecretAccess::grant()), salt, n, r, p, dklen);
 }
 

@@ -1,15 +1,15 @@
-// nsl/crypto/mac.hpp — HMAC-SHA-256/512, HKDF-SHA-256 (RFC 5869) and scrypt (RFC 7914), all through OpenSSL.
+// nsl/crypto/mac.hpp — HMAC-SHA-256/512, HKDF-SHA-256 (RFC 5869), scrypt (RFC 7914); OpenSSL.
 //
-// HMAC outputs are public-size arrays (a MAC is not secret once computed); derived keys (HKDF, scrypt) are
-// returned as SecretBytes. Every function taking key material has an overload for SecretBytes so modules that
-// may not reveal secrets can still use them.
+// HMAC outputs are public-size arrays (a MAC is not secret once computed); derived keys (HKDF,
+// scrypt) are returned as SecretBytes. Every function taking key material has an overload for
+// SecretBytes so modules that may not reveal secrets can still use them.
 //
-// Limits (checked, invalid_argument otherwise):
-//   hkdf_sha256  1 <= length <= 255*32 = 8160; info <= 1024 bytes (OpenSSL 3.0's internal info buffer).
-//   scrypt       N a power of two >= 2 and < 2^(16r); r >= 1; p >= 1; r*p < 2^30; 1 <= dklen <= 2^20;
-//                memory 128*r*(N+2) + 128*r*p must be <= kScryptMaxMemory (1 GiB). NEP-2's N=16384, r=8, p=8
-//                needs 16 MiB + 64 KiB, which is what the OpenSSL limit is set to for that call (OpenSSL's own
-//                default cap is 32 MiB; we always pass the exact need so larger legal parameters work too).
+// Limits (checked; invalid_argument otherwise):
+//   hkdf_sha256: 1 <= length <= 255*32 = 8160; info <= 1024 bytes (OpenSSL 3.0's info buffer).
+//   scrypt:      N a power of two, 2 <= N < 2^(16r); r, p >= 1; r*p < 2^30; 1 <= dklen <= 2^20;
+//                memory 128*r*(N+2) + 128*r*p <= kScryptMaxMemory (1 GiB).
+// scrypt passes OpenSSL exactly the memory the parameters need (NEP-2's N=16384, r=8, p=8: 16 MiB
+// + 64 KiB), so any legal parameters under the cap work; OpenSSL's own default cap is 32 MiB.
 //
 // Thread-safety: pure functions.
 //
@@ -38,11 +38,12 @@ std::array<std::uint8_t, 64> hmac_sha512(const SecretBytes& key, ByteSpan data) 
 
 // HKDF-Extract-then-Expand. An empty salt means HashLen zero bytes, as RFC 5869 §2.2 specifies.
 Result<SecretBytes> hkdf_sha256(ByteSpan ikm, ByteSpan salt, ByteSpan info, std::size_t length);
-Result<SecretBytes> hkdf_sha256(const SecretBytes& ikm, ByteSpan salt, ByteSpan info, std::size_t length);
+Result<SecretBytes> hkdf_sha256(const SecretBytes& ikm, ByteSpan salt, ByteSpan info,
+                                std::size_t length);
 
-Result<SecretBytes> scrypt(ByteSpan password, ByteSpan salt, std::uint64_t n, std::uint32_t r, std::uint32_t p,
-                           std::size_t dklen);
-Result<SecretBytes> scrypt(const SecretBytes& password, ByteSpan salt, std::uint64_t n, std::uint32_t r,
+Result<SecretBytes> scrypt(ByteSpan password, ByteSpan salt, std::uint64_t n, std::uint32_t r,
                            std::uint32_t p, std::size_t dklen);
+Result<SecretBytes> scrypt(const SecretBytes& password, ByteSpan salt, std::uint64_t n,
+                           std::uint32_t r, std::uint32_t p, std::size_t dklen);
 
 }  // namespace nsl::crypto

@@ -1,10 +1,11 @@
 // nsl/crypto/x25519.hpp — X25519 Diffie-Hellman (RFC 7748) through libsodium.
 //
-// Private keys are 32 random bytes (clamped inside the scalar multiplication, as RFC 7748 §5 says), kept in
-// SecretBytes. The peer's public key is any 32 bytes: the top bit is ignored and non-canonical u >= p is reduced
-// mod p (RFC 7748 §5). A shared secret of all zeros, which any low-order peer point forces, is REJECTED
-// (invalid_argument) so that a peer cannot force a known key (RFC 7748 §6.1's "check for the all-zero value").
-// Derive keys from the shared secret with HKDF (mac.hpp), binding both public keys.
+// Private keys are 32 random bytes (clamped inside the scalar multiplication, RFC 7748 §5), kept
+// in SecretBytes. The peer's public key is any 32 bytes: the top bit is ignored and
+// non-canonical u >= p is reduced mod p (RFC 7748 §5). A shared secret of all zeros, which any
+// low-order peer point forces, is REJECTED (invalid_argument) so that a peer cannot force a known
+// key (RFC 7748 §6.1's "check for the all-zero value"). Derive keys from the shared secret with
+// HKDF (mac.hpp), binding both public keys.
 //
 // Thread-safety: pure functions; libsodium is initialised once, thread-safely, on first use.
 //

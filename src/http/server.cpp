@@ -15,6 +15,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/strings.hpp"
+#include "http/internal/request_fill.hpp"
 #include "http/problem.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
@@ -261,25 +263,13 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
         co_await reject(s, lowest, l, req, hec);
         co_return;
       }
-      auto& head = parser.get();
-      req.method_text = std::string(head.method_string());
-      req.method = parse_method(req.method_text);
-      req.target = std::string(head.target());
-      std::size_t q = req.target.find('?');
-      req.path = req.target.substr(0, q);
-      if (q != std::string::npos) req.query = req.target.substr(q + 1);
-      for (const auto& f : head) req.headers.add(f.name_string(), f.value());
-      if (req.target.empty() || req.target[0] != '/') {
-        co_await reject_with(s, lowest, l, req, err::invalid_argument("request target must be an absolute path"));
-        co_return;
-      }
-      if (head.version() != 11 && head.version() != 10) {
-        co_await reject_with(s, lowest, l, req, err::invalid_argument("unsupported HTTP version"));
+      if (Status hs = internal::fill_request_head(parser.get().base(), req); !hs.ok()) {
+        co_await reject_with(s, lowest, l, req, hs.error());
         co_return;
       }
       if (!parser.is_done()) {
         auto expect = req.headers.get("expect");
-        if (expect && iequals_100_continue(*expect)) {
+        if (expect && iequals(trim(*expect), "100-continue")) {
           bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
           lowest.expires_after(lim_.write_timeout);
           auto [cec, cn] = co_await bhttp::async_write(s, cont, kNoThrow);
@@ -302,27 +292,12 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
     }
   }
 
-  static bool iequals_100_continue(std::string_view v) {
-    if (v.size() != 12) return false;
-    std::string lower(v);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return lower == "100-continue";
-  }
-
   // A read error before dispatch: answer with a problem when the client deserves one, else just close.
   template <class Stream>
   asio::awaitable<void> reject(Stream& s, beast::tcp_stream& lowest, Listener& l, Request& req,
                                const error_code& ec) {
-    if (ec == bhttp::error::header_limit) {
-      co_await reject_with(s, lowest, l, req,
-                           Error(ErrorCode::header_too_large, "request header section exceeds the limit"));
-    } else if (ec == bhttp::error::body_limit) {
-      co_await reject_with(s, lowest, l, req,
-                           Error(ErrorCode::payload_too_large, "request body exceeds the limit of " +
-                                                                   std::to_string(lim_.max_body_bytes) + " bytes"));
-    } else if (!is_quiet_close(ec)) {
-      co_await reject_with(s, lowest, l, req, err::invalid_argument("malformed HTTP request: " + ec.message()));
-    }
+    if (is_quiet_close(ec)) co_return;
+    co_await reject_with(s, lowest, l, req, internal::parse_error(ec, lim_.max_body_bytes));
   }
 
   template <class Stream>

@@ -1,9 +1,9 @@
 // nsl/crypto/internal/ec.hpp — per-curve back ends behind ecdsa.hpp. Internal to src/crypto.
 //
-// The front end (ecdsa.cpp) checks sizes, SEC1 prefixes, scalar ranges and encodings; back ends receive
-// well-formed input and do the curve work. All return false on failure and never throw.
-// Thread-safety: as ecdsa.hpp; the lazily created OpenSSL group and libsecp256k1 context are immutable after
-// their thread-safe static initialisation.
+// The front end (ecdsa.cpp) checks sizes, SEC1 prefixes, scalar ranges and encodings; back ends
+// receive well-formed input and do the curve work. All return false on failure and never throw.
+// Thread-safety: as ecdsa.hpp; the lazily created OpenSSL group and libsecp256k1 context are
+// immutable after their thread-safe static initialisation.
 #pragma once
 
 #include "crypto/ecdsa.hpp"
@@ -15,7 +15,9 @@ namespace nsl::crypto::internal {
 bool p256_decode_point(ByteSpan encoded, UncompressedPublicKey& out) noexcept;
 bool p256_public_from_private(ByteSpan d, UncompressedPublicKey& out) noexcept;
 bool p256_sign(ByteSpan d, ByteSpan digest, EcdsaSignature& out) noexcept;
-bool p256_verify(const UncompressedPublicKey& pub, ByteSpan digest, const EcdsaSignature& sig) noexcept;
+// `pub` has a valid SEC1 shape (33 bytes 02|03, or 65 bytes 04); the point itself is validated
+// here.
+bool p256_verify(ByteSpan pub, ByteSpan digest, const EcdsaSignature& sig) noexcept;
 
 // --- secp256k1 (libsecp256k1) ---
 bool k1_decode_point(ByteSpan encoded, UncompressedPublicKey& out) noexcept;
@@ -23,7 +25,9 @@ bool k1_public_from_private(ByteSpan d, UncompressedPublicKey& out) noexcept;
 // Low-S, RFC 6979. `recid` may be null.
 bool k1_sign(ByteSpan d, ByteSpan digest, EcdsaSignature& out, int* recid) noexcept;
 // Accepts high-S (normalises before libsecp256k1's low-S-only verify).
-bool k1_verify(const UncompressedPublicKey& pub, ByteSpan digest, const EcdsaSignature& sig) noexcept;
-bool k1_recover(ByteSpan digest, const EcdsaSignature& sig, int recid, UncompressedPublicKey& out) noexcept;
+// Same input contract as p256_verify.
+bool k1_verify(ByteSpan pub, ByteSpan digest, const EcdsaSignature& sig) noexcept;
+bool k1_recover(ByteSpan digest, const EcdsaSignature& sig, int recid,
+                UncompressedPublicKey& out) noexcept;
 
 }  // namespace nsl::crypto::internal

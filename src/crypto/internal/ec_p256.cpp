@@ -1,5 +1,5 @@
-// secp256r1 (P-256) through OpenSSL 3 without deprecated APIs: EC_GROUP/EC_POINT for point work, EVP_PKEY
-// (built with OSSL_PARAM_BLD) for signing and verification.
+// secp256r1 (P-256) through OpenSSL 3 without deprecated APIs: EC_GROUP/EC_POINT for point work,
+// EVP_PKEY (built with OSSL_PARAM_BLD) for signing and verification.
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -28,39 +28,70 @@ const EC_GROUP* group() noexcept {
 }
 
 bool point_to_uncompressed(const EC_POINT* p, BN_CTX* bn, UncompressedPublicKey& out) noexcept {
-  return EC_POINT_point2oct(group(), p, POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(), bn) == out.size();
+  return EC_POINT_point2oct(group(), p, POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(),
+                            bn) == out.size();
 }
 
-// EVP_PKEY for P-256 from an uncompressed public key and, optionally, the private scalar.
-PkeyPtr make_pkey(const UncompressedPublicKey& pub, ByteSpan d) noexcept {
-  ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bld) return nullptr;
-  SecretBnPtr priv;
-  if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()) != 1) {
+// A parameters-only P-256 key, created once. Building a key from OSSL_PARAMs re-creates the
+// EC_GROUP by name on every call (tens of microseconds); copying the parameters from this template
+// does not.
+const EVP_PKEY* params_template() noexcept {
+  static const EVP_PKEY* const tmpl = []() -> const EVP_PKEY* {
+    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                         const_cast<char*>("prime256v1"), 0),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY* k = nullptr;
+    if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+        EVP_PKEY_fromdata(ctx.get(), &k, EVP_PKEY_KEY_PARAMETERS, params) != 1) {
+      fatal("P-256 parameters");
+    }
+    return k;
+  }();
+  return tmpl;
+}
+
+// Public key from SEC1 bytes (33 or 65). OpenSSL decodes and validates the point
+// (EC_POINT_oct2point: x, y < p, on the curve; a compressed x without a square root fails).
+PkeyPtr public_pkey(ByteSpan encoded) noexcept {
+  PkeyPtr k(EVP_PKEY_new());
+  if (!k || EVP_PKEY_copy_parameters(k.get(), params_template()) != 1 ||
+      EVP_PKEY_set1_encoded_public_key(k.get(), encoded.data(), encoded.size()) != 1) {
     return nullptr;
   }
-  if (!d.empty()) {
-    // A "secure" BIGNUM: OSSL_PARAM_BLD then places it in the block OSSL_PARAM_free clears before freeing.
-    priv.reset(BN_secure_new());
-    if (!priv || BN_bin2bn(d.data(), static_cast<int>(d.size()), priv.get()) == nullptr ||
-        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, priv.get()) != 1) {
-      return nullptr;
-    }
+  return k;
+}
+
+// Private key from the scalar alone (ECDSA signing needs only d; skipping the public key saves a
+// scalar multiplication). OpenSSL's EC key management cannot set a private key on an existing key,
+// hence fromdata.
+PkeyPtr private_pkey(ByteSpan d) noexcept {
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  // A "secure" BIGNUM: OSSL_PARAM_BLD then places it in the block OSSL_PARAM_free clears before
+  // freeing.
+  SecretBnPtr priv(BN_secure_new());
+  if (!bld || !priv || BN_bin2bn(d.data(), static_cast<int>(d.size()), priv.get()) == nullptr ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+          1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, priv.get()) != 1) {
+    return nullptr;
   }
   ParamsPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
   if (!params) return nullptr;
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* pkey = nullptr;
   if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &pkey, d.empty() ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR, params.get()) != 1) {
+      EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_KEYPAIR, params.get()) != 1) {
     return nullptr;
   }
   return PkeyPtr(pkey);
 }
 
+// Keeps OpenSSL's per-thread error queue from collecting entries for unrelated callers.
 bool fail() noexcept {
-  ERR_clear_error();  // keep OpenSSL's per-thread error queue from collecting entries for unrelated callers
+  ERR_clear_error();
   return false;
 }
 
@@ -72,7 +103,8 @@ bool p256_decode_point(ByteSpan encoded, UncompressedPublicKey& out) noexcept {
   if (!bn || !p) fatal("P-256 allocation");
   // oct2point rejects coordinates >= p, x without a square root, and (through
   // EC_POINT_set_affine_coordinates) points off the curve.
-  if (EC_POINT_oct2point(group(), p.get(), encoded.data(), encoded.size(), bn.get()) != 1) return fail();
+  if (EC_POINT_oct2point(group(), p.get(), encoded.data(), encoded.size(), bn.get()) != 1)
+    return fail();
   if (EC_POINT_is_at_infinity(group(), p.get()) == 1) return fail();
   if (EC_POINT_is_on_curve(group(), p.get(), bn.get()) != 1) return fail();  // belt and braces
   return point_to_uncompressed(p.get(), bn.get(), out) || fail();
@@ -92,9 +124,7 @@ bool p256_public_from_private(ByteSpan d, UncompressedPublicKey& out) noexcept {
 }
 
 bool p256_sign(ByteSpan d, ByteSpan digest, EcdsaSignature& out) noexcept {
-  UncompressedPublicKey pub;
-  if (!p256_public_from_private(d, pub)) return false;
-  PkeyPtr key = make_pkey(pub, d);
+  PkeyPtr key = private_pkey(d);
   if (!key) return fail();
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   std::uint8_t der[80];
@@ -109,14 +139,15 @@ bool p256_sign(ByteSpan d, ByteSpan digest, EcdsaSignature& out) noexcept {
   return true;
 }
 
-bool p256_verify(const UncompressedPublicKey& pub, ByteSpan digest, const EcdsaSignature& sig) noexcept {
-  PkeyPtr key = make_pkey(pub, {});
+bool p256_verify(ByteSpan pub, ByteSpan digest, const EcdsaSignature& sig) noexcept {
+  PkeyPtr key = public_pkey(pub);
   if (!key) return fail();
   auto der = ecdsa_p1363_to_der(sig);
   if (!der.ok()) return false;
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) return fail();
-  return EVP_PKEY_verify(ctx.get(), der->data(), der->size(), digest.data(), digest.size()) == 1 || fail();
+  return EVP_PKEY_verify(ctx.get(), der->data(), der->size(), digest.data(), digest.size()) == 1 ||
+         fail();
 }
 
 }  // namespace nsl::crypto::internal

@@ -10,8 +10,8 @@
 namespace nsl::crypto::internal {
 namespace {
 
-// One context for the process, randomised once (blinding against side channels). libsecp256k1 allows
-// concurrent use of a const context by any number of threads.
+// One context for the process, randomised once (blinding against side channels). libsecp256k1
+// allows concurrent use of a const context by any number of threads.
 const secp256k1_context* ctx() noexcept {
   static const secp256k1_context* const c = [] {
     secp256k1_context* x = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
@@ -27,7 +27,8 @@ const secp256k1_context* ctx() noexcept {
 
 bool serialize_uncompressed(const secp256k1_pubkey& pk, UncompressedPublicKey& out) noexcept {
   std::size_t len = out.size();
-  return secp256k1_ec_pubkey_serialize(ctx(), out.data(), &len, &pk, SECP256K1_EC_UNCOMPRESSED) == 1 &&
+  return secp256k1_ec_pubkey_serialize(ctx(), out.data(), &len, &pk, SECP256K1_EC_UNCOMPRESSED) ==
+             1 &&
          len == out.size();
 }
 
@@ -50,15 +51,18 @@ bool k1_sign(ByteSpan d, ByteSpan digest, EcdsaSignature& out, int* recid) noexc
   // noncefp = nullptr selects secp256k1_nonce_function_default == secp256k1_nonce_function_rfc6979.
   if (recid == nullptr) {
     secp256k1_ecdsa_signature sig;
-    if (secp256k1_ecdsa_sign(ctx(), &sig, digest.data(), d.data(), nullptr, nullptr) != 1) return false;
+    if (secp256k1_ecdsa_sign(ctx(), &sig, digest.data(), d.data(), nullptr, nullptr) != 1)
+      return false;
     return secp256k1_ecdsa_signature_serialize_compact(ctx(), out.data(), &sig) == 1;
   }
   secp256k1_ecdsa_recoverable_signature sig;
-  if (secp256k1_ecdsa_sign_recoverable(ctx(), &sig, digest.data(), d.data(), nullptr, nullptr) != 1) return false;
-  return secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx(), out.data(), recid, &sig) == 1;
+  if (secp256k1_ecdsa_sign_recoverable(ctx(), &sig, digest.data(), d.data(), nullptr, nullptr) != 1)
+    return false;
+  return secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx(), out.data(), recid, &sig) ==
+         1;
 }
 
-bool k1_verify(const UncompressedPublicKey& pub, ByteSpan digest, const EcdsaSignature& sig) noexcept {
+bool k1_verify(ByteSpan pub, ByteSpan digest, const EcdsaSignature& sig) noexcept {
   secp256k1_pubkey pk;
   secp256k1_ecdsa_signature s;
   if (secp256k1_ec_pubkey_parse(ctx(), &pk, pub.data(), pub.size()) != 1) return false;
@@ -68,9 +72,11 @@ bool k1_verify(const UncompressedPublicKey& pub, ByteSpan digest, const EcdsaSig
   return secp256k1_ecdsa_verify(ctx(), &s, digest.data(), &pk) == 1;
 }
 
-bool k1_recover(ByteSpan digest, const EcdsaSignature& sig, int recid, UncompressedPublicKey& out) noexcept {
+bool k1_recover(ByteSpan digest, const EcdsaSignature& sig, int recid,
+                UncompressedPublicKey& out) noexcept {
   secp256k1_ecdsa_recoverable_signature s;
-  if (secp256k1_ecdsa_recoverable_signature_parse_compact(ctx(), &s, sig.data(), recid) != 1) return false;
+  if (secp256k1_ecdsa_recoverable_signature_parse_compact(ctx(), &s, sig.data(), recid) != 1)
+    return false;
   secp256k1_pubkey pk;
   if (secp256k1_ecdsa_recover(ctx(), &pk, &s, digest.data()) != 1) return false;
   return serialize_uncompressed(pk, out);

@@ -16,8 +16,8 @@ const EVP_MD* fetch_or_die(const char* name) noexcept {
   return md;  // kept for the life of the process
 }
 
-// One private library context with the legacy and default providers, created on first use. It is never freed:
-// fetched algorithms point into it for the life of the process.
+// One private library context with the legacy and default providers, created on first use. It is
+// never freed: fetched algorithms point into it for the life of the process.
 OSSL_LIB_CTX* legacy_libctx() noexcept {
   static OSSL_LIB_CTX* const ctx = []() -> OSSL_LIB_CTX* {
     OSSL_LIB_CTX* c = OSSL_LIB_CTX_new();

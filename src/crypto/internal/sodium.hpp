@@ -3,7 +3,8 @@
 
 namespace nsl::crypto::internal {
 
-// Calls sodium_init() once (thread-safe static initialisation); aborts if libsodium cannot initialise.
+// Calls sodium_init() once (thread-safe static initialisation); aborts if libsodium cannot
+// initialise.
 void ensure_sodium() noexcept;
 
 }  // namespace nsl::crypto::internal

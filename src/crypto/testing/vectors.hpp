@@ -1,5 +1,6 @@
-// nsl/crypto/testing/vectors.hpp — helpers for crypto tests: locate and parse files under tests/vectors/, hex.
-// Test-only (header-only; needs nlohmann_json, which only the test binary links). Not for production code.
+// nsl/crypto/testing/vectors.hpp — helpers for crypto tests: locate and parse files under
+// tests/vectors/, hex. Test-only (header-only; needs nlohmann_json, which only the test binary
+// links). Not for production code.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -26,7 +27,8 @@ inline std::string source_dir() {
 #endif
 }
 
-// Parses tests/vectors/<relative>; a missing or malformed file fails the calling test and returns null.
+// Parses tests/vectors/<relative>; a missing or malformed file fails the calling test and returns
+// null.
 inline nlohmann::json load_vectors(std::string_view relative) {
   const std::string path = source_dir() + "/tests/vectors/" + std::string(relative);
   std::ifstream in(path, std::ios::binary);
@@ -44,7 +46,8 @@ inline nlohmann::json load_vectors(std::string_view relative) {
   return j;
 }
 
-// Decodes hex that the test itself (or a vector file) guarantees to be valid; aborts the test binary otherwise.
+// Decodes hex that the test itself (or a vector file) guarantees to be valid; aborts the test
+// binary otherwise.
 inline Bytes hex(std::string_view s) {
   if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
   auto v = from_hex(s);
