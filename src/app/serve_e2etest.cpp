@@ -127,7 +127,7 @@ TEST(Serve, MalformedAndOversizedRequestsGet4xxAndServerSurvives) {
       {"POST /health/live HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2000\r\n" +
            std::string(0x2000, 'b') + "\r\n0\r\n\r\n",
        "HTTP/1.1 413"},
-      {"GET /v1/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "HTTP/1.1 400"},
+      {"GET /v1/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "HTTP/1.1 404"},
       {"GET /health/live HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "HTTP/1.1 400"},
   };
   for (const auto& c : cases) {
