@@ -13,7 +13,7 @@
 // `SecretAccess::grant()`, and ONLY code in src/crypto/ and src/enclave/trusted/ (and their tests)
 // may call it; every other module can create, move, size, compare and wipe secrets, never read
 // them. The rule is enforced by review and by grep; this must print nothing:
-//   git grep 'SecretAccess::grant()' src ':!src/crypto' ':!src/enclave/trusted' ':!*/secret_bytes*'
+//   git grep 'SecretAccess::grant()' -- src ':!src/crypto' ':!*/trusted/*' ':!*/secret_bytes*'
 //
 // Thread-safety: a value type. Const members may be called concurrently; mutation needs external
 // locking. The arena behind it is internally synchronised.

@@ -1,0 +1,73 @@
+// Keeps spec/openapi.yaml true to the code: every registered route and method appears in the spec, and every
+// error code the HTTP layer can emit is in the Problem schema's enum.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "app/health.hpp"
+#include "app/system_routes.hpp"
+#include "core/error.hpp"
+#include "http/router.hpp"
+#include "obs/metrics.hpp"
+
+namespace nsl::app {
+namespace {
+
+std::string read_spec() {
+  const char* src = std::getenv("NSL_SOURCE_DIR");
+  std::ifstream f(std::string(src ? src : ".") + "/spec/openapi.yaml");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The block of the spec under "  <path>:" up to the next path at the same indentation.
+std::string path_block(const std::string& spec, const std::string& path) {
+  std::string key = "\n  " + path + ":\n";
+  std::size_t at = spec.find(key);
+  if (at == std::string::npos) return {};
+  std::size_t end = spec.find("\n  /", at + key.size());
+  std::size_t comps = spec.find("\ncomponents:", at);
+  if (end == std::string::npos || (comps != std::string::npos && comps < end)) end = comps;
+  return spec.substr(at, end - at);
+}
+
+std::string lower(std::string_view m) {
+  std::string s(m);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+TEST(OpenApiSpec, EveryRouteIsDocumented) {
+  std::string spec = read_spec();
+  ASSERT_FALSE(spec.empty()) << "spec/openapi.yaml not found (NSL_SOURCE_DIR)";
+  Health health;
+  SystemState state;
+  obs::Registry reg;
+  http::Router api, metrics;
+  ASSERT_TRUE(add_api_system_routes(api, health, state).ok());
+  ASSERT_TRUE(add_metrics_routes(metrics, reg, state).ok());
+  for (const http::Router* r : {&api, &metrics}) {
+    for (const auto& route : r->routes()) {
+      std::string block = path_block(spec, route.pattern);
+      ASSERT_FALSE(block.empty()) << route.pattern << " missing from spec/openapi.yaml";
+      std::string m = "\n    " + lower(http::method_name(route.method)) + ":";
+      EXPECT_NE(block.find(m), std::string::npos) << route.pattern << " " << http::method_name(route.method);
+      if (route.is_public) {
+        EXPECT_NE(block.find("security: ["), std::string::npos) << route.pattern << " is public: say so";
+      }
+    }
+  }
+}
+
+TEST(OpenApiSpec, ProblemCodesMatchErrorCodes) {
+  std::string spec = read_spec();
+  for (int i = 0; i <= static_cast<int>(ErrorCode::deadline_exceeded); ++i) {
+    std::string name(error_code_name(static_cast<ErrorCode>(i)));
+    EXPECT_NE(spec.find(name), std::string::npos) << name;
+  }
+}
+
+}  // namespace
+}  // namespace nsl::app
