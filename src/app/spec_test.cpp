@@ -71,3 +71,24 @@ TEST(OpenApiSpec, ProblemCodesMatchErrorCodes) {
 
 }  // namespace
 }  // namespace nsl::app
+
+#include "config/config.hpp"
+
+namespace nsl::app {
+namespace {
+
+TEST(Docs, EveryConfigKeyIsDocumented) {
+  const char* src = std::getenv("NSL_SOURCE_DIR");
+  std::ifstream f(std::string(src ? src : ".") + "/docs/configuration.md");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string doc = ss.str();
+  ASSERT_FALSE(doc.empty());
+  for (const auto& k : config::keys()) {
+    EXPECT_NE(doc.find("| `" + std::string(k.key) + "` |"), std::string::npos) << k.key << " not in docs/configuration.md";
+    EXPECT_NE(doc.find(k.env_name()), std::string::npos) << k.env_name();
+  }
+}
+
+}  // namespace
+}  // namespace nsl::app

@@ -17,6 +17,10 @@ void random_bytes(std::span<std::uint8_t> out);
 // Lower-case hex of `n` random bytes.
 std::string random_hex(std::size_t n);
 
+// Lower-case hex of `n` random bytes for identifiers (request/trace/span ids): CSPRNG output taken from a
+// per-thread buffer, cheaper than random_hex. Not for keys, nonces or tokens — use random_bytes/random_hex.
+std::string random_id_hex(std::size_t n);
+
 // A request id: 32 hex characters (128 bits).
 std::string new_request_id();
 

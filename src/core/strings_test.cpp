@@ -67,3 +67,39 @@ TEST(Strings, JsonEscapeKeepsValidUtf8AndReplacesInvalid) {
 }
 }  // namespace
 }  // namespace nsl
+
+#include <set>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/random.hpp"
+
+namespace nsl {
+namespace {
+TEST(Random, IdsAreHexUniqueAndForkSafe) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    std::string id = new_request_id();
+    ASSERT_EQ(id.size(), 32u);
+    ASSERT_TRUE(is_hex(id));
+    ASSERT_TRUE(seen.insert(id).second);
+  }
+  (void)new_request_id();  // leave the pool part-used before forking
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string c = new_request_id();
+    (void)!write(fds[1], c.data(), c.size());
+    _exit(0);
+  }
+  std::string parent = new_request_id();
+  char buf[32];
+  ASSERT_EQ(read(fds[0], buf, sizeof buf), 32);
+  waitpid(pid, nullptr, 0);
+  EXPECT_NE(parent, std::string(buf, 32)) << "child must not replay the parent's pooled bytes";
+  close(fds[0]);
+  close(fds[1]);
+}
+}  // namespace
+}  // namespace nsl

@@ -93,11 +93,11 @@ void begin_context(Request& req) {
   ctx.request_id = rid && valid_request_id(*rid) ? std::string(*rid) : new_request_id();
   auto tp = req.headers.get("traceparent");
   if (!tp || !parse_traceparent(*tp, ctx)) {
-    ctx.trace_id = random_hex(16);
+    ctx.trace_id = random_id_hex(16);
     ctx.parent_span_id.clear();
     ctx.trace_flags = 0;
   }
-  ctx.span_id = random_hex(8);
+  ctx.span_id = random_id_hex(8);
 }
 }  // namespace
 
