@@ -4,6 +4,7 @@
 .PHONY: run test deps build unit fuzz bench format clean
 
 JOBS ?= $(shell nproc)
+export CCACHE_BASEDIR := $(CURDIR)
 
 deps:
 	@bash scripts/deps.sh

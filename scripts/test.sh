@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 STAGES=${NSL_TEST_STAGES:-"release asan clang"}
 JOBS=${JOBS:-$(nproc)}
 export CTEST_OUTPUT_ON_FAILURE=1
+# ccache keys on relative paths below the checkout, so a build in another clone reuses the cache.
+export CCACHE_BASEDIR=$PWD
 total_pass=0
 total_fail=0
 declare -a report=()
