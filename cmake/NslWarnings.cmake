@@ -2,7 +2,7 @@
 # (GCC PR 105329, 105651), which -Werror would turn into build failures.
 set(CMAKE_CXX_FLAGS_RELEASE "-O2 -DNDEBUG" CACHE STRING "" FORCE)
 # Warnings and sanitizers applied to every nsl target through nsl_apply_flags().
-set(NSL_WARNINGS -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor -Wcast-align
+set(NSL_WARNINGS -Wall -Wextra -Wpedantic -Wnon-virtual-dtor -Wcast-align
     -Wformat=2 -Wimplicit-fallthrough -Werror=switch
     # GCC 12 warns on designated initializers that omit defaulted members; we rely on those defaults.
     -Wno-missing-field-initializers)
@@ -10,7 +10,9 @@ if(NSL_WERROR)
   list(APPEND NSL_WARNINGS -Werror)
 endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-  list(APPEND NSL_WARNINGS -Wthread-safety)
+  list(APPEND NSL_WARNINGS -Wthread-safety -Wshadow-uncaptured-local)
+else()
+  list(APPEND NSL_WARNINGS -Wshadow=local)
 endif()
 
 set(NSL_SAN_FLAGS "")
