@@ -17,6 +17,8 @@ usage:
   nsl config print [--config FILE]   print the effective configuration, secrets redacted
   nsl config check [--config FILE]   validate the configuration and exit 0 if it is valid
   nsl config keys                    list every configuration key with its description
+  nsl neo ...                        Neo N3 offline tools (nsl neo help)
+  nsl evm ...                        NeoX/EVM offline tools (nsl evm help)
   nsl version [--json]               print version and build information
   nsl help                           this text
 
@@ -57,7 +59,7 @@ Parsed parse(const std::vector<std::string>& args, std::size_t from) {
 
 }  // namespace
 
-int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     (args.empty() ? err : out) << kUsage;
     return args.empty() ? 2 : 0;
@@ -81,6 +83,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
     return 0;
   }
+  if (cmd == "evm") return run_evm_cli(args, in, out, err);
+  if (cmd == "neo") return run_neo_cli(args, in, out, err);
   if (cmd == "serve") {
     Parsed p = parse(args, 1);
     if (!p.error.empty() || !p.positional.empty()) {

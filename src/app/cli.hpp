@@ -2,12 +2,18 @@
 #pragma once
 
 #include <iosfwd>
+#include <istream>
 #include <string>
 #include <vector>
 
 namespace nsl::app {
 
 // Runs `nsl <args...>` (args excludes the program name); returns the exit code. Errors are one line on `err`.
-int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// Secrets (WIF, passphrases) are read from `in`, never from argv.
+int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
+
+// Subcommand groups; args[0] is the group name.
+int run_evm_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
+int run_neo_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace nsl::app

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Source rules that the compiler cannot check; run by ctest (label unit) and usable by hand.
+#  1. Secret key bytes are read only where that is the job: SecretAccess::grant() may appear only in
+#     src/crypto/, src/enclave/trusted/, the offline operator CLI (src/app/cli_neo.cpp), test-only helpers
+#     (*/testing/*) and tests (*_test.cpp).
+#  2. Nothing outside src/enclave/trusted/ includes a header from it (plaintext keys stay in the enclave).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+
+bad=$(grep -rn --include='*.cpp' --include='*.hpp' 'SecretAccess::grant()' src \
+  | grep -v -E '^src/crypto/|^src/enclave/trusted/|^src/app/cli_neo\.cpp:|/testing/|_test\.cpp:|^src/core/secret_bytes\.(hpp|cpp):' || true)
+if [[ -n $bad ]]; then
+  echo "lint: SecretAccess::grant() outside the allowed places:"
+  echo "$bad"
+  status=1
+fi
+
+bad=$(grep -rn --include='*.cpp' --include='*.hpp' -E '#include "enclave/trusted/' src \
+  | grep -v -E '^src/enclave/trusted/' || true)
+if [[ -n $bad ]]; then
+  echo "lint: enclave/trusted/ headers included from outside the enclave:"
+  echo "$bad"
+  status=1
+fi
+
+[[ $status -eq 0 ]] && echo "lint: ok"
+exit $status
