@@ -162,7 +162,9 @@ Result<Hash32> Eip712Types::encode_value(std::string_view base, const std::size_
 Result<Bytes> Eip712Types::encode_data_at(const Struct& s, std::string_view name, const json& value,
                                           std::string& path, std::size_t depth) const {
   if (!value.is_object()) return value_error(path, std::string(name) + " value must be an object");
-  for (const auto& [key, unused] : value.items()) {
+  for (const auto& item : value.items()) {
+    // A plain variable, not a structured binding: Clang 14 cannot capture bindings in lambdas.
+    const std::string& key = item.key();
     const bool declared = std::any_of(s.fields.begin(), s.fields.end(),
                                       [&](const Field& f) { return f.name == key; });
     if (!declared) {
