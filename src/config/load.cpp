@@ -196,7 +196,10 @@ std::vector<Setting> settings_from_file(toml::table& root, const std::string& pa
 std::vector<Setting> settings_from_env(const Env& env, std::vector<std::string>& errors) {
   const Names& n = names();
   std::vector<Setting> out;
-  for (const auto& [name, value] : env) {
+  for (const auto& entry : env) {
+    // Named references, not a structured binding: Clang 14 cannot capture bindings in lambdas.
+    const std::string& name = entry.first;
+    const std::string& value = entry.second;
     if (!name.starts_with("NSL_")) continue;
     auto it = n.env.find(name);
     if (it == n.env.end()) {
