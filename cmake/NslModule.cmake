@@ -13,13 +13,16 @@ function(nsl_add_test_binary target label)
   cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${target} ${T_SOURCES})
   target_link_libraries(${target} PRIVATE ${T_DEPS} nsl_testing GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${target} PRIVATE NSL_TEST_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   nsl_apply_flags(${target})
   set(props LABELS ${label})
   if(label STREQUAL "pg" OR label STREQUAL "redis")
     list(APPEND props FIXTURES_REQUIRED nsl_services)
   endif()
   gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-    PROPERTIES ${props} ENVIRONMENT "NSL_TEST_SERVICES_ENV=${CMAKE_BINARY_DIR}/test-services/env;NSL_BUILD_DIR=${CMAKE_BINARY_DIR};NSL_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+    # Source and build paths are compiled into nsl_testing (source_dir(), build_dir()); only the service
+    # env file is passed here (one value: gtest_discover_tests flattens lists in PROPERTIES).
+    PROPERTIES ${props} ENVIRONMENT "NSL_TEST_SERVICES_ENV=${CMAKE_BINARY_DIR}/test-services/env")
 endfunction()
 
 function(nsl_module)

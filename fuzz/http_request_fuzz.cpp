@@ -8,7 +8,8 @@
 //   - status >= 400: content-type application/problem+json, a body that parses as a JSON object whose
 //     "status" equals the response status and whose "request_id" equals the header;
 //   - a 405 carries an Allow header; an application/json body parses as JSON;
-//   - a parser rejection is 400, 413 or 431.
+//   - a parser rejection is 400, 413 or 431;
+//   - every log line (a handler exception logs an error) is one JSON object; lines go to a checking sink, not stdout.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <algorithm>
@@ -31,6 +32,7 @@
 #include "http/parse.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
+#include "obs/log.hpp"
 #include "obs/metrics.hpp"
 
 namespace {
@@ -112,6 +114,13 @@ void add_extra_routes(nsl::http::Router& r) {
 // Built once: the Dispatcher and everything its routes reference live for the whole process.
 struct Fixture {
   Fixture() {
+    nsl::obs::set_sink([](std::string_view line) {
+      if (line.empty() || line.back() != '\n' || !Json::accept(line.substr(0, line.size() - 1))) {
+        std::fprintf(stderr, "http_request: log line is not one JSON object: %.*s\n", static_cast<int>(line.size()),
+                     line.data());
+        std::abort();
+      }
+    });
     health.add_check("fuzz", []() -> asio::awaitable<nsl::Status> { co_return nsl::Status{}; });
     health.set_started(true);
     state.profile = "embedded";
@@ -213,5 +222,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto v = req.headers.get("x-request-id")) inbound = std::string(*v);
   Response res = dispatch(fx, req);
   check_response(res, inbound);
+  // A 5xx was logged by the dispatcher: write it now so that a bad line is blamed on this input.
+  if (res.status >= 500) nsl::obs::flush();
   return 0;
 }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/harness.hpp"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -15,8 +17,7 @@ namespace nsl::app {
 namespace {
 
 nlohmann::json vectors(const std::string& name) {
-  const char* src = std::getenv("NSL_SOURCE_DIR");
-  std::ifstream f(std::string(src ? src : ".") + "/tests/vectors/" + name);
+  std::ifstream f(nsl::testing::source_dir() + "/tests/vectors/" + name);
   EXPECT_TRUE(f.good()) << name;
   return nlohmann::json::parse(f);
 }

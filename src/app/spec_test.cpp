@@ -2,6 +2,8 @@
 // error code the HTTP layer can emit is in the Problem schema's enum.
 #include <gtest/gtest.h>
 
+#include "harness/harness.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -15,8 +17,7 @@ namespace nsl::app {
 namespace {
 
 std::string read_spec() {
-  const char* src = std::getenv("NSL_SOURCE_DIR");
-  std::ifstream f(std::string(src ? src : ".") + "/spec/openapi.yaml");
+  std::ifstream f(nsl::testing::source_dir() + "/spec/openapi.yaml");
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
@@ -78,8 +79,7 @@ namespace nsl::app {
 namespace {
 
 TEST(Docs, EveryConfigKeyIsDocumented) {
-  const char* src = std::getenv("NSL_SOURCE_DIR");
-  std::ifstream f(std::string(src ? src : ".") + "/docs/configuration.md");
+  std::ifstream f(nsl::testing::source_dir() + "/docs/configuration.md");
   std::stringstream ss;
   ss << f.rdbuf();
   std::string doc = ss.str();
