@@ -4,7 +4,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include <cerrno>
@@ -44,19 +47,24 @@ std::string random_hex(std::size_t n) {
 namespace {
 // Identifiers (request, trace and span ids) are drawn from a small per-thread buffer of getrandom output,
 // refilled 512 bytes at a time: the same CSPRNG bytes, each used once, without a system call per id. A fork
-// resets the buffer so parent and child never hand out the same bytes. Never used for keys or nonces.
+// bumps a generation counter (pthread_atfork) so parent and child never hand out the same buffered bytes.
+// Never used for keys or nonces.
+std::atomic<unsigned> g_fork_generation{0};
+void on_fork_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+const bool g_atfork_installed = [] { return pthread_atfork(nullptr, nullptr, on_fork_child) == 0; }();
+
 struct IdPool {
   std::uint8_t buf[512];
   std::size_t pos = sizeof buf;
-  pid_t pid = 0;
+  unsigned generation = 0;
 };
 
 void id_bytes(std::uint8_t* out, std::size_t n) {
   thread_local IdPool pool;
-  pid_t pid = getpid();
-  if (pool.pid != pid) {
+  unsigned gen = g_fork_generation.load(std::memory_order_relaxed);
+  if (pool.generation != gen || !g_atfork_installed) {
     pool.pos = sizeof pool.buf;
-    pool.pid = pid;
+    pool.generation = gen;
   }
   while (n > 0) {
     if (pool.pos == sizeof pool.buf) {
@@ -71,19 +79,46 @@ void id_bytes(std::uint8_t* out, std::size_t n) {
     n -= take;
   }
 }
+
+void append_hex(std::string& out, const std::uint8_t* p, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::size_t at = out.size();
+  out.resize(at + 2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out[at + 2 * i] = kDigits[p[i] >> 4];
+    out[at + 2 * i + 1] = kDigits[p[i] & 0xf];
+  }
+}
 }  // namespace
 
 std::string random_id_hex(std::size_t n) {
-  std::uint8_t buf[32];
   std::string out;
   out.reserve(n * 2);
+  std::uint8_t buf[32];
   while (n > 0) {
     std::size_t chunk = std::min(n, sizeof buf);
     id_bytes(buf, chunk);
-    out += to_hex({buf, chunk});
+    append_hex(out, buf, chunk);
     n -= chunk;
   }
   return out;
+}
+
+void random_ids_hex(std::initializer_list<std::pair<std::string*, std::size_t>> ids) {
+  std::uint8_t buf[128];
+  std::size_t total = 0;
+  for (const auto& id : ids) total += id.second;
+  if (total > sizeof buf) {
+    for (const auto& id : ids) *id.first = random_id_hex(id.second);
+    return;
+  }
+  id_bytes(buf, total);
+  std::size_t at = 0;
+  for (const auto& id : ids) {
+    id.first->clear();
+    append_hex(*id.first, buf + at, id.second);
+    at += id.second;
+  }
 }
 
 std::string new_request_id() { return random_id_hex(16); }

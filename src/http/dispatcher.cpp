@@ -1,6 +1,8 @@
 #include "http/dispatcher.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
 #include <atomic>
 #include <exception>
 
@@ -16,6 +18,17 @@ struct Dispatcher::Metrics {
   obs::CounterFamily* requests;
   obs::HistogramFamily* duration;
   obs::Gauge* in_flight;
+};
+
+// Metric children cached per route so the request path takes no registry lock: the duration histogram for the
+// route's method and the request counter per common status code, each resolved on first use (so no series
+// exists before a request produced it). HEAD on a GET route, unmatched requests and rarer codes use the family
+// look-up. Two threads resolving the same child at once store the same pointer.
+struct Dispatcher::RouteMetrics {
+  static constexpr int kCodes[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503};
+  Method method = Method::get;
+  std::atomic<obs::Histogram*> duration{nullptr};
+  std::atomic<obs::Counter*> by_code[std::size(kCodes)] = {};
 };
 
 namespace {
@@ -73,6 +86,18 @@ Dispatcher::Dispatcher(Router router, obs::Registry& registry, DispatcherOptions
                                                   "HTTP request latency from parsed request to response, seconds",
                                                   {"route", "method"}, obs::default_latency_buckets());
   metrics_->in_flight = &registry.gauge(p + "_requests_in_flight", "HTTP requests being handled now");
+  if (opts_.metrics) {
+    for (const Route& r : router_.routes()) {
+      auto rm = std::make_unique<RouteMetrics>();
+      rm->method = r.method;
+      route_metrics_.push_back(std::move(rm));
+    }
+  }
+}
+
+Dispatcher::RouteMetrics* Dispatcher::route_metrics(const Route* r) const {
+  if (r == nullptr || route_metrics_.empty()) return nullptr;
+  return route_metrics_[static_cast<std::size_t>(r - router_.routes().data())].get();
 }
 
 Dispatcher::~Dispatcher() = default;
@@ -81,8 +106,8 @@ void Dispatcher::use(Middleware m) { chain_.push_back(std::move(m)); }
 void Dispatcher::set_access_log(bool on) noexcept { access_log_.store(on, std::memory_order_relaxed); }
 
 boost::asio::awaitable<Response> Dispatcher::run(Request& req, std::size_t i) const {
-  if (i < chain_.size()) co_return co_await chain_[i](req, Next(this, i + 1));
-  co_return co_await req.ctx.route_info->handler(req);
+  if (i < chain_.size()) return chain_[i](req, Next(this, i + 1));
+  return req.ctx.route_info->handler(req);
 }
 
 namespace {
@@ -90,14 +115,24 @@ void begin_context(Request& req) {
   RequestContext& ctx = req.ctx;
   ctx.start = std::chrono::steady_clock::now();
   auto rid = req.headers.get("x-request-id");
-  ctx.request_id = rid && valid_request_id(*rid) ? std::string(*rid) : new_request_id();
+  bool have_rid = rid && valid_request_id(*rid);
+  if (have_rid) ctx.request_id.assign(*rid);
   auto tp = req.headers.get("traceparent");
-  if (!tp || !parse_traceparent(*tp, ctx)) {
-    ctx.trace_id = random_id_hex(16);
+  bool have_trace = tp && parse_traceparent(*tp, ctx);
+  if (!have_trace) {
     ctx.parent_span_id.clear();
     ctx.trace_flags = 0;
   }
-  ctx.span_id = random_id_hex(8);
+  // One draw for every id this request needs.
+  if (!have_rid && !have_trace) {
+    random_ids_hex({{&ctx.request_id, 16}, {&ctx.trace_id, 16}, {&ctx.span_id, 8}});
+  } else if (!have_rid) {
+    random_ids_hex({{&ctx.request_id, 16}, {&ctx.span_id, 8}});
+  } else if (!have_trace) {
+    random_ids_hex({{&ctx.trace_id, 16}, {&ctx.span_id, 8}});
+  } else {
+    random_ids_hex({{&ctx.span_id, 8}});
+  }
 }
 }  // namespace
 
@@ -107,7 +142,7 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) const {
   Response res;
   RouteMatch m = router_.match(req.method, req.path);
   if (m.route == nullptr) {
-    req.ctx.route = std::string(kUnmatched);
+    req.ctx.route = kUnmatched;
     if (m.bad_encoding) {
       res = problem(err::invalid_argument("malformed percent-encoding in path"), req);
     } else if (!m.allowed.empty()) {
@@ -119,7 +154,7 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) const {
       res = problem(err::not_found("no such resource"), req);
     }
   } else {
-    req.ctx.route = m.route->pattern;
+    req.ctx.route = std::string_view(m.route->pattern);
     req.ctx.route_info = m.route;
     req.params = std::move(m.params);
     try {
@@ -138,14 +173,35 @@ boost::asio::awaitable<Response> Dispatcher::handle(Request& req) const {
 void Dispatcher::finish(const Request& req, Response& res) const {
   res.headers.set("x-request-id", req.ctx.request_id);
   if (!res.headers.has("x-content-type-options")) res.headers.add("x-content-type-options", "nosniff");
-  std::string_view route = req.ctx.route.empty() ? kUnmatched : std::string_view(req.ctx.route);
+  std::string_view route = req.ctx.route.empty() ? kUnmatched : req.ctx.route;
   std::string_view method = method_name(req.method);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - req.ctx.start).count();
   if (opts_.metrics) {
-    char code[8];
-    std::snprintf(code, sizeof code, "%d", res.status);
-    metrics_->requests->with({route, method, code}).inc();
-    metrics_->duration->with({route, method}).observe(secs);
+    char code_buf[8];
+    auto [code_end, ec] = std::to_chars(code_buf, code_buf + sizeof code_buf, res.status);
+    std::string_view code(code_buf, static_cast<std::size_t>(code_end - code_buf));
+    RouteMetrics* rm = route_metrics(req.ctx.route_info);
+    if (rm != nullptr && rm->method == req.method) {
+      obs::Histogram* h = rm->duration.load(std::memory_order_acquire);
+      if (h == nullptr) {
+        h = &metrics_->duration->with({route, method});
+        rm->duration.store(h, std::memory_order_release);
+      }
+      h->observe(secs);
+      std::atomic<obs::Counter*>* slot = nullptr;
+      for (std::size_t i = 0; i < std::size(RouteMetrics::kCodes); ++i) {
+        if (RouteMetrics::kCodes[i] == res.status) slot = &rm->by_code[i];
+      }
+      obs::Counter* c = slot ? slot->load(std::memory_order_acquire) : nullptr;
+      if (c == nullptr) {
+        c = &metrics_->requests->with({route, method, code});
+        if (slot) slot->store(c, std::memory_order_release);
+      }
+      c->inc();
+    } else {
+      metrics_->duration->with({route, method}).observe(secs);
+      metrics_->requests->with({route, method, code}).inc();
+    }
   }
   if (access_log_.load(std::memory_order_relaxed)) {
     obs::Level lvl = res.status >= 500 ? obs::Level::error : obs::Level::info;
@@ -164,7 +220,7 @@ void Dispatcher::finish(const Request& req, Response& res) const {
 
 Response Dispatcher::transport_error(Request& req, const Error& e) const {
   begin_context(req);
-  req.ctx.route = std::string(kUnmatched);
+  req.ctx.route = kUnmatched;
   Response res = problem(e, req);
   finish(req, res);
   return res;

@@ -70,8 +70,12 @@ class Dispatcher {
   boost::asio::awaitable<Response> run(Request& req, std::size_t i) const;
   void finish(const Request& req, Response& res) const;
 
+  struct RouteMetrics;
+  RouteMetrics* route_metrics(const Route* r) const;
+
   Router router_;
   std::vector<Middleware> chain_;
+  std::vector<std::unique_ptr<RouteMetrics>> route_metrics_;  // parallel to router_.routes(), +1 for unmatched
   DispatcherOptions opts_;
   struct Metrics;
   std::unique_ptr<Metrics> metrics_;

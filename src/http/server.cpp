@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -17,6 +18,7 @@
 
 #include "core/strings.hpp"
 #include "http/internal/request_fill.hpp"
+#include "http/internal/response_wire.hpp"
 #include "http/problem.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
@@ -216,20 +218,11 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
 
   template <class Stream>
   static asio::awaitable<bool> write_response(Stream& s, beast::tcp_stream& lowest, Response& res,
-                                              bool head, bool keep_alive, std::chrono::milliseconds timeout) {
-    bhttp::response<bhttp::string_body> out;
-    out.version(11);
-    out.result(static_cast<unsigned>(res.status));
-    for (const auto& h : res.headers.all()) out.insert(h.name, h.value);
-    out.keep_alive(keep_alive);
-    if (head) {
-      out.content_length(res.body.size());
-    } else {
-      out.body() = std::move(res.body);
-      out.prepare_payload();
-    }
+                                              bool head, bool keep_alive, bool http10,
+                                              std::chrono::milliseconds timeout) {
+    std::string wire = internal::serialize_response(res, head, keep_alive, http10);
     lowest.expires_after(timeout);
-    auto [ec, n] = co_await bhttp::async_write(s, out, kNoThrow);
+    auto [ec, n] = co_await asio::async_write(s, asio::buffer(wire), kNoThrow);
     co_return !ec;
   }
 
@@ -287,7 +280,8 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
       lowest.expires_never();
       Response res = co_await l.dispatcher->handle(req);
       bool keep = req.keep_alive && !draining_.load();
-      bool ok = co_await write_response(s, lowest, res, req.method == Method::head, keep, lim_.write_timeout);
+      bool ok = co_await write_response(s, lowest, res, req.method == Method::head, keep, req.http10,
+                                        lim_.write_timeout);
       if (!ok || !keep) co_return;
     }
   }
@@ -305,7 +299,7 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
                                     const Error& e) {
     if (req.path.empty()) req.path = "/";
     Response res = l.dispatcher->transport_error(req, e);
-    co_await write_response(s, lowest, res, false, false, lim_.write_timeout);
+    co_await write_response(s, lowest, res, false, false, req.http10, lim_.write_timeout);
   }
 
   asio::io_context& ioc_;

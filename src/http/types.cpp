@@ -37,7 +37,13 @@ std::optional<std::string_view> Headers::get(std::string_view name) const noexce
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-  items_.push_back({ascii_lower(name), std::string(value)});
+  if (items_.capacity() == 0) items_.reserve(12);  // typical request/response: one allocation, not four
+  Header& h = items_.emplace_back();
+  h.name.assign(name);
+  for (char& c : h.name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  h.value.assign(value);
 }
 
 void Headers::set(std::string_view name, std::string_view value) {

@@ -51,7 +51,8 @@ struct RequestContext {
   std::string parent_span_id;    // 16 hex from the incoming traceparent, "" if none
   std::string span_id;           // 16 hex, this server's span
   std::uint8_t trace_flags = 0;
-  std::string route;             // route pattern, e.g. "/v1/keys/{id}"; "unmatched" when no route
+  std::string_view route;        // route pattern, e.g. "/v1/keys/{id}"; "unmatched" when no route (static storage
+                                 // or the router's, which outlives every request)
   const Route* route_info = nullptr;  // the matched route (access rule, rate class); null until routed
   std::string tenant;            // set by authentication (later modules)
   std::chrono::steady_clock::time_point start;
@@ -68,6 +69,7 @@ struct Request {
   std::string remote_addr;
   bool tls = false;
   bool keep_alive = true;
+  bool http10 = false;      // request was HTTP/1.0 (keep-alive must then be explicit in the response)
   std::vector<std::pair<std::string, std::string>> params;  // path parameters by name
   RequestContext ctx;
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -22,14 +23,24 @@ void append_timestamp(std::string& out) {
   using namespace std::chrono;
   auto now = system_clock::now();
   auto secs = time_point_cast<seconds>(now);
-  auto ms = duration_cast<milliseconds>(now - secs).count();
+  auto ms = static_cast<int>(duration_cast<milliseconds>(now - secs).count());
+  // The "YYYY-MM-DDTHH:MM:SS" part changes once a second: format it once per second per thread.
+  thread_local std::time_t cached_sec = -1;
+  thread_local char cached[96];
+  thread_local std::size_t cached_len = 0;
   std::time_t t = system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];  // sized for any int values, so the compiler can prove no truncation
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  out += buf;
+  if (t != cached_sec) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    int n = std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                          tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_len = n > 0 ? static_cast<std::size_t>(n) : 0;
+    cached_sec = t;
+  }
+  out.append(cached, cached_len);
+  char frac[6] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                  static_cast<char>('0' + ms % 10), 'Z', '\0'};
+  out.append(frac, 5);
 }
 
 void append_field(std::string& out, const Field& f) {
@@ -43,20 +54,22 @@ void append_field(std::string& out, const Field& f) {
       append_json_escaped(out, f.s);
       out += '"';
       break;
-    case Field::Kind::i64:
-      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(f.i));
-      out += buf;
+    case Field::Kind::i64: {
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, f.i);
+      out.append(buf, static_cast<std::size_t>(end - buf));
       break;
-    case Field::Kind::u64:
-      std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(f.u));
-      out += buf;
+    }
+    case Field::Kind::u64: {
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, f.u);
+      out.append(buf, static_cast<std::size_t>(end - buf));
       break;
+    }
     case Field::Kind::f64:
       if (f.d != f.d || f.d == 1.0 / 0.0 || f.d == -1.0 / 0.0) {
         out += "null";  // JSON has no NaN/Inf
       } else {
-        std::snprintf(buf, sizeof buf, "%.6g", f.d);
-        out += buf;
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, f.d, std::chars_format::general, 6);
+        out.append(buf, static_cast<std::size_t>(end - buf));
       }
       break;
     case Field::Kind::boolean:

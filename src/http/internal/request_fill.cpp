@@ -20,6 +20,7 @@ Status fill_request_head(const bhttp::request_header<>& head, Request& req) {
     return err::invalid_argument("request target must be an absolute path");
   }
   if (head.version() != 11 && head.version() != 10) return err::invalid_argument("unsupported HTTP version");
+  req.http10 = head.version() == 10;
   return {};
 }
 
