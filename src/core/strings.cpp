@@ -100,6 +100,18 @@ std::size_t utf8_seq_len(std::string_view s, std::size_t i) noexcept {
 
 void append_json_escaped(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Fast path: copy a run of plain printable ASCII in one append.
+    std::size_t run = i;
+    while (run < s.size()) {
+      auto r = static_cast<unsigned char>(s[run]);
+      if (r < 0x20 || r >= 0x7f || r == '"' || r == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; break;
