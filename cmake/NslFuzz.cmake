@@ -24,14 +24,6 @@ if(NSL_FUZZ)
   endif()
 endif()
 
-# Clang < 16 cannot compile C++20 coroutines with -fsanitize=function (part of `undefined`): the back end stops with
-# "Cannot represent a difference across sections" (llvm/llvm-project#49689, #54153). Every Asio coroutine hits it, so
-# the fuzz preset (Clang + ASan/UBSan) drops that one check; GCC has no such check. Belongs in NslWarnings.cmake.
-if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 16
-   AND NSL_SANITIZE MATCHES "undefined")
-  list(APPEND NSL_SAN_FLAGS -fno-sanitize=function)
-endif()
-
 function(nsl_fuzz)
   cmake_parse_arguments(F "" "NAME" "SOURCES;DEPS" ${ARGN})
   if(NOT F_NAME OR NOT F_SOURCES)
