@@ -57,28 +57,10 @@ const std::string& file_path_of(const KeyInfo& key, const Config& config) {
 // NOLINTEND(cppcoreguidelines-pro-type-const-cast)
 
 std::string toml_quote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
+  // TOML basic strings take the same escapes as JSON strings (\", \\, \n, \r, \t, \b, \f, \uXXXX) and must be
+  // valid UTF-8, which the JSON escaper guarantees.
   std::string out = "\"";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
+  append_json_escaped(out, s);
   out += '"';
   return out;
 }
