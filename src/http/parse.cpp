@@ -24,6 +24,8 @@ Result<Request> parse_request(std::string_view raw, std::size_t max_header_bytes
     used += n;
   }
   if (!parser.is_done()) {
+    // put_eof requires that some bytes were parsed (Beast asserts it); nothing at all is simply incomplete.
+    if (!parser.got_some()) return err::invalid_argument("incomplete HTTP request");
     parser.put_eof(ec);
     if (ec || !parser.is_done()) return err::invalid_argument("incomplete HTTP request");
   }

@@ -107,3 +107,21 @@ TEST(Types, HeadersCaseInsensitive) {
 
 }  // namespace
 }  // namespace nsl::http
+
+#include "http/parse.hpp"
+
+namespace nsl::http {
+namespace {
+TEST(ParseRequest, EmptyAndPartialInputAreIncompleteNotACrash) {
+  for (std::string_view in : {std::string_view(""), std::string_view("G"), std::string_view("GET / HTTP/1.1\r\n")}) {
+    auto r = parse_request(in, 16384, 1 << 20);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::invalid_argument);
+  }
+  auto ok = parse_request("GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n", 16384, 1 << 20);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->path, "/a");
+  EXPECT_EQ(ok->query, "b=1");
+}
+}  // namespace
+}  // namespace nsl::http
