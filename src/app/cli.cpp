@@ -19,6 +19,7 @@ usage:
   nsl config keys                    list every configuration key with its description
   nsl neo ...                        Neo N3 offline tools (nsl neo help)
   nsl evm ...                        NeoX/EVM offline tools (nsl evm help)
+  nsl attest verify QUOTE [opts]     verify an SGX/TDX DCAP or sim quote (nsl attest help)
   nsl version [--json]               print version and build information
   nsl help                           this text
 
@@ -85,6 +86,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
   }
   if (cmd == "evm") return run_evm_cli(args, in, out, err);
   if (cmd == "neo") return run_neo_cli(args, in, out, err);
+  if (cmd == "attest") return run_attest_cli(args, in, out, err);
   if (cmd == "serve") {
     Parsed p = parse(args, 1);
     if (!p.error.empty() || !p.positional.empty()) {

@@ -1,6 +1,7 @@
 #include "app/serve.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -18,6 +19,9 @@
 #include "app/health.hpp"
 #include "app/system_routes.hpp"
 #include "config/config.hpp"
+#include "core/strings.hpp"
+#include "enclave/client.hpp"
+#include "enclave/supervisor.hpp"
 #include "http/dispatcher.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
@@ -112,6 +116,11 @@ class Service {
                                    "notAfter of the HTTPS server certificate, unix seconds");
     reloads_ = &registry_.counter_family("nsl_config_reloads_total", "SIGHUP reloads by result", {"result"});
 
+    if (Status s = start_enclave(); !s.ok()) {
+      obs::log_error("start-up failed: enclave", {{"error", s.error().message()}});
+      obs::flush();
+      return 1;
+    }
     if (Status s = build_and_listen(); !s.ok()) {
       obs::log_error("start-up failed", {{"error", s.error().message()}});
       obs::flush();
@@ -133,12 +142,74 @@ class Service {
     for (unsigned i = 1; i < workers; ++i) threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
     for (auto& t : threads) t.join();
+    enclave_.reset();
+    if (supervisor_) supervisor_->stop();
     obs::log_info(forced_ ? "nsl stopped (forced)" : "nsl stopped", {{"in_flight_abandoned", abandoned_}});
     obs::flush();
     return forced_ ? 1 : 0;
   }
 
  private:
+  // Spawns nsl-enclave when enclave.spawn (embedded default) and connects the client to its socket. Readiness
+  // stays false while the enclave is down; the supervisor restarts it, the client re-dials.
+  Status start_enclave() {
+    const std::string socket = config::enclave_socket_path(cfg_);
+    state_.enclave_mode = cfg_.enclave.mode;
+    if (cfg_.enclave.spawn) {
+      enclave::SupervisorOptions so;
+      so.binary = cfg_.enclave.binary.empty() ? enclave::default_enclave_binary() : cfg_.enclave.binary;
+      if (!cfg_.source.empty()) so.args = {"--config", cfg_.source};
+      supervisor_ = std::make_unique<enclave::Supervisor>(so);
+      NSL_TRY(supervisor_->start());
+      // Give a fresh child a moment to bind its socket, so start-up logs read in order.
+      for (int i = 0; i < 300 && ::access(socket.c_str(), F_OK) != 0 && supervisor_->running(); ++i) {
+        std::this_thread::sleep_for(milliseconds(10));
+      }
+    }
+    enclave_ = std::make_unique<enclave::EnclaveClient>(enclave::ClientOptions{
+        .socket_path = socket,
+        .connections = cfg_.enclave.connections,
+        .deadline = milliseconds(cfg_.enclave.request_timeout_ms),
+        .max_frame = cfg_.enclave.max_frame_bytes,
+    });
+    for (int i = 0; i < 300 && !enclave_->ready(); ++i) std::this_thread::sleep_for(milliseconds(10));
+    if (auto id = enclave_->cached_identity()) {
+      obs::log_info("enclave ready", {{"mode", std::string(enclave::mode_name(id->mode))},
+                                      {"simulated", id->simulated},
+                                      {"measurement", to_hex(id->measurement)},
+                                      {"seal_policy", id->seal_policy},
+                                      {"socket", socket}});
+    } else {
+      obs::log_warn("enclave not ready yet; /health/ready reports not ready until it answers", {{"socket", socket}});
+    }
+    if (cfg_.enclave.mode == "sim") {
+      obs::log_warn("SIMULATED ENCLAVE: keys and secrets have no hardware protection; development only",
+                    {{"hint", "production needs enclave.mode = gramine-sgx, tdx or snp"}});
+    }
+    enclave_up_ = &registry_.gauge("nsl_enclave_up", "1 when the enclave answers on its socket, else 0");
+    enclave_restarts_ = &registry_.gauge("nsl_enclave_restarts", "Times nsl serve has restarted nsl-enclave");
+    state_.enclave_info = [this] {
+      nlohmann::json j{{"mode", cfg_.enclave.mode}, {"ready", enclave_->ready()}};
+      if (auto id = enclave_->cached_identity()) {
+        j["simulated"] = id->simulated;
+        j["measurement"] = to_hex(id->measurement);
+        j["seal_policy"] = id->seal_policy;
+        j["version"] = id->version;
+      } else {
+        j["simulated"] = cfg_.enclave.mode == "sim";
+      }
+      return j;
+    };
+    health_.add_check("enclave", [this]() -> asio::awaitable<Status> {
+      if (supervisor_) enclave_restarts_->set(supervisor_->restarts());
+      Status st = enclave_->ready() ? enclave_->check(milliseconds(1000))
+                                    : Status(err::unavailable("enclave not connected"));
+      enclave_up_->set(st.ok() ? 1 : 0);
+      co_return st;
+    });
+    return {};
+  }
+
   Status build_and_listen() {
     http::Router api;
     NSL_TRY(add_api_system_routes(api, health_, state_));
@@ -254,6 +325,10 @@ class Service {
   obs::Registry registry_;
   Health health_;
   SystemState state_;
+  std::unique_ptr<enclave::Supervisor> supervisor_;
+  std::unique_ptr<enclave::EnclaveClient> enclave_;
+  obs::Gauge* enclave_up_ = nullptr;
+  obs::Gauge* enclave_restarts_ = nullptr;
   std::unique_ptr<http::Dispatcher> api_, metrics_dispatcher_;
   std::unique_ptr<http::Server> server_;
   std::shared_ptr<http::TlsContext> tls_;

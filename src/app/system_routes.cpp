@@ -43,6 +43,14 @@ Status add_api_system_routes(http::Router& router, const Health& health, const S
                                          {"profile", state.profile},
                                          {"enclave_mode", state.enclave_mode},
                                          {"uptime_seconds", static_cast<long long>(now - state.started_at)}};
+                        if (state.enclave_info) {
+                          j["enclave"] = state.enclave_info();
+                          if (j["enclave"].value("simulated", false)) {
+                            j["warnings"] = nlohmann::json::array(
+                                {"simulated enclave: keys and secrets have no hardware protection; "
+                                 "development only"});
+                          }
+                        }
                         co_return Response::json(200, j.dump());
                       },
                       .is_public = true}));

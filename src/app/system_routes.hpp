@@ -2,8 +2,10 @@
 // GET /health/live, GET /health/ready, GET /v1/info on the API ports and GET /metrics on the metrics port.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/health.hpp"
@@ -20,7 +22,9 @@ namespace nsl::app {
 // State the system routes read; reloadable parts are guarded by `mu`.
 struct SystemState {
   std::string profile;
-  std::string enclave_mode = "none";  // no enclave is wired yet; becomes sim / gramine-sgx / tdx / snp
+  std::string enclave_mode = "none";  // sim / gramine-sgx / tdx / snp ("none" when no enclave is configured)
+  // The "enclave" object of /v1/info: mode, simulated, ready, measurement, seal policy (set at start-up).
+  std::function<nlohmann::json()> enclave_info;
   double started_at = 0;              // unix seconds
   mutable std::mutex mu;
   SecretString metrics_token;         // empty: /metrics is open (bind the metrics port privately)

@@ -288,4 +288,9 @@ Status validate(const Config& config) {
   return internal::problems_error(problems);
 }
 
+std::string enclave_socket_path(const Config& config) {
+  if (!config.enclave.socket.empty()) return config.enclave.socket;
+  return config.data.dir + "/enclave.sock";
+}
+
 }  // namespace nsl::config

@@ -98,6 +98,32 @@ struct MetricsConfig {
   friend bool operator==(const MetricsConfig&, const MetricsConfig&) = default;
 };
 
+struct EnclaveConfig {
+  // How nsl-enclave runs: "sim" (a plain process; protects nothing, embedded profile only), "gramine-sgx",
+  // "tdx" or "snp".
+  std::string mode = "sim";
+  // Unix socket between nsl and nsl-enclave; "" = <data.dir>/enclave.sock.
+  std::string socket;
+  // true: `nsl serve` starts nsl-enclave and restarts it with backoff when it exits; false: connect to one run
+  // separately (the production DaemonSet).
+  bool spawn = true;
+  std::string binary;  // nsl-enclave executable for spawn; "" = next to the nsl executable
+  // Sealing-key identity: "signer" (blobs survive enclave upgrades) or "measurement" (bound to this build).
+  std::string seal_policy = "signer";
+  unsigned workers = 0;                     // nsl-enclave worker threads, 0..256; 0 = number of CPU cores
+  std::uint32_t key_cache_size = 1024;      // unsealed keys kept in the enclave's LRU, 1..1000000
+  unsigned connections = 4;                 // nsl -> enclave socket connections, 1..64
+  std::uint32_t request_timeout_ms = 5000;  // deadline of one enclave call, 1 ms..10 min
+  std::uint32_t max_frame_bytes = 1048576;  // largest protocol frame, 4 KiB..16 MiB
+  friend bool operator==(const EnclaveConfig&, const EnclaveConfig&) = default;
+};
+
+struct AttestationConfig {
+  // Accept quotes of the sim enclave (signed by a simulated quoting key, no hardware behind them).
+  bool allow_simulated = false;
+  friend bool operator==(const AttestationConfig&, const AttestationConfig&) = default;
+};
+
 struct Config {
   Profile profile = Profile::embedded;
   ServerConfig server;
@@ -105,6 +131,8 @@ struct Config {
   LogConfig log;
   DataConfig data;
   MetricsConfig metrics;
+  EnclaveConfig enclave;
+  AttestationConfig attestation;
   std::string source;  // path of the file read, or "" when none
   friend bool operator==(const Config&, const Config&) = default;
 };
@@ -176,5 +204,8 @@ std::vector<std::string> secret_values(const Config& config);
 std::vector<std::string> changed_non_reloadable(const Config& before, const Config& after);
 
 std::string_view profile_name(Profile p) noexcept;
+
+// The enclave socket in effect: enclave.socket, or <data.dir>/enclave.sock when that is "".
+std::string enclave_socket_path(const Config& config);
 
 }  // namespace nsl::config

@@ -84,6 +84,18 @@ TEST_F(ConfigTest, DefaultsWithoutFile) {
 TEST_F(ConfigTest, FileValues) {
   std::string path = write_config(R"(
 profile = "production"
+[enclave]
+mode = "gramine-sgx"
+spawn = false
+socket = "/run/nsl/enclave.sock"
+seal_policy = "measurement"
+workers = 8
+key_cache_size = 50
+connections = 8
+request_timeout_ms = 1500
+max_frame_bytes = 65536
+[attestation]
+allow_simulated = true
 [server]
 bind = "::"
 http_port = 8080
@@ -117,6 +129,16 @@ bearer_token = "tok-inline"
   const Config& c = *r;
   EXPECT_EQ(c.profile, Profile::production);
   EXPECT_EQ(c.server.bind, "::");
+  EXPECT_EQ(c.enclave.mode, "gramine-sgx");
+  EXPECT_FALSE(c.enclave.spawn);
+  EXPECT_EQ(c.enclave.socket, "/run/nsl/enclave.sock");
+  EXPECT_EQ(c.enclave.seal_policy, "measurement");
+  EXPECT_EQ(c.enclave.workers, 8u);
+  EXPECT_EQ(c.enclave.key_cache_size, 50u);
+  EXPECT_EQ(c.enclave.connections, 8u);
+  EXPECT_EQ(c.enclave.request_timeout_ms, 1500u);
+  EXPECT_EQ(c.enclave.max_frame_bytes, 65536u);
+  EXPECT_TRUE(c.attestation.allow_simulated);
   EXPECT_EQ(c.server.http_port, 8080);
   EXPECT_EQ(c.server.https_port, 8443);
   EXPECT_EQ(c.server.metrics_port, 0);
@@ -150,6 +172,7 @@ TEST_F(ConfigTest, EnvTakesPrecedenceOverFile) {
           {"NSL_LOG_LEVEL", "debug"},
           {"NSL_LOG_ACCESS_LOG", "false"},
           {"NSL_PROFILE", "production"},
+          {"NSL_ENCLAVE_MODE", "tdx"},
           {"NSL_TLS_CERT_FILE", cert_},
           {"NSL_TLS_KEY_FILE", key_},
           {"NSL_METRICS_BEARER_TOKEN", "env-token"}};
@@ -359,12 +382,28 @@ TEST_F(ConfigTest, ProductionNeedsCertificateWhenHttpsEnabled) {
       load_error("", {{"NSL_PROFILE", "production"}}),
       HasSubstr("env NSL_PROFILE: profile \"production\" with 'server.https_port' 5001 needs "
                 "'tls.cert_file' and 'tls.key_file'"));
-  auto no_https = load("", {{"NSL_PROFILE", "production"}, {"NSL_SERVER_HTTPS_PORT", "0"}});
+  auto no_https = load("", {{"NSL_PROFILE", "production"}, {"NSL_ENCLAVE_MODE", "snp"}, {"NSL_SERVER_HTTPS_PORT", "0"}});
   EXPECT_TRUE(no_https.ok()) << no_https.error();
   auto with_cert = load(
       "",
-      {{"NSL_PROFILE", "production"}, {"NSL_TLS_CERT_FILE", cert_}, {"NSL_TLS_KEY_FILE", key_}});
+      {{"NSL_PROFILE", "production"}, {"NSL_ENCLAVE_MODE", "tdx"}, {"NSL_TLS_CERT_FILE", cert_}, {"NSL_TLS_KEY_FILE", key_}});
   EXPECT_TRUE(with_cert.ok()) << with_cert.error();
+}
+
+TEST_F(ConfigTest, ProductionRefusesTheSimEnclave) {
+  auto e = load_error("", {{"NSL_PROFILE", "production"}, {"NSL_SERVER_HTTPS_PORT", "0"}});
+  EXPECT_THAT(e, HasSubstr("'enclave.mode' \"sim\" protects nothing"));
+  EXPECT_THAT(load_error("", {{"NSL_ENCLAVE_MODE", "sgx"}}),
+              HasSubstr("'enclave.mode' must be one of \"sim\", \"gramine-sgx\", \"tdx\", \"snp\""));
+  EXPECT_THAT(load_error("", {{"NSL_ENCLAVE_CONNECTIONS", "0"}}), HasSubstr("enclave.connections"));
+}
+
+TEST_F(ConfigTest, EnclaveSocketDefaultsIntoTheDataDir) {
+  Config c;
+  c.data.dir = "/var/lib/nsl";
+  EXPECT_EQ(enclave_socket_path(c), "/var/lib/nsl/enclave.sock");
+  c.enclave.socket = "/run/nsl/e.sock";
+  EXPECT_EQ(enclave_socket_path(c), "/run/nsl/e.sock");
 }
 
 TEST_F(ConfigTest, TlsRules) {
@@ -420,7 +459,8 @@ TEST_F(ConfigTest, AllProblemsReportedTogether) {
   EXPECT_THAT(e, HasSubstr("are both 5001"));
   EXPECT_THAT(e, HasSubstr("'log.level'"));
   EXPECT_THAT(e, HasSubstr("profile \"production\""));
-  EXPECT_EQ(line_count(e), 6u) << e;
+  EXPECT_THAT(e, HasSubstr("needs a hardware enclave"));
+  EXPECT_EQ(line_count(e), 7u) << e;
 }
 
 TEST_F(ConfigTest, TomlSyntaxErrorHasLineAndColumn) {
@@ -468,6 +508,9 @@ TEST_F(ConfigTest, ProcessEnvReadsOnlyNslVariables) {
 Config non_default(const std::string& cert, const std::string& key) {
   Config c;
   c.profile = Profile::production;
+  c.enclave.mode = "gramine-sgx";
+  c.enclave.spawn = false;
+  c.attestation.allow_simulated = true;
   c.server.bind = "0.0.0.0";
   c.server.http_port = 0;
   c.server.https_port = 443;

@@ -136,6 +136,32 @@ std::vector<KeyInfo> build_table() {
       secret("metrics.bearer_token", NSL_FIELD(metrics, bearer_token),
              NSL_PATH(metrics, bearer_token_file), kReload,
              "when set, GET /metrics requires \"Authorization: Bearer <token>\""),
+      text("enclave.mode", NSL_FIELD(enclave, mode), {"sim", "gramine-sgx", "tdx", "snp"}, kRestart,
+           "how nsl-enclave runs: sim (a plain process that protects nothing; embedded profile only), "
+           "gramine-sgx, tdx or snp"),
+      text("enclave.socket", NSL_FIELD(enclave, socket), {}, kRestart,
+           "Unix socket between nsl and nsl-enclave (mode 0600); \"\" = <data.dir>/enclave.sock"),
+      boolean("enclave.spawn", NSL_FIELD(enclave, spawn), kRestart,
+              "nsl serve starts nsl-enclave and restarts it with backoff when it exits; false = "
+              "connect to one run separately (production DaemonSet)"),
+      text("enclave.binary", NSL_FIELD(enclave, binary), {}, kRestart,
+           "nsl-enclave executable started when enclave.spawn is true; \"\" = next to nsl"),
+      text("enclave.seal_policy", NSL_FIELD(enclave, seal_policy), {"signer", "measurement"}, kRestart,
+           "sealing-key identity: signer (sealed blobs survive enclave upgrades) or measurement "
+           "(bound to this exact enclave build)"),
+      integer("enclave.workers", NSL_FIELD(enclave, workers), 0, 256, kRestart,
+              "nsl-enclave worker threads; 0 = number of CPU cores"),
+      integer("enclave.key_cache_size", NSL_FIELD(enclave, key_cache_size), 1, 1'000'000, kRestart,
+              "unsealed keys kept in the enclave's LRU cache (zeroized on eviction)"),
+      integer("enclave.connections", NSL_FIELD(enclave, connections), 1, 64, kRestart,
+              "socket connections from nsl to nsl-enclave (each carries many requests at once)"),
+      integer("enclave.request_timeout_ms", NSL_FIELD(enclave, request_timeout_ms), 1, kTenMinMs,
+              kRestart, "deadline of one enclave call"),
+      integer("enclave.max_frame_bytes", NSL_FIELD(enclave, max_frame_bytes), 4 * kKiB, 16 * kMiB,
+              kRestart, "largest enclave protocol frame in bytes"),
+      boolean("attestation.allow_simulated", NSL_FIELD(attestation, allow_simulated), kRestart,
+              "accept quotes of the sim enclave (signed by a simulated quoting key; no hardware "
+              "protection behind them)"),
   };
 }
 

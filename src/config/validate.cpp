@@ -172,6 +172,16 @@ void check_data(Checker& ck) {
   }
 }
 
+void check_enclave(Checker& ck) {
+  const Config& c = ck.config();
+  if (c.profile == Profile::production && c.enclave.mode == "sim" && ck.usable("profile") &&
+      ck.usable("enclave.mode")) {
+    ck.add("enclave.mode",
+           "profile \"production\" needs a hardware enclave: 'enclave.mode' \"sim\" protects nothing (use "
+           "gramine-sgx, tdx or snp, or the embedded profile for development)");
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> check(const Config& config, const Origins& origins,
@@ -183,6 +193,7 @@ std::vector<std::string> check(const Config& config, const Origins& origins,
   check_tls(ck);
   check_profile(ck);
   check_data(ck);
+  check_enclave(ck);
   return ck.take();
 }
 

@@ -1,0 +1,573 @@
+#include "enclave/client.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/secret_string.hpp"
+#include "enclave/protocol/codec.hpp"
+#include "enclave/protocol/stream.hpp"
+#include "obs/log.hpp"
+
+namespace nsl::enclave {
+
+namespace v1 = ::nsl::enclave::v1;
+using protocol::bytes_string;
+using protocol::bytes_view;
+using Clock = std::chrono::steady_clock;
+using Callback = std::function<void(Result<v1::Response>)>;
+
+namespace {
+
+constexpr std::chrono::milliseconds kTick{10};
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+Error lost_error() {
+  return err::unavailable("enclave connection lost; the operation may or may not have happened");
+}
+
+struct Pending {
+  Callback done;
+  Clock::time_point deadline;
+  std::chrono::milliseconds budget;
+};
+
+// One socket: the reader thread owns receiving, senders share the combining writer.
+struct Conn {
+  explicit Conn(int socket_fd) : fd(socket_fd), writer(socket_fd) {}
+  ~Conn() {
+    if (reader.joinable()) reader.join();
+    ::close(fd);
+  }
+
+  void kill() noexcept {
+    if (alive.exchange(false)) ::shutdown(fd, SHUT_RDWR);
+  }
+
+  void send(const std::string& frame) {
+    if (!writer.write(frame)) kill();
+  }
+
+  int fd;
+  protocol::CombiningWriter writer;
+  std::atomic<bool> alive{true};
+  std::mutex pending_mu;
+  std::unordered_map<std::uint64_t, Pending> pending;
+  std::thread reader;
+};
+
+std::string socket_error(const std::string& path, int e) {
+  return "enclave unavailable: cannot connect to " + path + ": " + std::strerror(e);
+}
+
+Result<int> dial(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    return err::invalid_argument("enclave socket path must be 1.." + std::to_string(sizeof(addr.sun_path) - 1) +
+                                 " bytes: " + path);
+  }
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return err::unavailable(socket_error(path, errno));
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    int e = errno;
+    ::close(fd);
+    return err::unavailable(socket_error(path, e));
+  }
+  return fd;
+}
+
+}  // namespace
+
+class EnclaveClient::Impl {
+ public:
+  explicit Impl(ClientOptions o) : opt_(std::move(o)) {
+    opt_.connections = std::clamp(opt_.connections, 1U, 64U);
+    slots_.resize(opt_.connections);
+    {
+      std::lock_guard lock(slots_mu_);
+      for (Slot& s : slots_) redial(s, Clock::now());
+    }
+    maintainer_ = std::thread([this] { maintain(); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard lock(stop_mu_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    maintainer_.join();
+    std::vector<std::shared_ptr<Conn>> conns;
+    {
+      std::lock_guard lock(slots_mu_);
+      for (Slot& s : slots_) {
+        if (s.conn) conns.push_back(std::move(s.conn));
+      }
+    }
+    for (auto& c : conns) retire(std::move(c));
+  }
+
+  // Sends `req` and arranges for `done` to run exactly once.
+  void call(v1::Request req, std::chrono::milliseconds budget, Callback done) {
+    std::shared_ptr<Conn> conn = pick();
+    if (!conn) {
+      done(err::unavailable("enclave unavailable: not connected to " + opt_.socket_path + " (reconnecting)"));
+      return;
+    }
+    if (in_flight_.fetch_add(1) >= opt_.max_in_flight) {
+      in_flight_.fetch_sub(1);
+      done(err::unavailable("enclave client: too many requests in flight"));
+      return;
+    }
+    const std::uint64_t id = next_id_.fetch_add(1);
+    req.set_version(protocol::kProtocolVersion);
+    req.set_id(id);
+    req.set_deadline_ms(static_cast<std::uint32_t>(std::max<std::int64_t>(1, budget.count())));
+    std::string frame;
+    if (Status st = protocol::append_message(frame, req, opt_.max_frame); !st.ok()) {
+      in_flight_.fetch_sub(1);
+      done(st.error());
+      return;
+    }
+    {
+      std::lock_guard lock(conn->pending_mu);
+      conn->pending.emplace(id, Pending{std::move(done), Clock::now() + budget, budget});
+    }
+    // A failed send kills the connection; its reader then fails this call with the others.
+    conn->send(frame);
+    if (!conn->alive.load()) fail_all(*conn);
+  }
+
+  Result<v1::Response> call_sync(v1::Request req, std::optional<std::chrono::milliseconds> deadline) {
+    const auto budget = deadline.value_or(opt_.deadline);
+    auto promise = std::make_shared<std::promise<Result<v1::Response>>>();
+    auto future = promise->get_future();
+    call(std::move(req), budget, [promise](Result<v1::Response> r) { promise->set_value(std::move(r)); });
+    // The sweeper answers at the deadline; the extra second only guards against a bug in it.
+    if (future.wait_for(budget + std::chrono::seconds(1)) != std::future_status::ready) {
+      return err::deadline_exceeded("enclave did not answer in time");
+    }
+    Result<v1::Response> r = future.get();
+    if (!r.ok()) return r;
+    if (r->has_error()) return protocol::error_from_proto(r->error());
+    return r;
+  }
+
+  bool ready() const noexcept { return connected_.load() > 0 && identity_known_.load(); }
+
+  std::optional<Identity> identity() const {
+    std::lock_guard lock(identity_mu_);
+    return identity_;
+  }
+
+  void set_identity(const Identity& id) {
+    std::lock_guard lock(identity_mu_);
+    identity_ = id;
+    identity_known_ = true;
+  }
+
+  ClientStats stats() const {
+    return {connects_.load(), disconnects_.load(), timeouts_.load(), in_flight_.load(), connected_.load()};
+  }
+
+ private:
+  struct Slot {
+    std::shared_ptr<Conn> conn;
+    Clock::time_point next_dial{};
+    std::chrono::milliseconds backoff{0};
+  };
+
+  std::shared_ptr<Conn> pick() {
+    const std::size_t n = slots_.size();
+    const std::size_t start = rr_.fetch_add(1);
+    std::lock_guard lock(slots_mu_);
+    for (std::size_t i = 0; i < n; ++i) {
+      Slot& s = slots_[(start + i) % n];
+      if (s.conn && s.conn->alive.load()) return s.conn;
+    }
+    return nullptr;
+  }
+
+  void finish(Pending&& p, Result<v1::Response> r) {
+    in_flight_.fetch_sub(1);
+    p.done(std::move(r));
+  }
+
+  void fail_all(Conn& c) {
+    std::unordered_map<std::uint64_t, Pending> drained;
+    {
+      std::lock_guard lock(c.pending_mu);
+      drained.swap(c.pending);
+    }
+    for (auto& entry : drained) finish(std::move(entry.second), lost_error());
+  }
+
+  void read_loop(Conn* c) {
+    protocol::FrameReader frames(opt_.max_frame);
+    std::vector<char> buf(kReadChunk);
+    bool broken = false;
+    while (!broken) {
+      ssize_t n = ::recv(c->fd, buf.data(), buf.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      frames.feed({buf.data(), static_cast<std::size_t>(n)});
+      ::explicit_bzero(buf.data(), static_cast<std::size_t>(n));  // responses may carry unsealed secrets
+      for (;;) {
+        auto next = frames.next();
+        if (!next.ok()) {
+          obs::log_error("enclave client: broken frame stream; reconnecting", {{"error", next.error().message()}});
+          broken = true;
+          break;
+        }
+        if (!next->has_value()) break;
+        auto resp = protocol::decode_response(**next);
+        if (!resp.ok()) {
+          obs::log_error("enclave client: undecodable response; reconnecting", {{"error", resp.error().message()}});
+          broken = true;
+          break;
+        }
+        deliver(*c, std::move(*resp));
+      }
+    }
+    c->kill();
+    connected_.fetch_sub(1);
+    disconnects_.fetch_add(1);
+    fail_all(*c);
+    stop_cv_.notify_all();  // let the maintainer re-dial at once
+  }
+
+  void deliver(Conn& c, v1::Response resp) {
+    if (resp.id() == 0) {
+      obs::log_error("enclave refused a request it could not read",
+                     {{"error", resp.has_error() ? resp.error().message() : std::string("(none)")}});
+      return;
+    }
+    std::optional<Pending> p;
+    {
+      std::lock_guard lock(c.pending_mu);
+      auto it = c.pending.find(resp.id());
+      if (it != c.pending.end()) {
+        p.emplace(std::move(it->second));
+        c.pending.erase(it);
+      }
+    }
+    if (!p) {
+      protocol::wipe_secrets(resp);  // answer to a call that already timed out
+      return;
+    }
+    finish(std::move(*p), std::move(resp));
+  }
+
+  // Under slots_mu_.
+  void redial(Slot& s, Clock::time_point now) {
+    auto fd = dial(opt_.socket_path);
+    if (!fd.ok()) {
+      s.backoff = s.backoff.count() == 0 ? opt_.backoff_initial : std::min(opt_.backoff_max, s.backoff * 2);
+      s.next_dial = now + s.backoff;
+      if (!warned_) {
+        obs::log_warn("enclave not reachable; retrying with backoff", {{"error", fd.error().message()}});
+        warned_ = true;
+      }
+      return;
+    }
+    s.backoff = std::chrono::milliseconds(0);
+    auto c = std::make_shared<Conn>(*fd);
+    connected_.fetch_add(1);
+    connects_.fetch_add(1);
+    if (warned_) obs::log_info("enclave connection restored", {{"socket", opt_.socket_path}});
+    warned_ = false;
+    // The slot (then retire()) holds the Conn until this thread has been joined.
+    c->reader = std::thread([this, raw = c.get()] { read_loop(raw); });
+    s.conn = std::move(c);
+    // Learn (or re-learn, after an enclave restart) who is on the other side.
+    v1::Request req;
+    req.mutable_identity();
+    call_on(s.conn, std::move(req), opt_.deadline, [this](Result<v1::Response> r) {
+      if (!r.ok() || r->has_error() || !r->has_identity()) return;
+      const auto& m = r->identity();
+      Identity id;
+      auto mode = parse_mode(m.mode());
+      id.mode = mode.ok() ? *mode : Mode::sim;
+      id.simulated = m.simulated();
+      id.measurement.assign(m.measurement().begin(), m.measurement().end());
+      id.seal_policy = m.seal_policy();
+      if (m.transport_public_key().size() == id.transport_public_key.size()) {
+        std::copy(m.transport_public_key().begin(), m.transport_public_key().end(), id.transport_public_key.begin());
+      }
+      id.version = m.version();
+      set_identity(id);
+    });
+  }
+
+  // Like call(), on a given connection (used right after dialling, before the slot is visible to pick()).
+  void call_on(const std::shared_ptr<Conn>& conn, v1::Request req, std::chrono::milliseconds budget, Callback done) {
+    in_flight_.fetch_add(1);
+    const std::uint64_t id = next_id_.fetch_add(1);
+    req.set_version(protocol::kProtocolVersion);
+    req.set_id(id);
+    req.set_deadline_ms(static_cast<std::uint32_t>(budget.count()));
+    std::string frame;
+    (void)protocol::append_message(frame, req, opt_.max_frame);
+    {
+      std::lock_guard lock(conn->pending_mu);
+      conn->pending.emplace(id, Pending{std::move(done), Clock::now() + budget, budget});
+    }
+    conn->send(frame);
+  }
+
+  void retire(std::shared_ptr<Conn> c) {
+    c->kill();
+    if (c->reader.joinable()) c->reader.join();
+    fail_all(*c);  // calls registered after the reader's last drain
+  }
+
+  void sweep(Conn& c, Clock::time_point now) {
+    std::vector<Pending> expired;
+    {
+      std::lock_guard lock(c.pending_mu);
+      for (auto it = c.pending.begin(); it != c.pending.end();) {
+        if (it->second.deadline <= now) {
+          expired.push_back(std::move(it->second));
+          it = c.pending.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (Pending& p : expired) {
+      timeouts_.fetch_add(1);
+      const auto ms = p.budget.count();
+      finish(std::move(p), err::deadline_exceeded("enclave did not answer within " + std::to_string(ms) +
+                                                  " ms; the operation may or may not have happened"));
+    }
+  }
+
+  void maintain() {
+    for (;;) {
+      {
+        std::unique_lock lock(stop_mu_);
+        stop_cv_.wait_for(lock, kTick);
+        if (stopping_) return;
+      }
+      const auto now = Clock::now();
+      std::vector<std::shared_ptr<Conn>> dead;
+      std::vector<std::shared_ptr<Conn>> live;
+      {
+        std::lock_guard lock(slots_mu_);
+        for (Slot& s : slots_) {
+          if (s.conn && !s.conn->alive.load()) {
+            dead.push_back(std::move(s.conn));
+            s.conn.reset();
+            s.next_dial = now;  // first re-dial at once; backoff applies from the first failure
+          }
+          if (!s.conn && now >= s.next_dial) redial(s, now);
+          if (s.conn) live.push_back(s.conn);
+        }
+        if (connected_.load() == 0) identity_known_ = false;
+      }
+      for (auto& c : dead) retire(std::move(c));
+      for (auto& c : live) sweep(*c, now);
+    }
+  }
+
+  ClientOptions opt_;
+  std::mutex slots_mu_;
+  std::vector<Slot> slots_;
+  bool warned_ = false;  // under slots_mu_
+  std::atomic<std::size_t> rr_{0};
+  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::uint64_t> in_flight_{0};
+  std::atomic<std::uint64_t> connects_{0};
+  std::atomic<std::uint64_t> disconnects_{0};
+  std::atomic<std::uint64_t> timeouts_{0};
+  std::atomic<unsigned> connected_{0};
+  mutable std::mutex identity_mu_;
+  std::optional<Identity> identity_;
+  std::atomic<bool> identity_known_{false};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread maintainer_;
+};
+
+// ---- Enclave operations: build the request, wait, unpack. ----
+
+namespace {
+
+Result<SealedKey> key_from(const v1::Response& r) {
+  if (!r.has_key()) return err::internal("enclave answered with the wrong result type");
+  NSL_TRY_ASSIGN(KeyCurve curve, protocol::from_proto(r.key().curve()));
+  const auto& k = r.key();
+  return SealedKey{curve, Bytes(k.public_key().begin(), k.public_key().end()), Bytes(k.sealed().begin(), k.sealed().end())};
+}
+
+Result<Signature> signature_from(const v1::Response& r) {
+  if (!r.has_signature() || r.signature().signature().size() != Signature{}.size()) {
+    return err::internal("enclave answered with a malformed signature");
+  }
+  Signature sig{};
+  std::copy(r.signature().signature().begin(), r.signature().signature().end(), sig.begin());
+  return sig;
+}
+
+v1::Request sign_request(const Binding& binding, ByteView sealed, const SignPayload& payload) {
+  v1::Request req;
+  auto* op = req.mutable_sign();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_sealed(bytes_string(sealed));
+  if (payload.kind == SignPayload::Kind::digest) {
+    op->set_digest(bytes_string(payload.data));
+  } else {
+    op->set_message(bytes_string(payload.data));
+  }
+  return req;
+}
+
+}  // namespace
+
+EnclaveClient::EnclaveClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+EnclaveClient::~EnclaveClient() = default;
+
+Result<SealedKey> EnclaveClient::generate_key(const Binding& binding, KeyCurve curve) {
+  v1::Request req;
+  auto* op = req.mutable_generate_key();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_curve(protocol::to_proto(curve));
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  return key_from(r);
+}
+
+Result<SealedKey> EnclaveClient::import_key(const Binding& binding, KeyCurve curve, ByteView wrapped) {
+  v1::Request req;
+  auto* op = req.mutable_import_key();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_curve(protocol::to_proto(curve));
+  op->set_wrapped(bytes_string(wrapped));
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  return key_from(r);
+}
+
+Result<Signature> EnclaveClient::sign(const Binding& binding, ByteView sealed, const SignPayload& payload) {
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(sign_request(binding, sealed, payload), std::nullopt));
+  return signature_from(r);
+}
+
+void EnclaveClient::sign_async(const Binding& binding, ByteView sealed, const SignPayload& payload,
+                               std::function<void(Result<Signature>)> done,
+                               std::optional<std::chrono::milliseconds> deadline) {
+  impl_->call(sign_request(binding, sealed, payload), deadline.value_or(std::chrono::milliseconds(5000)),
+              [done = std::move(done)](Result<v1::Response> r) {
+                if (!r.ok()) return done(r.error());
+                if (r->has_error()) return done(protocol::error_from_proto(r->error()));
+                done(signature_from(*r));
+              });
+}
+
+Result<SealedKey> EnclaveClient::public_key(const Binding& binding, ByteView sealed) {
+  v1::Request req;
+  auto* op = req.mutable_public_key();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_sealed(bytes_string(sealed));
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  return key_from(r);
+}
+
+Result<Bytes> EnclaveClient::seal(const Binding& binding, ByteView plaintext, ByteView aad) {
+  v1::Request req;
+  auto* op = req.mutable_seal();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_plaintext(bytes_string(plaintext));
+  op->set_aad(bytes_string(aad));
+  auto r = impl_->call_sync(std::move(req), std::nullopt);
+  if (!r.ok()) return r.error();
+  if (!r->has_sealed()) return err::internal("enclave answered with the wrong result type");
+  const auto& s = r->sealed().sealed();
+  return Bytes(s.begin(), s.end());
+}
+
+Result<SecretString> EnclaveClient::unseal(const Binding& binding, ByteView sealed, ByteView aad) {
+  v1::Request req;
+  auto* op = req.mutable_unseal();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_sealed(bytes_string(sealed));
+  op->set_aad(bytes_string(aad));
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  if (!r.has_secret()) return err::internal("enclave answered with the wrong result type");
+  return SecretString::take(*r.mutable_secret()->mutable_secret());
+}
+
+Result<SecretBytes> EnclaveClient::derive_data_key(const Binding& binding) {
+  v1::Request req;
+  *req.mutable_derive_data_key()->mutable_binding() = protocol::to_proto(binding);
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  if (!r.has_secret() || r.secret().secret().size() != 32) {
+    protocol::wipe_secrets(r);
+    return err::internal("enclave answered with a malformed data key");
+  }
+  SecretBytes key = SecretBytes::copy_of(bytes_view(r.secret().secret()));
+  protocol::wipe_secrets(r);
+  return key;
+}
+
+Result<Quote> EnclaveClient::attest(AttestPurpose purpose, ByteView subject, ByteView nonce) {
+  v1::Request req;
+  auto* op = req.mutable_attest();
+  op->set_purpose(purpose == AttestPurpose::transport_key ? v1::TRANSPORT_KEY : v1::USER);
+  op->set_subject(bytes_string(subject));
+  op->set_nonce(bytes_string(nonce));
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  if (!r.has_quote() || r.quote().report_data().size() != 64) {
+    return err::internal("enclave answered with a malformed quote");
+  }
+  Quote q;
+  q.format = r.quote().format();
+  q.quote.assign(r.quote().quote().begin(), r.quote().quote().end());
+  std::copy(r.quote().report_data().begin(), r.quote().report_data().end(), q.report_data.begin());
+  return q;
+}
+
+Result<Identity> EnclaveClient::identity() {
+  v1::Request req;
+  req.mutable_identity();
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  if (!r.has_identity()) return err::internal("enclave answered with the wrong result type");
+  const auto& m = r.identity();
+  Identity id;
+  NSL_TRY_ASSIGN(id.mode, parse_mode(m.mode()));
+  id.simulated = m.simulated();
+  id.measurement.assign(m.measurement().begin(), m.measurement().end());
+  id.seal_policy = m.seal_policy();
+  if (m.transport_public_key().size() != id.transport_public_key.size()) {
+    return err::internal("enclave answered with a malformed transport key");
+  }
+  std::copy(m.transport_public_key().begin(), m.transport_public_key().end(), id.transport_public_key.begin());
+  id.version = m.version();
+  impl_->set_identity(id);
+  return id;
+}
+
+Status EnclaveClient::check(std::chrono::milliseconds deadline) {
+  v1::Request req;
+  req.mutable_ping();
+  NSL_TRY(impl_->call_sync(std::move(req), deadline));
+  return {};
+}
+
+bool EnclaveClient::ready() const noexcept { return impl_->ready(); }
+std::optional<Identity> EnclaveClient::cached_identity() const { return impl_->identity(); }
+ClientStats EnclaveClient::stats() const { return impl_->stats(); }
+
+}  // namespace nsl::enclave

@@ -1,0 +1,132 @@
+// nsl/enclave/enclave.hpp — what the untrusted side may ask of the trusted process.
+//
+// `Enclave` is the one seam between nsl (untrusted: HTTP, storage, chain access) and nsl-enclave (trusted: the
+// only process that ever holds private keys or the sealing key in plaintext). Implementations: the socket client
+// (enclave/client.hpp, production and embedded) and, inside the trusted tree only, the in-process core used by
+// the enclave's own tests. Nothing here returns a private key: keys leave the enclave only as sealed blobs, which
+// only the same enclave identity can open, and only under the binding they were sealed with.
+//
+// Binding: every sealed blob is tied to (tenant_id, object_id, version, purpose). The enclave refuses a blob
+// presented under any other binding, so the database cannot swap one tenant's key or secret for another's. The
+// caller chooses the values (tenant UUID, key or secret id, its version, "signing", "secret", ...); they are
+// authenticated, not secret. Sizes: tenant_id, object_id and purpose 1..128 bytes each; object_id and purpose
+// printable ASCII.
+//
+// Errors (core/error.hpp): invalid_argument (malformed input, wrong digest size, unsupported curve for the
+// operation), permission_denied (a blob under the wrong binding or from another enclave identity),
+// data_loss (a blob that fails authentication for any other reason), unavailable (the enclave is down or
+// restarting: retry with backoff), deadline_exceeded (no answer in time: the operation may have happened),
+// internal (a bug on either side).
+//
+// Thread-safety: implementations are safe to call from any number of threads at once.
+//
+//   NSL_TRY_ASSIGN(auto key, enclave.generate_key({.tenant_id = t, .object_id = "k1", .version = 1,
+//                                                  .purpose = "signing"}, KeyCurve::secp256r1));
+//   store(key.sealed, key.public_key);
+//   NSL_TRY_ASSIGN(auto sig, enclave.sign(binding, key.sealed, SignPayload::digest(sha256(msg))));
+#pragma once
+
+#include <array>
+#include <span>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/secret_bytes.hpp"
+#include "core/secret_string.hpp"
+
+namespace nsl::enclave {
+
+using Bytes = std::vector<std::uint8_t>;
+using ByteView = std::span<const std::uint8_t>;
+
+enum class KeyCurve : std::uint8_t { secp256r1 = 1, secp256k1 = 2, ed25519 = 3 };
+std::string_view key_curve_name(KeyCurve c) noexcept;  // "secp256r1" | "secp256k1" | "ed25519"
+Result<KeyCurve> parse_key_curve(std::string_view name);
+
+// How the trusted process runs. `sim` gives no protection at all and says so everywhere.
+enum class Mode : std::uint8_t { sim = 1, gramine_sgx = 2, tdx = 3, snp = 4 };
+std::string_view mode_name(Mode m) noexcept;  // "sim" | "gramine-sgx" | "tdx" | "snp"
+Result<Mode> parse_mode(std::string_view name);
+
+struct Binding {
+  std::string tenant_id;
+  std::string object_id;
+  std::uint32_t version = 1;
+  std::string purpose;
+};
+// invalid_argument naming the offending field, or ok.
+Status check_binding(const Binding& b);
+
+struct SealedKey {
+  KeyCurve curve = KeyCurve::secp256r1;
+  Bytes public_key;  // secp256r1/secp256k1: SEC1 compressed (33 bytes); ed25519: 32 bytes
+  Bytes sealed;      // opaque; store it as is
+};
+
+// What to sign. ECDSA curves sign a 32-byte digest the caller computed (SHA-256 for N3, Keccak-256 for
+// EVM); Ed25519 signs the message itself. Later: typed N3/EVM transaction payloads the enclave decodes and
+// checks against policy before signing.
+struct SignPayload {
+  enum class Kind : std::uint8_t { digest = 1, message = 2 };
+  Kind kind = Kind::digest;
+  Bytes data;
+  static SignPayload of_digest(ByteView d) { return {Kind::digest, Bytes(d.begin(), d.end())}; }
+  static SignPayload of_message(ByteView m) { return {Kind::message, Bytes(m.begin(), m.end())}; }
+};
+
+// ECDSA: 64 bytes r || s (low-S); Ed25519: 64 bytes.
+using Signature = std::array<std::uint8_t, 64>;
+
+// What a quote's 64-byte report_data commits to. The enclave computes report_data itself,
+// SHA-512(label || u32be(len(subject)) || subject || nonce), so the host cannot obtain a quote over a value
+// of its choosing that looks like the enclave's own transport key:
+//   transport_key  label "nsl-attest-v1/transport-key\0", subject = the enclave's X25519 transport key
+//   user           label "nsl-attest-v1/user\0",           subject = caller data (0..1024 bytes)
+enum class AttestPurpose : std::uint8_t { transport_key = 1, user = 2 };
+std::array<std::uint8_t, 64> attest_report_data(AttestPurpose purpose, ByteView subject, ByteView nonce);
+
+struct Quote {
+  std::string format;  // "sim" | "sgx-dcap" | "tdx" | "snp"
+  Bytes quote;         // verify with attest::verify_quote
+  std::array<std::uint8_t, 64> report_data{};
+};
+
+struct Identity {
+  Mode mode = Mode::sim;
+  bool simulated = true;           // true in sim mode: no hardware protection
+  Bytes measurement;               // sim: SHA-256 of the enclave binary; SGX: MRENCLAVE; TDX: MRTD
+  std::string seal_policy;         // "measurement" | "signer"
+  std::array<std::uint8_t, 32> transport_public_key{};  // X25519; wrap imports to it (protocol/import_wrap.hpp)
+  std::string version;             // nsl-enclave build version
+};
+
+class Enclave {
+ public:
+  virtual ~Enclave() = default;
+
+  // A fresh key pair; the private key is sealed under `binding`.
+  virtual Result<SealedKey> generate_key(const Binding& binding, KeyCurve curve) = 0;
+  // A private key produced elsewhere, wrapped by the owner to this enclave's transport key under the same
+  // binding (enclave/protocol/import_wrap.hpp), so it never crosses the host in clear.
+  virtual Result<SealedKey> import_key(const Binding& binding, KeyCurve curve, ByteView wrapped) = 0;
+  virtual Result<Signature> sign(const Binding& binding, ByteView sealed, const SignPayload& payload) = 0;
+  virtual Result<SealedKey> public_key(const Binding& binding, ByteView sealed) = 0;
+
+  // Tenant secrets: arbitrary bytes (up to 64 KiB) sealed under `binding` plus optional extra `aad`.
+  virtual Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) = 0;
+  // The plaintext comes back (that is the secrets service's job) in a SecretString: wiped on destruction.
+  virtual Result<SecretString> unseal(const Binding& binding, ByteView sealed, ByteView aad) = 0;
+
+  // A 32-byte data-encryption key for envelope encryption of database columns, derived deterministically
+  // from the sealing root and `binding` (same binding, same key; bump `version` to rotate). It leaves the
+  // enclave by design: it encrypts data the untrusted side stores, and is never a signing key.
+  virtual Result<SecretBytes> derive_data_key(const Binding& binding) = 0;
+
+  virtual Result<Quote> attest(AttestPurpose purpose, ByteView subject, ByteView nonce) = 0;
+  virtual Result<Identity> identity() = 0;
+};
+
+}  // namespace nsl::enclave

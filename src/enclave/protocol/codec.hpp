@@ -1,0 +1,34 @@
+// nsl/enclave/protocol/codec.hpp — enclave.hpp values <-> protocol messages (both sides; the trusted dispatcher
+// is enclave/trusted/dispatch.hpp, the client enclave/client.hpp).
+//
+// Secrets in messages: unseal and derive_data_key answers carry plaintext in SecretResult.secret. Call
+// wipe_secrets() on a Response (and SecretString::wipe on its serialized bytes) once it has been sent or read.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include "core/error.hpp"
+#include "enclave/enclave.hpp"
+#include "enclave/protocol/frame.hpp"
+
+namespace nsl::enclave::protocol {
+
+// Protobuf `bytes` fields are std::string.
+inline ByteView bytes_view(const std::string& s) noexcept {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+inline std::string bytes_string(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+v1::Binding to_proto(const Binding& b);
+Binding from_proto(const v1::Binding& b);
+v1::Curve to_proto(KeyCurve c) noexcept;
+Result<KeyCurve> from_proto(v1::Curve c);
+
+void set_error(v1::Response& response, const Error& error);
+// The Error a failed Response carries (an unset or unknown code becomes internal).
+Error error_from_proto(const v1::Error& e);
+
+// Overwrites every secret-bearing field of `response` with zeros before clearing it.
+void wipe_secrets(v1::Response& response) noexcept;
+
+}  // namespace nsl::enclave::protocol

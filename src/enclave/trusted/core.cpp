@@ -1,0 +1,299 @@
+#include "enclave/trusted/core.hpp"
+
+#include <string>
+#include <utility>
+
+#include "core/random.hpp"
+#include "crypto/aead.hpp"
+#include "crypto/ecdsa.hpp"
+#include "crypto/ed25519.hpp"
+#include "crypto/x25519.hpp"
+#include "enclave/protocol/import_wrap.hpp"
+
+namespace nsl::enclave::trusted {
+namespace {
+
+bool valid_curve(KeyCurve c) {
+  return c == KeyCurve::secp256r1 || c == KeyCurve::secp256k1 || c == KeyCurve::ed25519;
+}
+
+crypto::Curve ec_curve(KeyCurve c) {
+  return c == KeyCurve::secp256r1 ? crypto::Curve::secp256r1 : crypto::Curve::secp256k1;
+}
+
+std::string curve_str(KeyCurve c) { return std::string(key_curve_name(c)); }
+
+// The signing form of a 32-byte private key (EC scalar or Ed25519 seed) and its public key. The
+// scalar is checked to lie in [1, n): a sealed or imported key is only as good as this check.
+Result<CachedKey> materialize(KeyCurve curve, SecretBytes key) {
+  CachedKey out;
+  out.curve = curve;
+  if (curve == KeyCurve::ed25519) {
+    NSL_TRY_ASSIGN(auto kp, crypto::ed25519_from_seed(key));
+    out.private_key = std::move(kp.secret_key);
+    out.public_key.assign(kp.public_key.begin(), kp.public_key.end());
+    return out;
+  }
+  const crypto::Curve c = ec_curve(curve);
+  if (!crypto::ec_check_private_key(c, key).ok()) {
+    return err::invalid_argument("not a valid " + curve_str(curve) + " private key");
+  }
+  NSL_TRY_ASSIGN(auto pub, crypto::ec_public_key(c, key));
+  out.private_key = std::move(key);
+  out.public_key.assign(pub.begin(), pub.end());
+  return out;
+}
+
+}  // namespace
+
+struct TrustedCore::Parts {
+  Mode mode;
+  Sealer sealer;
+  Bytes measurement;
+  SealPolicy policy;
+  crypto::X25519KeyPair transport;
+  std::unique_ptr<QuoteProducer> producer;
+  std::size_t cache_capacity;
+};
+
+TrustedCore::TrustedCore(Parts parts)
+    : mode_(parts.mode),
+      sealer_(std::move(parts.sealer)),
+      measurement_(std::move(parts.measurement)),
+      policy_(parts.policy),
+      transport_private_(std::move(parts.transport.private_key)),
+      transport_public_(parts.transport.public_key),
+      producer_(std::move(parts.producer)),
+      cache_(parts.cache_capacity) {}
+
+TrustedCore::~TrustedCore() = default;
+
+Result<std::unique_ptr<TrustedCore>> TrustedCore::open(CoreOptions options) {
+  NSL_TRY_ASSIGN(const SealPolicy policy, parse_seal_policy(options.seal_policy));
+  const bool cvm = options.mode == Mode::tdx || options.mode == Mode::snp;
+  if (options.mode != Mode::sim && options.mode != Mode::gramine_sgx && !cvm) {
+    return err::invalid_argument("unknown enclave mode");
+  }
+  const std::size_t measurement_size = cvm ? 48 : 32;
+  if (options.measurement_override && options.measurement_override->size() != measurement_size) {
+    return err::invalid_argument("measurement override must be " +
+                                 std::to_string(measurement_size) + " bytes in " +
+                                 std::string(mode_name(options.mode)) + " mode");
+  }
+
+  SecretBytes root;
+  Bytes measurement;
+  Bytes signer;
+  std::unique_ptr<QuoteProducer> producer;
+  switch (options.mode) {
+    case Mode::sim: {
+      NSL_TRY_ASSIGN(root, load_or_create_sealing_secret(options.data_dir));
+      if (options.measurement_override) {
+        measurement = *options.measurement_override;
+      } else {
+        NSL_TRY_ASSIGN(measurement, self_measurement());
+      }
+      signer = sim_signer_id();
+      NSL_TRY_ASSIGN(SecretBytes seed, sim_quoting_seed(root));
+      producer = make_sim_producer(std::move(seed), measurement);
+      break;
+    }
+    case Mode::gramine_sgx: {
+      NSL_TRY_ASSIGN(producer, make_gramine_producer(options.fs_root));
+      NSL_TRY_ASSIGN(root, read_gramine_sealing_key(options.fs_root, policy));
+      NSL_TRY_ASSIGN(SgxIdentity id, read_gramine_identity(options.fs_root));
+      measurement = options.measurement_override ? *options.measurement_override : id.mrenclave;
+      signer = std::move(id.mrsigner);
+      break;
+    }
+    case Mode::tdx:
+    case Mode::snp: {
+      NSL_TRY_ASSIGN(root, load_or_create_sealing_secret(options.data_dir));
+      NSL_TRY_ASSIGN(producer, make_tsm_producer(options.fs_root, options.mode, options.tsm_hooks));
+      if (options.measurement_override) {
+        measurement = *options.measurement_override;
+      } else {
+        // The guest cannot read its own launch measurement any other way: quote once and parse it.
+        std::array<std::uint8_t, 64> probe{};
+        random_bytes(probe);
+        NSL_TRY_ASSIGN(Bytes q, producer->quote(probe));
+        NSL_TRY_ASSIGN(QuoteFields f, quote_fields(producer->format(), q));
+        measurement = std::move(f.measurement);
+      }
+      signer = cvm_signer_id();
+      break;
+    }
+  }
+
+  const Bytes& identity_value = policy == SealPolicy::measurement ? measurement : signer;
+  NSL_TRY_ASSIGN(Sealer sealer, Sealer::create(root, policy, identity_value));
+  Parts parts{options.mode,
+              std::move(sealer),
+              std::move(measurement),
+              policy,
+              crypto::x25519_generate(),
+              std::move(producer),
+              options.key_cache_capacity};
+  return std::unique_ptr<TrustedCore>(new TrustedCore(std::move(parts)));
+}
+
+// ---- keys
+// -----------------------------------------------------------------------------------------
+
+Result<SealedKey> TrustedCore::generate_key(const Binding& binding, KeyCurve curve) {
+  NSL_TRY(check_binding(binding));
+  if (!valid_curve(curve)) return err::invalid_argument("unknown curve");
+  SecretBytes key = curve == KeyCurve::ed25519 ? SecretBytes::random(crypto::kEd25519SeedSize)
+                                               : crypto::ec_generate_private_key(ec_curve(curve));
+  NSL_TRY_ASSIGN(Bytes sealed, sealer_.seal_key(binding, curve, key));
+  NSL_TRY_ASSIGN(CachedKey k, materialize(curve, std::move(key)));
+  return SealedKey{curve, std::move(k.public_key), std::move(sealed)};
+}
+
+Result<SealedKey> TrustedCore::import_key(const Binding& binding, KeyCurve curve,
+                                          ByteView wrapped) {
+  NSL_TRY(check_binding(binding));
+  if (!valid_curve(curve)) return err::invalid_argument("unknown curve");
+  NSL_TRY_ASSIGN(ImportWrapView view, parse_import_wrap(wrapped));
+  if (view.recipient_public_key != transport_public_) {
+    return err::failed_precondition(
+        "wrapped to a different transport key; fetch the enclave's current key with identity()");
+  }
+  if (view.curve != curve) {
+    return err::invalid_argument("the wrapped key is a " + curve_str(view.curve) + " key, not " +
+                                 curve_str(curve));
+  }
+  auto shared = crypto::x25519(transport_private_, view.ephemeral_public_key);
+  if (!shared.ok()) return err::invalid_argument("import wrap: invalid ephemeral public key");
+  NSL_TRY_ASSIGN(SecretBytes k,
+                 import_wrap_key(*shared, view.ephemeral_public_key, view.recipient_public_key));
+  auto key = crypto::aes256gcm_open_secret(k, view.sealed, import_wrap_aad(view.header, binding));
+  if (!key.ok()) {
+    return err::permission_denied(
+        "wrapped key does not match this binding (tenant, object, version, purpose) or is corrupt");
+  }
+  if (key->size() != kImportKeySize)
+    return err::invalid_argument("import wrap: the key must be 32 bytes");
+  // Validate (and derive the public key) before sealing: an invalid scalar is never sealed.
+  const SecretBytes& plain = *key;
+  if (curve != KeyCurve::ed25519 && !crypto::ec_check_private_key(ec_curve(curve), plain).ok()) {
+    return err::invalid_argument("the imported key is not a valid " + curve_str(curve) +
+                                 " private key");
+  }
+  NSL_TRY_ASSIGN(Bytes sealed, sealer_.seal_key(binding, curve, plain));
+  NSL_TRY_ASSIGN(CachedKey material, materialize(curve, std::move(key).value()));
+  return SealedKey{curve, std::move(material.public_key), std::move(sealed)};
+}
+
+Result<std::shared_ptr<const CachedKey>> TrustedCore::unsealed_key(const Binding& binding,
+                                                                   ByteView sealed) {
+  const KeyCache::Digest ck = KeyCache::cache_key(sealed, binding);
+  if (auto hit = cache_.get(ck)) return hit;
+  NSL_TRY_ASSIGN(OpenedKey opened, sealer_.open_key(binding, sealed));
+  auto material = materialize(opened.curve, std::move(opened.private_key));
+  if (!material.ok()) {
+    // Authenticated, so sealed by this enclave: an invalid key inside is a bug, not bad input.
+    return err::internal("sealed blob holds an invalid " + curve_str(opened.curve) + " key");
+  }
+  return cache_.put(ck, std::make_shared<const CachedKey>(std::move(material).value()));
+}
+
+Result<Signature> TrustedCore::sign(const Binding& binding, ByteView sealed,
+                                    const SignPayload& payload) {
+  NSL_TRY(check_binding(binding));
+  NSL_TRY_ASSIGN(auto key, unsealed_key(binding, sealed));
+  if (key->curve == KeyCurve::ed25519) {
+    if (payload.kind != SignPayload::Kind::message) {
+      return err::invalid_argument(
+          "ed25519 signs the message itself: send a message payload, not a digest");
+    }
+    if (payload.data.size() > kMaxSignMessage) {
+      return err::invalid_argument("ed25519 message too large: at most " +
+                                   std::to_string(kMaxSignMessage) + " bytes");
+    }
+    NSL_TRY_ASSIGN(auto sig, crypto::ed25519_sign(key->private_key, payload.data));
+    return sig;
+  }
+  if (payload.kind != SignPayload::Kind::digest) {
+    return err::invalid_argument(curve_str(key->curve) +
+                                 " signs a 32-byte digest: send a digest payload, not a message");
+  }
+  if (payload.data.size() != crypto::kEcDigestSize) {
+    return err::invalid_argument(curve_str(key->curve) + " digest must be exactly 32 bytes, got " +
+                                 std::to_string(payload.data.size()));
+  }
+  NSL_TRY_ASSIGN(auto sig,
+                 crypto::ecdsa_sign(ec_curve(key->curve), key->private_key, payload.data));
+  return sig;
+}
+
+Result<SealedKey> TrustedCore::public_key(const Binding& binding, ByteView sealed) {
+  NSL_TRY(check_binding(binding));
+  NSL_TRY_ASSIGN(auto key, unsealed_key(binding, sealed));
+  return SealedKey{key->curve, key->public_key, Bytes(sealed.begin(), sealed.end())};
+}
+
+// ---- secrets and data keys
+// ------------------------------------------------------------------------
+
+Result<Bytes> TrustedCore::seal(const Binding& binding, ByteView plaintext, ByteView aad) {
+  NSL_TRY(check_binding(binding));
+  return sealer_.seal_secret(binding, plaintext, aad);
+}
+
+Result<SecretString> TrustedCore::unseal(const Binding& binding, ByteView sealed, ByteView aad) {
+  NSL_TRY(check_binding(binding));
+  NSL_TRY_ASSIGN(SecretBytes plain, sealer_.open_secret(binding, sealed, aad));
+  const auto p = plain.reveal(SecretAccess::grant());
+  return SecretString(std::string_view(reinterpret_cast<const char*>(p.data()), p.size()));
+}
+
+Result<SecretBytes> TrustedCore::derive_data_key(const Binding& binding) {
+  NSL_TRY(check_binding(binding));
+  return sealer_.derive_data_key(binding);
+}
+
+// ---- attestation and identity
+// ---------------------------------------------------------------------
+
+Result<Quote> TrustedCore::attest(AttestPurpose purpose, ByteView subject, ByteView nonce) {
+  if (nonce.size() > kMaxAttestNonce) {
+    return err::invalid_argument("attest nonce too long: at most " +
+                                 std::to_string(kMaxAttestNonce) + " bytes");
+  }
+  std::array<std::uint8_t, 64> report_data{};
+  switch (purpose) {
+    case AttestPurpose::transport_key:
+      if (!subject.empty()) {
+        return err::invalid_argument(
+            "attest transport_key: leave the subject empty; the enclave attests its own transport "
+            "key");
+      }
+      report_data = attest_report_data(purpose, transport_public_, nonce);
+      break;
+    case AttestPurpose::user:
+      if (subject.size() > kMaxAttestSubject) {
+        return err::invalid_argument("attest subject too long: at most " +
+                                     std::to_string(kMaxAttestSubject) + " bytes");
+      }
+      report_data = attest_report_data(purpose, subject, nonce);
+      break;
+    default:
+      return err::invalid_argument("unknown attestation purpose");
+  }
+  NSL_TRY_ASSIGN(Bytes q, producer_->quote(report_data));
+  return Quote{producer_->format(), std::move(q), report_data};
+}
+
+Result<Identity> TrustedCore::identity() {
+  Identity id;
+  id.mode = mode_;
+  id.simulated = mode_ == Mode::sim;
+  id.measurement = measurement_;
+  id.seal_policy = std::string(seal_policy_name(policy_));
+  id.transport_public_key = transport_public_;
+  id.version = std::string(kEnclaveVersion);
+  return id;
+}
+
+}  // namespace nsl::enclave::trusted

@@ -1,0 +1,133 @@
+// The trusted side of the protocol: a decoded Request -> the Enclave operation -> a Response.
+#include "enclave/trusted/dispatch.hpp"
+
+#include <exception>
+#include <string>
+
+#include "core/secret_string.hpp"
+#include "enclave/protocol/codec.hpp"
+
+namespace nsl::enclave::trusted {
+
+using namespace ::nsl::enclave::protocol;  // NOLINT(google-build-using-namespace): protocol vocabulary
+
+namespace {
+
+void set_key(v1::Response& out, const SealedKey& k) {
+  auto* key = out.mutable_key();
+  key->set_curve(to_proto(k.curve));
+  key->set_public_key(bytes_string(k.public_key));
+  key->set_sealed(bytes_string(k.sealed));
+}
+
+// One case per operation; a failed Result turns into the error field.
+Status dispatch(Enclave& enclave, const v1::Request& req, v1::Response& out) {
+  switch (req.op_case()) {
+    case v1::Request::kGenerateKey: {
+      const auto& op = req.generate_key();
+      NSL_TRY_ASSIGN(KeyCurve curve, from_proto(op.curve()));
+      NSL_TRY_ASSIGN(SealedKey k, enclave.generate_key(from_proto(op.binding()), curve));
+      set_key(out, k);
+      return {};
+    }
+    case v1::Request::kImportKey: {
+      const auto& op = req.import_key();
+      NSL_TRY_ASSIGN(KeyCurve curve, from_proto(op.curve()));
+      NSL_TRY_ASSIGN(SealedKey k, enclave.import_key(from_proto(op.binding()), curve, bytes_view(op.wrapped())));
+      set_key(out, k);
+      return {};
+    }
+    case v1::Request::kSign: {
+      const auto& op = req.sign();
+      SignPayload payload;
+      switch (op.payload_case()) {
+        case v1::Sign::kDigest: payload = SignPayload::of_digest(bytes_view(op.digest())); break;
+        case v1::Sign::kMessage: payload = SignPayload::of_message(bytes_view(op.message())); break;
+        default: return err::invalid_argument("sign: no payload (digest or message) set");
+      }
+      NSL_TRY_ASSIGN(Signature sig, enclave.sign(from_proto(op.binding()), bytes_view(op.sealed()), payload));
+      out.mutable_signature()->set_signature(bytes_string(sig));
+      return {};
+    }
+    case v1::Request::kPublicKey: {
+      const auto& op = req.public_key();
+      NSL_TRY_ASSIGN(SealedKey k, enclave.public_key(from_proto(op.binding()), bytes_view(op.sealed())));
+      set_key(out, k);
+      return {};
+    }
+    case v1::Request::kSeal: {
+      const auto& op = req.seal();
+      NSL_TRY_ASSIGN(Bytes sealed, enclave.seal(from_proto(op.binding()), bytes_view(op.plaintext()), bytes_view(op.aad())));
+      out.mutable_sealed()->set_sealed(bytes_string(sealed));
+      return {};
+    }
+    case v1::Request::kUnseal: {
+      const auto& op = req.unseal();
+      NSL_TRY_ASSIGN(SecretString plain, enclave.unseal(from_proto(op.binding()), bytes_view(op.sealed()), bytes_view(op.aad())));
+      out.mutable_secret()->set_secret(std::string(plain.reveal()));
+      return {};
+    }
+    case v1::Request::kDeriveDataKey: {
+      NSL_TRY_ASSIGN(SecretBytes key, enclave.derive_data_key(from_proto(req.derive_data_key().binding())));
+      // The one place a data key is copied into a message; the server wipes the message after sending.
+      auto bytes = key.reveal(SecretAccess::grant());
+      out.mutable_secret()->set_secret(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      return {};
+    }
+    case v1::Request::kAttest: {
+      const auto& op = req.attest();
+      AttestPurpose purpose{};
+      switch (op.purpose()) {
+        case v1::TRANSPORT_KEY: purpose = AttestPurpose::transport_key; break;
+        case v1::USER: purpose = AttestPurpose::user; break;
+        default: return err::invalid_argument("attest: purpose must be transport_key or user");
+      }
+      NSL_TRY_ASSIGN(Quote q, enclave.attest(purpose, bytes_view(op.subject()), bytes_view(op.nonce())));
+      auto* r = out.mutable_quote();
+      r->set_format(q.format);
+      r->set_quote(bytes_string(q.quote));
+      r->set_report_data(bytes_string(q.report_data));
+      return {};
+    }
+    case v1::Request::kIdentity: {
+      NSL_TRY_ASSIGN(Identity id, enclave.identity());
+      auto* r = out.mutable_identity();
+      r->set_mode(std::string(mode_name(id.mode)));
+      r->set_simulated(id.simulated);
+      r->set_measurement(bytes_string(id.measurement));
+      r->set_seal_policy(id.seal_policy);
+      r->set_transport_public_key(bytes_string(id.transport_public_key));
+      r->set_version(id.version);
+      return {};
+    }
+    case v1::Request::kPing: out.mutable_pong(); return {};
+    case v1::Request::OP_NOT_SET: break;
+  }
+  return err::invalid_argument("enclave request: no operation set");
+}
+
+}  // namespace
+
+v1::Response serve_request(Enclave& enclave, const v1::Request& request) {
+  v1::Response out;
+  out.set_version(kProtocolVersion);
+  out.set_id(request.id());
+  Status st = check_request(request);
+  if (st.ok()) {
+    try {
+      st = dispatch(enclave, request, out);
+    } catch (const std::bad_alloc&) {
+      st = err::unavailable("enclave: out of memory");
+    } catch (const std::exception&) {
+      st = err::internal("enclave: operation failed unexpectedly");
+    }
+  }
+  if (!st.ok()) {
+    wipe_secrets(out);
+    set_error(out, st.error());
+  }
+  return out;
+}
+
+
+}  // namespace nsl::enclave::trusted

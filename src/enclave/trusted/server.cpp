@@ -1,0 +1,328 @@
+#include "enclave/trusted/server.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>  // explicit_bzero
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/secret_string.hpp"
+#include "enclave/protocol/codec.hpp"
+#include "enclave/protocol/stream.hpp"
+#include "enclave/trusted/dispatch.hpp"
+#include "obs/log.hpp"
+
+namespace nsl::enclave::trusted {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+struct Conn {
+  explicit Conn(int socket_fd, std::uint64_t n) : fd(socket_fd), number(n), writer(socket_fd) {}
+  ~Conn() { ::close(fd); }
+  void kill() noexcept {
+    if (alive.exchange(false)) ::shutdown(fd, SHUT_RDWR);
+  }
+  int fd;
+  std::uint64_t number;
+  protocol::CombiningWriter writer;
+  std::atomic<bool> alive{true};
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> done{false};  // reader finished
+  std::thread reader;
+};
+
+struct Job {
+  std::shared_ptr<Conn> conn;
+  v1::Request request;
+  Clock::time_point received;
+};
+
+Error sys_error(const std::string& what, int e) {
+  return err::unavailable(what + ": " + std::strerror(e));
+}
+
+// Removes a socket left behind by a dead enclave; refuses to touch anything else.
+Status clear_stale_socket(const std::string& path, const sockaddr_un& addr) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return {};
+    return sys_error("enclave socket " + path, errno);
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return err::failed_precondition("enclave socket path " + path + " exists and is not a socket; refusing to replace it");
+  }
+  int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) return sys_error("socket", errno);
+  const bool live = ::connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(probe);
+  if (live) return err::failed_precondition("another nsl-enclave is already listening on " + path);
+  if (::unlink(path.c_str()) != 0) return sys_error("cannot remove stale enclave socket " + path, errno);
+  return {};
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(Enclave& enclave, ServerOptions o) : enclave_(enclave), opt_(std::move(o)) {}
+
+  ~Impl() {
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+    if (wake_[0] >= 0) ::close(wake_[0]);
+    if (wake_[1] >= 0) ::close(wake_[1]);
+  }
+
+  Status listen() {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (opt_.socket_path.empty() || opt_.socket_path.size() >= sizeof(addr.sun_path)) {
+      return err::invalid_argument("enclave socket path must be 1.." + std::to_string(sizeof(addr.sun_path) - 1) +
+                                   " bytes");
+    }
+    std::memcpy(addr.sun_path, opt_.socket_path.data(), opt_.socket_path.size());
+    NSL_TRY(clear_stale_socket(opt_.socket_path, addr));
+    listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0) return sys_error("socket", errno);
+    // The socket file is created 0600 (umask during bind), never briefly wider.
+    const mode_t old = ::umask(0177);
+    const int rc = ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+    const int bind_errno = errno;
+    ::umask(old);
+    if (rc != 0) return sys_error("cannot bind enclave socket " + opt_.socket_path, bind_errno);
+    if (::chmod(opt_.socket_path.c_str(), 0600) != 0) return sys_error("chmod enclave socket", errno);
+    if (::listen(listen_fd_, 64) != 0) return sys_error("listen", errno);
+    if (::pipe2(wake_, O_CLOEXEC) != 0) return sys_error("pipe", errno);
+    bound_ = true;
+    return {};
+  }
+
+  void run() {
+    unsigned n = opt_.workers != 0 ? opt_.workers : std::max(1U, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { work(); });
+    obs::log_info("enclave listening", {{"socket", opt_.socket_path}, {"workers", static_cast<std::uint64_t>(n)}});
+    while (!stopping_.load()) {
+      pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+      const int rc = ::poll(fds, 2, 1000);
+      reap();
+      if (rc < 0 && errno != EINTR) {
+        obs::log_error("enclave accept loop: poll failed", {{"error", std::strerror(errno)}});
+        break;
+      }
+      if (rc <= 0 || (fds[0].revents & POLLIN) == 0) continue;
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      accept_one(fd);
+    }
+    shutdown_all();
+  }
+
+  void stop() noexcept {
+    stopping_.store(true);
+    const char b = 1;
+    if (wake_[1] >= 0) (void)!::write(wake_[1], &b, 1);
+  }
+
+  ServerStats stats() const { return {connections_.load(), requests_.load(), refused_.load()}; }
+
+ private:
+  void accept_one(int fd) {
+    std::lock_guard lock(conns_mu_);
+    if (conns_.size() >= opt_.max_connections) {
+      refused_.fetch_add(1);
+      obs::log_warn("enclave: connection refused, at max_connections",
+                    {{"max_connections", static_cast<std::uint64_t>(opt_.max_connections)}});
+      ::close(fd);
+      return;
+    }
+    auto c = std::make_shared<Conn>(fd, connections_.fetch_add(1) + 1);
+    ucred cred{};
+    socklen_t len = sizeof(cred);
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+      obs::log_info("enclave: client connected", {{"connection", c->number},
+                                                   {"peer_pid", static_cast<std::int64_t>(cred.pid)},
+                                                   {"peer_uid", static_cast<std::int64_t>(cred.uid)}});
+    }
+    c->reader = std::thread([this, c] { read_loop(c); });
+    conns_.push_back(std::move(c));
+  }
+
+  // Joins the readers of closed connections.
+  void reap() {
+    std::vector<std::shared_ptr<Conn>> finished;
+    {
+      std::lock_guard lock(conns_mu_);
+      for (auto it = conns_.begin(); it != conns_.end();) {
+        if ((*it)->done.load()) {
+          finished.push_back(std::move(*it));
+          it = conns_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& c : finished) c->reader.join();
+  }
+
+  void shutdown_all() {
+    std::list<std::shared_ptr<Conn>> all;
+    {
+      std::lock_guard lock(conns_mu_);
+      all.swap(conns_);
+    }
+    for (auto& c : all) c->kill();
+    for (auto& c : all) c->reader.join();
+    {
+      std::lock_guard lock(queue_mu_);
+      queue_stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    for (auto& w : workers_) w.join();
+    if (bound_) ::unlink(opt_.socket_path.c_str());
+    obs::log_info("enclave stopped", {{"requests", requests_.load()}});
+  }
+
+  void answer(Conn& c, const v1::Response& resp) {
+    std::string frame;
+    Status st = protocol::append_message(frame, resp, opt_.max_frame);
+    if (!st.ok()) {
+      v1::Response fallback;
+      fallback.set_version(protocol::kProtocolVersion);
+      fallback.set_id(resp.id());
+      protocol::set_error(fallback, st.error());
+      frame.clear();
+      (void)protocol::append_message(frame, fallback, opt_.max_frame);
+    }
+    if (!c.writer.write(frame)) c.kill();
+    ::explicit_bzero(frame.data(), frame.size());
+  }
+
+  void refuse(Conn& c, std::uint64_t id, const Error& e) {
+    refused_.fetch_add(1);
+    v1::Response resp;
+    resp.set_version(protocol::kProtocolVersion);
+    resp.set_id(id);
+    protocol::set_error(resp, e);
+    answer(c, resp);
+  }
+
+  void read_loop(const std::shared_ptr<Conn>& c) {
+    protocol::FrameReader frames(opt_.max_frame);
+    std::vector<char> buf(kReadChunk);
+    bool broken = false;
+    while (!broken && c->alive.load()) {
+      const ssize_t n = ::recv(c->fd, buf.data(), buf.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      frames.feed({buf.data(), static_cast<std::size_t>(n)});
+      ::explicit_bzero(buf.data(), static_cast<std::size_t>(n));  // requests may carry secrets to seal
+      for (;;) {
+        auto next = frames.next();
+        if (!next.ok()) {
+          refuse(*c, 0, next.error());
+          obs::log_warn("enclave: closing a connection with a broken frame stream",
+                        {{"connection", c->number}, {"error", next.error().message()}});
+          broken = true;
+          break;
+        }
+        if (!next->has_value()) break;
+        auto req = protocol::decode_request(**next);
+        if (!req.ok()) {
+          refuse(*c, 0, req.error());
+          continue;
+        }
+        if (c->in_flight.load() >= opt_.max_in_flight) {
+          refuse(*c, req->id(), err::unavailable("enclave: too many requests in flight on this connection"));
+          continue;
+        }
+        c->in_flight.fetch_add(1);
+        {
+          std::lock_guard lock(queue_mu_);
+          queue_.push_back(Job{c, std::move(*req), Clock::now()});
+        }
+        queue_cv_.notify_one();
+      }
+    }
+    c->kill();
+    c->done.store(true);
+  }
+
+  void work() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(queue_mu_);
+        queue_cv_.wait(lock, [this] { return queue_stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      run_job(job);
+      job.conn->in_flight.fetch_sub(1);
+    }
+  }
+
+  void run_job(Job& job) {
+    Conn& c = *job.conn;
+    if (!c.alive.load()) return;
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - job.received);
+    if (job.request.deadline_ms() != 0 && waited.count() >= job.request.deadline_ms()) {
+      refuse(c, job.request.id(),
+             err::deadline_exceeded("enclave: request waited " + std::to_string(waited.count()) +
+                                    " ms, past its deadline; not run"));
+      return;
+    }
+    v1::Response resp = serve_request(enclave_, job.request);
+    if (job.request.has_seal()) SecretString::wipe(*job.request.mutable_seal()->mutable_plaintext());
+    requests_.fetch_add(1);
+    answer(c, resp);
+    protocol::wipe_secrets(resp);
+  }
+
+  Enclave& enclave_;
+  ServerOptions opt_;
+  int listen_fd_ = -1;
+  int wake_[2] = {-1, -1};
+  bool bound_ = false;
+  std::atomic<bool> stopping_{false};
+  std::mutex conns_mu_;
+  std::list<std::shared_ptr<Conn>> conns_;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Job> queue_;
+  bool queue_stopping_ = false;
+  std::vector<std::thread> workers_;
+  std::atomic<std::uint64_t> connections_{0};
+  std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> refused_{0};
+};
+
+Result<std::unique_ptr<Server>> Server::listen(Enclave& enclave, ServerOptions options) {
+  auto impl = std::make_unique<Impl>(enclave, std::move(options));
+  NSL_TRY(impl->listen());
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+void Server::run() { impl_->run(); }
+void Server::stop() noexcept { impl_->stop(); }
+ServerStats Server::stats() const { return impl_->stats(); }
+
+}  // namespace nsl::enclave::trusted

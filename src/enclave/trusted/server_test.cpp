@@ -1,0 +1,443 @@
+// The socket server and the untrusted client against each other: pipelining, ids, deadlines, malformed input,
+// reconnects. A small scripted Enclave stands behind the server so these tests are about the transport; the
+// real TrustedCore behind the same server is covered in core_socket_test.cpp.
+#include "enclave/trusted/server.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <future>
+#include <latch>
+#include <thread>
+
+#include "enclave/client.hpp"
+#include "enclave/protocol/codec.hpp"
+#include "harness/harness.hpp"
+
+namespace nsl::enclave::trusted {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Signs by echoing the digest twice; "sleep" digests (first byte 0xee) take 200 ms.
+class ScriptedEnclave final : public Enclave {
+ public:
+  std::atomic<int> calls{0};
+  Result<SealedKey> generate_key(const Binding& b, KeyCurve curve) override {
+    NSL_TRY(check_binding(b));
+    return SealedKey{curve, Bytes(33, 2), Bytes{1, 2, 3}};
+  }
+  Result<SealedKey> import_key(const Binding&, KeyCurve, ByteView) override {
+    return err::failed_precondition("wrapped to a different transport key");
+  }
+  Result<Signature> sign(const Binding&, ByteView, const SignPayload& p) override {
+    calls.fetch_add(1);
+    if (p.data.size() != 32) return err::invalid_argument("digest must be 32 bytes");
+    if (p.data[0] == 0xee) std::this_thread::sleep_for(200ms);
+    Signature s{};
+    std::copy(p.data.begin(), p.data.end(), s.begin());
+    std::copy(p.data.begin(), p.data.end(), s.begin() + 32);
+    return s;
+  }
+  Result<SealedKey> public_key(const Binding&, ByteView sealed) override {
+    return SealedKey{KeyCurve::ed25519, Bytes(32, 9), Bytes(sealed.begin(), sealed.end())};
+  }
+  Result<Bytes> seal(const Binding&, ByteView plaintext, ByteView) override {
+    Bytes out(plaintext.begin(), plaintext.end());
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+  Result<SecretString> unseal(const Binding&, ByteView sealed, ByteView) override {
+    std::string s(sealed.begin(), sealed.end());
+    std::reverse(s.begin(), s.end());
+    return SecretString(s);
+  }
+  Result<SecretBytes> derive_data_key(const Binding&) override { return SecretBytes(32); }
+  Result<Quote> attest(AttestPurpose purpose, ByteView subject, ByteView nonce) override {
+    Quote q;
+    q.format = "sim";
+    q.report_data = attest_report_data(purpose, subject, nonce);
+    q.quote = Bytes(q.report_data.begin(), q.report_data.end());
+    return q;
+  }
+  Result<Identity> identity() override {
+    Identity id;
+    id.measurement = Bytes(32, 0xab);
+    id.seal_policy = "signer";
+    id.version = "test";
+    return id;
+  }
+};
+
+struct Running {
+  Running(Enclave& e, const std::string& path, ServerOptions o = {}) {
+    o.socket_path = path;
+    if (o.workers == 0) o.workers = 4;
+    auto s = Server::listen(e, o);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message());
+    server = std::move(*s);
+    thread = std::thread([this] { server->run(); });
+  }
+  ~Running() { stop(); }
+  void stop() {
+    if (!thread.joinable()) return;
+    server->stop();
+    thread.join();
+  }
+  std::unique_ptr<Server> server;
+  std::thread thread;
+};
+
+bool wait_ready(const EnclaveClient& c, std::chrono::milliseconds timeout = 3s) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!c.ready() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+  return c.ready();
+}
+
+std::array<std::uint8_t, 32> digest(std::uint8_t first, std::uint32_t n) {
+  std::array<std::uint8_t, 32> d{};
+  d[0] = first;
+  std::memcpy(d.data() + 1, &n, sizeof(n));
+  return d;
+}
+
+const Binding kBinding{.tenant_id = "t", .object_id = "k", .version = 1, .purpose = "signing"};
+
+TEST(EnclaveServer, SocketIsPrivateAndOperationsRoundTrip) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  EnclaveClient client({.socket_path = path, .connections = 2});
+  ASSERT_TRUE(wait_ready(client));
+  ASSERT_TRUE(client.cached_identity().has_value());
+  EXPECT_EQ(client.cached_identity()->version, "test");
+  EXPECT_TRUE(client.check(1s).ok());
+
+  auto key = client.generate_key(kBinding, KeyCurve::secp256k1);
+  ASSERT_TRUE(key.ok()) << key.error().message();
+  EXPECT_EQ(key->curve, KeyCurve::secp256k1);
+  EXPECT_EQ(key->sealed, (Bytes{1, 2, 3}));
+  // Errors cross with their code and message.
+  auto bad = client.generate_key({.tenant_id = "", .object_id = "k", .version = 1, .purpose = "p"}, KeyCurve::secp256r1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::invalid_argument);
+  EXPECT_NE(bad.error().message().find("tenant_id"), std::string::npos);
+  auto imp = client.import_key(kBinding, KeyCurve::secp256r1, Bytes{1});
+  ASSERT_FALSE(imp.ok());
+  EXPECT_EQ(imp.error().code(), ErrorCode::failed_precondition);
+
+  auto d = digest(1, 42);
+  auto sig = client.sign(kBinding, Bytes{1}, SignPayload::of_digest(d));
+  ASSERT_TRUE(sig.ok());
+  EXPECT_TRUE(std::equal(d.begin(), d.end(), sig->begin()));
+  auto sealed = client.seal(kBinding, Bytes{'a', 'b', 'c'}, {});
+  ASSERT_TRUE(sealed.ok());
+  auto plain = client.unseal(kBinding, *sealed, {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->reveal(), "abc");
+  auto dk = client.derive_data_key(kBinding);
+  ASSERT_TRUE(dk.ok());
+  EXPECT_EQ(dk->size(), 32u);
+  const Bytes nonce{1, 2, 3};
+  auto q = client.attest(AttestPurpose::user, Bytes{4}, nonce);
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->report_data, attest_report_data(AttestPurpose::user, Bytes{4}, nonce));
+  auto pk = client.public_key(kBinding, Bytes{5, 6});
+  ASSERT_TRUE(pk.ok());
+  EXPECT_EQ(pk->curve, KeyCurve::ed25519);
+}
+
+TEST(EnclaveServer, ManyRequestsInFlightMatchTheirAnswers) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path, {.workers = 4});
+  EnclaveClient client({.socket_path = path, .connections = 1});
+  ASSERT_TRUE(wait_ready(client));
+  constexpr std::uint32_t kN = 2000;
+  std::atomic<std::uint32_t> good{0}, bad{0};
+  std::latch done(kN);
+  for (std::uint32_t i = 0; i < kN; ++i) {
+    auto d = digest(1, i);
+    client.sign_async(kBinding, Bytes{1}, SignPayload::of_digest(d), [&, d](Result<Signature> r) {
+      if (r.ok() && std::equal(d.begin(), d.end(), r->begin())) {
+        good.fetch_add(1);
+      } else {
+        bad.fetch_add(1);
+      }
+      done.count_down();
+    });
+  }
+  done.wait();
+  EXPECT_EQ(good.load(), kN);
+  EXPECT_EQ(bad.load(), 0u);
+  EXPECT_EQ(client.stats().in_flight, 0u);
+  EXPECT_EQ(client.stats().connects, 1u);
+}
+
+TEST(EnclaveServer, ConcurrentCallersOverFewConnections) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path);
+  EnclaveClient client({.socket_path = path, .connections = 2});
+  ASSERT_TRUE(wait_ready(client));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::uint32_t i = 0; i < 200; ++i) {
+        auto d = digest(static_cast<std::uint8_t>(t), i);
+        auto r = client.sign(kBinding, Bytes{1}, SignPayload::of_digest(d));
+        if (!r.ok() || !std::equal(d.begin(), d.end(), r->begin())) failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(EnclaveServer, DeadlineExceededWhenTheEnclaveIsSlow) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path, {.workers = 1});
+  EnclaveClient client({.socket_path = path, .connections = 1, .deadline = 50ms});
+  ASSERT_TRUE(wait_ready(client));
+  auto r = client.sign(kBinding, Bytes{1}, SignPayload::of_digest(digest(0xee, 1)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::deadline_exceeded);
+  EXPECT_NE(r.error().message().find("may or may not"), std::string::npos);
+  EXPECT_GE(client.stats().timeouts, 1u);
+  // Requests queued behind a slow one past their deadline are answered without being run: three slow
+  // requests on one worker with a 50 ms budget -> the first runs (200 ms), the other two are dropped.
+  std::this_thread::sleep_for(250ms);  // let the first slow call finish
+  const int before = e.calls.load();
+  std::latch answered(3);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    client.sign_async(kBinding, Bytes{1}, SignPayload::of_digest(digest(0xee, 10 + i)),
+                      [&answered](Result<Signature>) { answered.count_down(); }, 50ms);
+  }
+  answered.wait();
+  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ(e.calls.load(), before + 1);
+  // The connection is still good for the next call.
+  EnclaveClient patient({.socket_path = path, .connections = 1, .deadline = 2000ms});
+  ASSERT_TRUE(wait_ready(patient));
+  EXPECT_TRUE(patient.sign(kBinding, Bytes{1}, SignPayload::of_digest(digest(1, 1))).ok());
+}
+
+// A raw connection speaking bytes the client never would.
+int raw_connect(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+// Reads one response (or nullopt at EOF).
+std::optional<v1::Response> read_response(int fd) {
+  protocol::FrameReader reader;
+  char buf[4096];
+  for (;;) {
+    auto next = reader.next();
+    if (next.ok() && next->has_value()) {
+      auto r = protocol::decode_response(**next);
+      if (!r.ok()) return std::nullopt;
+      return *r;
+    }
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return std::nullopt;
+    reader.feed({buf, static_cast<std::size_t>(n)});
+  }
+}
+
+void send_bytes(int fd, std::string_view bytes) {
+  ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+}
+
+TEST(EnclaveServer, MalformedMessagesGetErrorsAndTheStreamContinues) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path);
+  int fd = raw_connect(path);
+
+  std::string wire;
+  ASSERT_TRUE(protocol::append_frame(wire, "\xff\xff\xff\xff").ok());
+  send_bytes(fd, wire);
+  auto r = read_response(fd);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->id(), 0u);
+  EXPECT_EQ(protocol::error_from_proto(r->error()).code(), ErrorCode::invalid_argument);
+
+  v1::Request future;
+  future.set_version(2);
+  future.set_id(77);
+  future.mutable_ping();
+  wire.clear();
+  ASSERT_TRUE(protocol::append_message(wire, future).ok());
+  send_bytes(fd, wire);
+  r = read_response(fd);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->id(), 77u);
+  EXPECT_NE(r->error().message().find("unsupported protocol version 2"), std::string::npos);
+
+  v1::Request no_op;
+  no_op.set_version(1);
+  no_op.set_id(78);
+  wire.clear();
+  ASSERT_TRUE(protocol::append_message(wire, no_op).ok());
+  send_bytes(fd, wire);
+  r = read_response(fd);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->id(), 78u);
+  EXPECT_TRUE(r->has_error());
+
+  v1::Request ping;
+  ping.set_version(1);
+  ping.set_id(79);
+  ping.mutable_ping();
+  wire.clear();
+  ASSERT_TRUE(protocol::append_message(wire, ping).ok());
+  send_bytes(fd, wire);
+  r = read_response(fd);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->id(), 79u);
+  EXPECT_TRUE(r->has_pong());
+  ::close(fd);
+}
+
+TEST(EnclaveServer, BadLengthHeaderClosesTheConnectionAfterAnError) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path, {.max_frame = 4096});
+  int fd = raw_connect(path);
+  send_bytes(fd, std::string("\x7f\xff\xff\xff", 4));
+  auto r = read_response(fd);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_NE(r->error().message().find("outside 1..4096"), std::string::npos);
+  EXPECT_FALSE(read_response(fd).has_value());  // closed
+  ::close(fd);
+  // The server itself is fine.
+  EnclaveClient client({.socket_path = path});
+  ASSERT_TRUE(wait_ready(client));
+  EXPECT_TRUE(client.check(1s).ok());
+}
+
+TEST(EnclaveServer, OverTheInFlightLimitIsRefusedNotQueued) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path, {.workers = 1, .max_in_flight = 2});
+  int fd = raw_connect(path);
+  std::string wire;
+  for (std::uint64_t id = 1; id <= 4; ++id) {
+    v1::Request req;
+    req.set_version(1);
+    req.set_id(id);
+    auto* s = req.mutable_sign();
+    s->set_sealed("x");
+    auto d = digest(0xee, static_cast<std::uint32_t>(id));
+    s->set_digest(std::string(d.begin(), d.end()));
+    ASSERT_TRUE(protocol::append_message(wire, req).ok());
+  }
+  send_bytes(fd, wire);
+  int refused = 0, answered = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto r = read_response(fd);
+    ASSERT_TRUE(r.has_value());
+    if (r->has_error() && protocol::error_from_proto(r->error()).code() == ErrorCode::unavailable) {
+      ++refused;
+    } else {
+      ++answered;
+    }
+  }
+  EXPECT_EQ(refused, 2);
+  EXPECT_EQ(answered, 2);
+  ::close(fd);
+}
+
+TEST(EnclaveServer, ClientFailsFastWhileDownAndReconnects) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  EnclaveClient client({.socket_path = path, .connections = 2, .backoff_initial = 10ms, .backoff_max = 50ms});
+  EXPECT_FALSE(client.ready());
+  auto down = client.sign(kBinding, Bytes{1}, SignPayload::of_digest(digest(1, 1)));
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().code(), ErrorCode::unavailable);
+  EXPECT_FALSE(client.check(100ms).ok());
+  {
+    Running srv(e, path);
+    ASSERT_TRUE(wait_ready(client));
+    EXPECT_TRUE(client.sign(kBinding, Bytes{1}, SignPayload::of_digest(digest(1, 2))).ok());
+    // A call in flight when the server goes away fails cleanly.
+    std::promise<Result<Signature>> p;
+    client.sign_async(kBinding, Bytes{1}, SignPayload::of_digest(digest(0xee, 3)),
+                      [&p](Result<Signature> r) { p.set_value(std::move(r)); });
+    std::this_thread::sleep_for(20ms);
+    srv.stop();
+    auto r = p.get_future().get();
+    // Either the enclave finished it before closing, or the call failed as unavailable.
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code(), ErrorCode::unavailable);
+    }
+  }
+  const auto until = std::chrono::steady_clock::now() + 2s;
+  while (client.ready() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+  EXPECT_FALSE(client.ready());
+  Running again(e, path);  // the stale socket file was removed by stop(); a new one binds
+  ASSERT_TRUE(wait_ready(client));
+  EXPECT_TRUE(client.sign(kBinding, Bytes{1}, SignPayload::of_digest(digest(1, 4))).ok());
+  EXPECT_GE(client.stats().connects, 3u);
+}
+
+TEST(EnclaveServer, RefusesToReplaceALiveSocketOrAFile) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path);
+  auto second = Server::listen(e, {.socket_path = path});
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message().find("already listening"), std::string::npos);
+  const std::string file = dir.write_file("plain", "x");
+  auto on_file = Server::listen(e, {.socket_path = file});
+  ASSERT_FALSE(on_file.ok());
+  EXPECT_NE(on_file.error().message().find("not a socket"), std::string::npos);
+}
+
+TEST(EnclaveServer, ReplacesAStaleSocket) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  // A socket file nobody listens on, as a crashed enclave leaves behind.
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  ::close(fd);
+  ScriptedEnclave e;
+  Running srv(e, path);
+  EnclaveClient client({.socket_path = path});
+  EXPECT_TRUE(wait_ready(client));
+}
+
+}  // namespace
+}  // namespace nsl::enclave::trusted
