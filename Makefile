@@ -28,6 +28,7 @@ fuzz: deps
 
 bench: build
 	bash bench/http_load.sh
+	BENCH_NO_BUILD=1 bash bench/enclave_ratio.sh
 
 format:
 	find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i

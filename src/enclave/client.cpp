@@ -22,7 +22,7 @@
 
 namespace nsl::enclave {
 
-namespace v1 = ::nsl::enclave::v1;
+// `v1` (the generated protocol namespace) is nsl::enclave::v1, already in scope here.
 using protocol::bytes_string;
 using protocol::bytes_view;
 using Clock = std::chrono::steady_clock;
@@ -296,19 +296,8 @@ class EnclaveClient::Impl {
     v1::Request req;
     req.mutable_identity();
     call_on(s.conn, std::move(req), opt_.deadline, [this](Result<v1::Response> r) {
-      if (!r.ok() || r->has_error() || !r->has_identity()) return;
-      const auto& m = r->identity();
-      Identity id;
-      auto mode = parse_mode(m.mode());
-      id.mode = mode.ok() ? *mode : Mode::sim;
-      id.simulated = m.simulated();
-      id.measurement.assign(m.measurement().begin(), m.measurement().end());
-      id.seal_policy = m.seal_policy();
-      if (m.transport_public_key().size() == id.transport_public_key.size()) {
-        std::copy(m.transport_public_key().begin(), m.transport_public_key().end(), id.transport_public_key.begin());
-      }
-      id.version = m.version();
-      set_identity(id);
+      if (!r.ok() || r->has_error()) return;
+      if (auto id = protocol::unpack_identity(*r); id.ok()) set_identity(*id);
     });
   }
 
@@ -407,22 +396,6 @@ class EnclaveClient::Impl {
 
 namespace {
 
-Result<SealedKey> key_from(const v1::Response& r) {
-  if (!r.has_key()) return err::internal("enclave answered with the wrong result type");
-  NSL_TRY_ASSIGN(KeyCurve curve, protocol::from_proto(r.key().curve()));
-  const auto& k = r.key();
-  return SealedKey{curve, Bytes(k.public_key().begin(), k.public_key().end()), Bytes(k.sealed().begin(), k.sealed().end())};
-}
-
-Result<Signature> signature_from(const v1::Response& r) {
-  if (!r.has_signature() || r.signature().signature().size() != Signature{}.size()) {
-    return err::internal("enclave answered with a malformed signature");
-  }
-  Signature sig{};
-  std::copy(r.signature().signature().begin(), r.signature().signature().end(), sig.begin());
-  return sig;
-}
-
 v1::Request sign_request(const Binding& binding, ByteView sealed, const SignPayload& payload) {
   v1::Request req;
   auto* op = req.mutable_sign();
@@ -447,7 +420,7 @@ Result<SealedKey> EnclaveClient::generate_key(const Binding& binding, KeyCurve c
   *op->mutable_binding() = protocol::to_proto(binding);
   op->set_curve(protocol::to_proto(curve));
   NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
-  return key_from(r);
+  return protocol::unpack_key(r);
 }
 
 Result<SealedKey> EnclaveClient::import_key(const Binding& binding, KeyCurve curve, ByteView wrapped) {
@@ -457,12 +430,12 @@ Result<SealedKey> EnclaveClient::import_key(const Binding& binding, KeyCurve cur
   op->set_curve(protocol::to_proto(curve));
   op->set_wrapped(bytes_string(wrapped));
   NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
-  return key_from(r);
+  return protocol::unpack_key(r);
 }
 
 Result<Signature> EnclaveClient::sign(const Binding& binding, ByteView sealed, const SignPayload& payload) {
   NSL_TRY_ASSIGN(auto r, impl_->call_sync(sign_request(binding, sealed, payload), std::nullopt));
-  return signature_from(r);
+  return protocol::unpack_signature(r);
 }
 
 void EnclaveClient::sign_async(const Binding& binding, ByteView sealed, const SignPayload& payload,
@@ -472,7 +445,7 @@ void EnclaveClient::sign_async(const Binding& binding, ByteView sealed, const Si
               [done = std::move(done)](Result<v1::Response> r) {
                 if (!r.ok()) return done(r.error());
                 if (r->has_error()) return done(protocol::error_from_proto(r->error()));
-                done(signature_from(*r));
+                done(protocol::unpack_signature(*r));
               });
 }
 
@@ -482,7 +455,7 @@ Result<SealedKey> EnclaveClient::public_key(const Binding& binding, ByteView sea
   *op->mutable_binding() = protocol::to_proto(binding);
   op->set_sealed(bytes_string(sealed));
   NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
-  return key_from(r);
+  return protocol::unpack_key(r);
 }
 
 Result<Bytes> EnclaveClient::seal(const Binding& binding, ByteView plaintext, ByteView aad) {
@@ -529,32 +502,14 @@ Result<Quote> EnclaveClient::attest(AttestPurpose purpose, ByteView subject, Byt
   op->set_subject(bytes_string(subject));
   op->set_nonce(bytes_string(nonce));
   NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
-  if (!r.has_quote() || r.quote().report_data().size() != 64) {
-    return err::internal("enclave answered with a malformed quote");
-  }
-  Quote q;
-  q.format = r.quote().format();
-  q.quote.assign(r.quote().quote().begin(), r.quote().quote().end());
-  std::copy(r.quote().report_data().begin(), r.quote().report_data().end(), q.report_data.begin());
-  return q;
+  return protocol::unpack_quote(r);
 }
 
 Result<Identity> EnclaveClient::identity() {
   v1::Request req;
   req.mutable_identity();
   NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
-  if (!r.has_identity()) return err::internal("enclave answered with the wrong result type");
-  const auto& m = r.identity();
-  Identity id;
-  NSL_TRY_ASSIGN(id.mode, parse_mode(m.mode()));
-  id.simulated = m.simulated();
-  id.measurement.assign(m.measurement().begin(), m.measurement().end());
-  id.seal_policy = m.seal_policy();
-  if (m.transport_public_key().size() != id.transport_public_key.size()) {
-    return err::internal("enclave answered with a malformed transport key");
-  }
-  std::copy(m.transport_public_key().begin(), m.transport_public_key().end(), id.transport_public_key.begin());
-  id.version = m.version();
+  NSL_TRY_ASSIGN(Identity id, protocol::unpack_identity(r));
   impl_->set_identity(id);
   return id;
 }

@@ -13,10 +13,11 @@
 // printable ASCII.
 //
 // Errors (core/error.hpp): invalid_argument (malformed input, wrong digest size, unsupported curve for the
-// operation), permission_denied (a blob under the wrong binding or from another enclave identity),
-// data_loss (a blob that fails authentication for any other reason), unavailable (the enclave is down or
-// restarting: retry with backoff), deadline_exceeded (no answer in time: the operation may have happened),
-// internal (a bug on either side).
+// operation, a blob of an unknown format version), permission_denied (a blob that does not open: wrong binding,
+// another enclave identity or sealing secret, a secret presented as a key, or corruption — AES-GCM cannot tell
+// these apart), failed_precondition (an import wrapped to an earlier transport key), unavailable (the enclave is
+// down or restarting, or the platform could not produce a quote: retry with backoff), deadline_exceeded (no
+// answer in time: the operation may have happened), internal (a bug on either side).
 //
 // Thread-safety: implementations are safe to call from any number of threads at once.
 //
@@ -97,7 +98,7 @@ struct Quote {
 struct Identity {
   Mode mode = Mode::sim;
   bool simulated = true;           // true in sim mode: no hardware protection
-  Bytes measurement;               // sim: SHA-256 of the enclave binary; SGX: MRENCLAVE; TDX: MRTD
+  Bytes measurement;               // sim: SHA-256 of the enclave binary; SGX: MRENCLAVE; TDX: MRTD; SNP: MEASUREMENT
   std::string seal_policy;         // "measurement" | "signer"
   std::array<std::uint8_t, 32> transport_public_key{};  // X25519; wrap imports to it (protocol/import_wrap.hpp)
   std::string version;             // nsl-enclave build version

@@ -1,5 +1,6 @@
 #include "enclave/protocol/codec.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "core/secret_string.hpp"
@@ -51,6 +52,57 @@ Error error_from_proto(const v1::Error& e) {
     return err::internal("enclave returned an unknown error code " + std::to_string(e.code()) + ": " + e.message());
   }
   return {static_cast<ErrorCode>(code), e.message()};
+}
+
+namespace {
+Error wrong_result(std::string_view what) {
+  return err::internal("enclave answered with a malformed or unexpected " + std::string(what));
+}
+}  // namespace
+
+Result<SealedKey> unpack_key(const v1::Response& r) {
+  if (!r.has_key()) return wrong_result("key result");
+  const auto& k = r.key();
+  auto curve = from_proto(k.curve());
+  if (!curve.ok()) return wrong_result("key curve");
+  const std::size_t want = *curve == KeyCurve::ed25519 ? 32 : 33;
+  if (k.public_key().size() != want || k.sealed().empty()) return wrong_result("key result");
+  return SealedKey{*curve, Bytes(k.public_key().begin(), k.public_key().end()),
+                   Bytes(k.sealed().begin(), k.sealed().end())};
+}
+
+Result<Signature> unpack_signature(const v1::Response& r) {
+  Signature sig{};
+  if (!r.has_signature() || r.signature().signature().size() != sig.size()) return wrong_result("signature");
+  std::copy(r.signature().signature().begin(), r.signature().signature().end(), sig.begin());
+  return sig;
+}
+
+Result<Quote> unpack_quote(const v1::Response& r) {
+  Quote q;
+  if (!r.has_quote() || r.quote().report_data().size() != q.report_data.size() || r.quote().quote().empty()) {
+    return wrong_result("quote");
+  }
+  q.format = r.quote().format();
+  q.quote.assign(r.quote().quote().begin(), r.quote().quote().end());
+  std::copy(r.quote().report_data().begin(), r.quote().report_data().end(), q.report_data.begin());
+  return q;
+}
+
+Result<Identity> unpack_identity(const v1::Response& r) {
+  if (!r.has_identity()) return wrong_result("identity");
+  const auto& m = r.identity();
+  Identity id;
+  auto mode = parse_mode(m.mode());
+  if (!mode.ok()) return wrong_result("identity mode");
+  id.mode = *mode;
+  id.simulated = m.simulated();
+  id.measurement.assign(m.measurement().begin(), m.measurement().end());
+  id.seal_policy = m.seal_policy();
+  if (m.transport_public_key().size() != id.transport_public_key.size()) return wrong_result("transport key");
+  std::copy(m.transport_public_key().begin(), m.transport_public_key().end(), id.transport_public_key.begin());
+  id.version = m.version();
+  return id;
 }
 
 void wipe_secrets(v1::Response& response) noexcept {

@@ -28,6 +28,13 @@ void set_error(v1::Response& response, const Error& error);
 // The Error a failed Response carries (an unset or unknown code becomes internal).
 Error error_from_proto(const v1::Error& e);
 
+// Results out of a successful Response (the client's side). internal when the enclave answered with another
+// result type or a malformed value: the two sides disagree, which is a bug, never the caller's fault.
+Result<SealedKey> unpack_key(const v1::Response& r);
+Result<Signature> unpack_signature(const v1::Response& r);
+Result<Quote> unpack_quote(const v1::Response& r);
+Result<Identity> unpack_identity(const v1::Response& r);
+
 // Overwrites every secret-bearing field of `response` with zeros before clearing it.
 void wipe_secrets(v1::Response& response) noexcept;
 

@@ -137,8 +137,7 @@ Result<std::unique_ptr<TrustedCore>> TrustedCore::open(CoreOptions options) {
   return std::unique_ptr<TrustedCore>(new TrustedCore(std::move(parts)));
 }
 
-// ---- keys
-// -----------------------------------------------------------------------------------------
+// ---- keys ---------------------------------------------------------------------------------------
 
 Result<SealedKey> TrustedCore::generate_key(const Binding& binding, KeyCurve curve) {
   NSL_TRY(check_binding(binding));
@@ -233,8 +232,7 @@ Result<SealedKey> TrustedCore::public_key(const Binding& binding, ByteView seale
   return SealedKey{key->curve, key->public_key, Bytes(sealed.begin(), sealed.end())};
 }
 
-// ---- secrets and data keys
-// ------------------------------------------------------------------------
+// ---- secrets and data keys ----------------------------------------------------------------------
 
 Result<Bytes> TrustedCore::seal(const Binding& binding, ByteView plaintext, ByteView aad) {
   NSL_TRY(check_binding(binding));
@@ -253,8 +251,7 @@ Result<SecretBytes> TrustedCore::derive_data_key(const Binding& binding) {
   return sealer_.derive_data_key(binding);
 }
 
-// ---- attestation and identity
-// ---------------------------------------------------------------------
+// ---- attestation and identity -------------------------------------------------------------------
 
 Result<Quote> TrustedCore::attest(AttestPurpose purpose, ByteView subject, ByteView nonce) {
   if (nonce.size() > kMaxAttestNonce) {

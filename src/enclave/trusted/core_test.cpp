@@ -72,8 +72,7 @@ class CoreTest : public ::testing::Test {
   std::unique_ptr<TrustedCore> core_ = open_core(sim_options(dir_));
 };
 
-// ---- keys
-// -------------------------------------------------------------------------------------------
+// ---- keys ---------------------------------------------------------------------------------------
 
 TEST_F(CoreTest, GenerateSignAndPublicKeyOnEveryCurve) {
   for (KeyCurve c : {KeyCurve::secp256r1, KeyCurve::secp256k1, KeyCurve::ed25519}) {
@@ -190,8 +189,7 @@ TEST_F(CoreTest, OtherSealingSecretCannotOpen) {
             "sealed blob was sealed by a different enclave identity or sealing secret");
 }
 
-// ---- import
-// -----------------------------------------------------------------------------------------
+// ---- import -------------------------------------------------------------------------------------
 
 TEST_F(CoreTest, ImportRoundTrip) {
   auto id = core_->identity();
@@ -262,8 +260,27 @@ TEST_F(CoreTest, ImportRefusals) {
             ErrorCode::invalid_argument);
 }
 
-// ---- cache
-// ------------------------------------------------------------------------------------------
+TEST_F(CoreTest, ImportRefusesAnInvalidScalar) {
+  // wrap_for_import refuses scalar 0, so build the wrap by hand from the documented format.
+  const auto id = core_->identity().value();
+  const auto eph = crypto::x25519_generate();
+  Bytes wrapped = {1, static_cast<std::uint8_t>(KeyCurve::secp256r1)};
+  wrapped.insert(wrapped.end(), id.transport_public_key.begin(), id.transport_public_key.end());
+  wrapped.insert(wrapped.end(), eph.public_key.begin(), eph.public_key.end());
+  auto shared = crypto::x25519(eph.private_key, id.transport_public_key);
+  ASSERT_TRUE(shared.ok());
+  auto k = import_wrap_key(*shared, eph.public_key, id.transport_public_key);
+  ASSERT_TRUE(k.ok());
+  auto sealed = crypto::aes256gcm_seal(*k, SecretBytes(32), import_wrap_aad(wrapped, binding()));
+  ASSERT_TRUE(sealed.ok());
+  wrapped.insert(wrapped.end(), sealed->begin(), sealed->end());
+  auto r = core_->import_key(binding(), KeyCurve::secp256r1, wrapped);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(r.error().message(), "the imported key is not a valid secp256r1 private key");
+}
+
+// ---- cache --------------------------------------------------------------------------------------
 
 TEST_F(CoreTest, CacheIsBoundedAndCounts) {
   CoreOptions o = sim_options(dir_);
@@ -335,8 +352,7 @@ TEST_F(CoreTest, ConcurrentSigningFromEightThreads) {
   EXPECT_LE(s.size, 2u);
 }
 
-// ---- secrets and data keys
-// --------------------------------------------------------------------------
+// ---- secrets and data keys ----------------------------------------------------------------------
 
 TEST_F(CoreTest, SealUnseal) {
   const Bytes aad = str_bytes("row=42");
@@ -387,8 +403,7 @@ TEST_F(CoreTest, DataKeys) {
   EXPECT_EQ(core_->derive_data_key(invalid).error().code(), ErrorCode::invalid_argument);
 }
 
-// ---- attestation and identity
-// -----------------------------------------------------------------------
+// ---- attestation and identity -------------------------------------------------------------------
 
 TEST_F(CoreTest, IdentityInSimMode) {
   auto id = core_->identity();
@@ -462,8 +477,7 @@ TEST_F(CoreTest, AttestLimits) {
             ErrorCode::invalid_argument);
 }
 
-// ---- options and other backends
-// ---------------------------------------------------------------------
+// ---- options and other backends -----------------------------------------------------------------
 
 TEST(CoreOptionsTest, Rejected) {
   TempDir dir;

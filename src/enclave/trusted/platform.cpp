@@ -199,8 +199,7 @@ Result<SecretBytes> sim_quoting_seed(const SecretBytes& sealing_secret) {
   return crypto::hkdf_sha256(sealing_secret, {}, crypto::as_bytes("nsl-sim-quoting-key-v1"), 32);
 }
 
-// ---- quote fields
-// ------------------------------------------------------------------------------------
+// ---- quote fields -------------------------------------------------------------------------------
 
 namespace {
 
@@ -247,8 +246,7 @@ Result<QuoteFields> quote_fields(std::string_view format, ByteView quote) {
   return err::internal("quote_fields: unknown format " + std::string(format));
 }
 
-// ---- sim producer
-// ------------------------------------------------------------------------------------
+// ---- sim producer -------------------------------------------------------------------------------
 
 namespace {
 

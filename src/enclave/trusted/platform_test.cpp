@@ -30,8 +30,7 @@ Bytes reveal(const SecretBytes& s) {
   return {v.begin(), v.end()};
 }
 
-// ---- sealing secret file
-// ----------------------------------------------------------------------------
+// ---- sealing secret file ------------------------------------------------------------------------
 
 TEST(SealingSecretFile, CreatedPrivateAndStable) {
   TempDir dir;
@@ -119,8 +118,7 @@ TEST(SealingSecretFile, OpenFolderIsRefused) {
   EXPECT_NE(r.error().message().find("mode 0755"), std::string::npos) << r.error().message();
 }
 
-// ---- identity values
-// ------------------------------------------------------------------------------
+// ---- identity values ----------------------------------------------------------------------------
 
 TEST(Identity, SelfMeasurementIsTheBinaryHash) {
   auto m = self_measurement();
@@ -159,8 +157,7 @@ TEST(Identity, GramineReportAndKeys) {
   EXPECT_FALSE(read_gramine_sealing_key(empty.path(), SealPolicy::signer).ok());
 }
 
-// ---- quote fields
-// -----------------------------------------------------------------------------------
+// ---- quote fields -------------------------------------------------------------------------------
 
 TEST(QuoteFields, RecordedQuotes) {
   auto sgx = quote_fields("sgx-dcap", read_vector("sgx_v3_phala.bin"));
@@ -187,8 +184,7 @@ TEST(QuoteFields, RecordedQuotes) {
   EXPECT_FALSE(quote_fields("snp", Bytes(100, 0)).ok());
 }
 
-// ---- producers
-// --------------------------------------------------------------------------------------
+// ---- producers ----------------------------------------------------------------------------------
 
 TEST(SimProducer, QuotesCarryTheReportData) {
   const Bytes measurement(32, 0x42);

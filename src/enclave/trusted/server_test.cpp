@@ -250,22 +250,30 @@ int raw_connect(const std::string& path) {
   return fd;
 }
 
-// Reads one response (or nullopt at EOF).
-std::optional<v1::Response> read_response(int fd) {
-  protocol::FrameReader reader;
-  char buf[4096];
-  for (;;) {
-    auto next = reader.next();
-    if (next.ok() && next->has_value()) {
-      auto r = protocol::decode_response(**next);
-      if (!r.ok()) return std::nullopt;
-      return *r;
+// Reads responses off one raw connection, keeping bytes that arrive ahead of the one asked for.
+class ResponseReader {
+ public:
+  explicit ResponseReader(int fd) : fd_(fd) {}
+  // The next response, or nullopt at EOF / timeout.
+  std::optional<v1::Response> next() {
+    char buf[4096];
+    for (;;) {
+      auto frame = reader_.next();
+      if (frame.ok() && frame->has_value()) {
+        auto r = protocol::decode_response(**frame);
+        if (!r.ok()) return std::nullopt;
+        return *r;
+      }
+      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) return std::nullopt;
+      reader_.feed({buf, static_cast<std::size_t>(n)});
     }
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) return std::nullopt;
-    reader.feed({buf, static_cast<std::size_t>(n)});
   }
-}
+
+ private:
+  int fd_;
+  protocol::FrameReader reader_;
+};
 
 void send_bytes(int fd, std::string_view bytes) {
   ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
@@ -277,11 +285,12 @@ TEST(EnclaveServer, MalformedMessagesGetErrorsAndTheStreamContinues) {
   ScriptedEnclave e;
   Running srv(e, path);
   int fd = raw_connect(path);
+  ResponseReader responses(fd);
 
   std::string wire;
   ASSERT_TRUE(protocol::append_frame(wire, "\xff\xff\xff\xff").ok());
   send_bytes(fd, wire);
-  auto r = read_response(fd);
+  auto r = responses.next();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->id(), 0u);
   EXPECT_EQ(protocol::error_from_proto(r->error()).code(), ErrorCode::invalid_argument);
@@ -293,7 +302,7 @@ TEST(EnclaveServer, MalformedMessagesGetErrorsAndTheStreamContinues) {
   wire.clear();
   ASSERT_TRUE(protocol::append_message(wire, future).ok());
   send_bytes(fd, wire);
-  r = read_response(fd);
+  r = responses.next();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->id(), 77u);
   EXPECT_NE(r->error().message().find("unsupported protocol version 2"), std::string::npos);
@@ -304,7 +313,7 @@ TEST(EnclaveServer, MalformedMessagesGetErrorsAndTheStreamContinues) {
   wire.clear();
   ASSERT_TRUE(protocol::append_message(wire, no_op).ok());
   send_bytes(fd, wire);
-  r = read_response(fd);
+  r = responses.next();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->id(), 78u);
   EXPECT_TRUE(r->has_error());
@@ -316,7 +325,7 @@ TEST(EnclaveServer, MalformedMessagesGetErrorsAndTheStreamContinues) {
   wire.clear();
   ASSERT_TRUE(protocol::append_message(wire, ping).ok());
   send_bytes(fd, wire);
-  r = read_response(fd);
+  r = responses.next();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->id(), 79u);
   EXPECT_TRUE(r->has_pong());
@@ -329,11 +338,12 @@ TEST(EnclaveServer, BadLengthHeaderClosesTheConnectionAfterAnError) {
   ScriptedEnclave e;
   Running srv(e, path, {.max_frame = 4096});
   int fd = raw_connect(path);
+  ResponseReader responses(fd);
   send_bytes(fd, std::string("\x7f\xff\xff\xff", 4));
-  auto r = read_response(fd);
+  auto r = responses.next();
   ASSERT_TRUE(r.has_value());
   EXPECT_NE(r->error().message().find("outside 1..4096"), std::string::npos);
-  EXPECT_FALSE(read_response(fd).has_value());  // closed
+  EXPECT_FALSE(responses.next().has_value());  // closed
   ::close(fd);
   // The server itself is fine.
   EnclaveClient client({.socket_path = path});
@@ -347,6 +357,7 @@ TEST(EnclaveServer, OverTheInFlightLimitIsRefusedNotQueued) {
   ScriptedEnclave e;
   Running srv(e, path, {.workers = 1, .max_in_flight = 2});
   int fd = raw_connect(path);
+  ResponseReader responses(fd);
   std::string wire;
   for (std::uint64_t id = 1; id <= 4; ++id) {
     v1::Request req;
@@ -361,7 +372,7 @@ TEST(EnclaveServer, OverTheInFlightLimitIsRefusedNotQueued) {
   send_bytes(fd, wire);
   int refused = 0, answered = 0;
   for (int i = 0; i < 4; ++i) {
-    auto r = read_response(fd);
+    auto r = responses.next();
     ASSERT_TRUE(r.has_value());
     if (r->has_error() && protocol::error_from_proto(r->error()).code() == ErrorCode::unavailable) {
       ++refused;

@@ -53,9 +53,12 @@ int run(const std::string& config_path) {
   }
   const enclave::trusted::HardeningReport hardening = enclave::trusted::harden_process();
   if (!hardening.not_dumpable || !hardening.memory_locked) {
-    obs::log_warn("enclave: process hardening incomplete",
-                  {{"not_dumpable", hardening.not_dumpable}, {"memory_locked", hardening.memory_locked},
-                   {"detail", hardening.detail}});
+    // Under Gramine the host cannot read enclave memory whatever prctl/mlock say (Gramine does not implement
+    // them), so this is information there; elsewhere it is a gap the operator should close.
+    obs::log(*mode == enclave::Mode::gramine_sgx ? obs::Level::info : obs::Level::warn,
+             "enclave: process hardening incomplete",
+             {{"not_dumpable", hardening.not_dumpable}, {"memory_locked", hardening.memory_locked},
+              {"detail", hardening.detail}});
   }
 
   {
