@@ -20,6 +20,7 @@ usage:
   nsl neo ...                        Neo N3 offline tools (nsl neo help)
   nsl evm ...                        NeoX/EVM offline tools (nsl evm help)
   nsl attest verify QUOTE [opts]     verify an SGX/TDX DCAP or sim quote (nsl attest help)
+  nsl enclave info|quote [opts]      identity of the running enclave, or a quote of its transport key
   nsl version [--json]               print version and build information
   nsl help                           this text
 
@@ -87,6 +88,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
   if (cmd == "evm") return run_evm_cli(args, in, out, err);
   if (cmd == "neo") return run_neo_cli(args, in, out, err);
   if (cmd == "attest") return run_attest_cli(args, in, out, err);
+  if (cmd == "enclave") return run_enclave_cli(args, in, out, err);
   if (cmd == "serve") {
     Parsed p = parse(args, 1);
     if (!p.error.empty() || !p.positional.empty()) {

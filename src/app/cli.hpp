@@ -15,6 +15,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
 // Subcommand groups; args[0] is the group name.
 int run_evm_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 int run_attest_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
+int run_enclave_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 int run_neo_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace nsl::app

@@ -66,6 +66,8 @@ class Serve {
     return false;
   }
   ChildProcess& proc() { return *proc_; }
+  const std::string& config() const { return config_; }
+  TempDir& dir() { return dir_; }
 
  private:
   TempDir dir_;
@@ -103,6 +105,44 @@ TEST(EnclaveE2E, EmbeddedDefaultSupervisesASimEnclaveAndSaysSo) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat((s.data() + "/enclave/sealing.secret").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// Runs `nsl ARGS...` to completion: exit code and output.
+std::pair<int, std::string> run_nsl(std::vector<std::string> args, const std::string& log) {
+  args.insert(args.begin(), nsl_binary());
+  ChildProcess p(args, {}, log);
+  auto code = p.wait_exit(30s);
+  return {code.value_or(-1), p.output()};
+}
+
+// The operator's loop: ask the running enclave for a quote of its transport key, then verify it offline.
+TEST(EnclaveE2E, QuoteFromTheRunningEnclaveVerifiesOnlyWhenSimulatedQuotesAreAllowed) {
+  Serve s;
+  ASSERT_TRUE(s.wait_status("/health/ready", 200, 20s)) << s.logs();
+  const std::string log = s.dir().path() + "/cli.log";
+  auto [info_rc, info_out] = run_nsl({"enclave", "info", "--config", s.config(), "--json"}, log);
+  ASSERT_EQ(info_rc, 0) << info_out;
+  auto info = nlohmann::json::parse(info_out, nullptr, false);
+  ASSERT_TRUE(info.is_object()) << info_out;
+  EXPECT_EQ(info["mode"], "sim");
+  EXPECT_EQ(info["simulated"], true);
+  const std::string quote = s.dir().path() + "/quote.bin";
+  auto [q_rc, q_out] = run_nsl({"enclave", "quote", "--config", s.config(), "--out", quote, "--nonce", "00ff10", "--json"}, log);
+  ASSERT_EQ(q_rc, 0) << q_out;
+  auto q = nlohmann::json::parse(q_out, nullptr, false);
+  EXPECT_EQ(q["format"], "sim");
+  EXPECT_EQ(q["transport_public_key"], info["transport_public_key"]);
+  auto [v_rc, v_out] = run_nsl({"attest", "verify", quote, "--allow-simulated", "--json"}, log);
+  EXPECT_EQ(v_rc, 0) << v_out;
+  auto v = nlohmann::json::parse(v_out, nullptr, false);
+  ASSERT_TRUE(v.is_object()) << v_out;
+  EXPECT_EQ(v.dump().find(q["report_data"].get<std::string>()) != std::string::npos, true) << v_out;
+  auto [deny_rc, deny_out] = run_nsl({"attest", "verify", quote}, log);
+  EXPECT_EQ(deny_rc, 1) << deny_out;
+  EXPECT_NE(deny_out.find("simulated quote not allowed"), std::string::npos) << deny_out;
+  auto [down_rc, down_out] = run_nsl({"enclave", "info", "--socket", s.dir().path() + "/nowhere.sock"}, log);
+  EXPECT_EQ(down_rc, 1);
+  EXPECT_NE(down_out.find("unavailable"), std::string::npos) << down_out;
 }
 
 // kill -9 of the enclave under signing load: calls fail cleanly (unavailable / deadline_exceeded, never a hang
