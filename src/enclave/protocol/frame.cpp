@@ -1,8 +1,24 @@
 #include "enclave/protocol/frame.hpp"
 
+#include <google/protobuf/stubs/logging.h>
 #include <string.h>  // explicit_bzero
 
 namespace nsl::enclave::protocol {
+
+namespace {
+
+// libprotobuf prints a line to stderr for every string field with invalid UTF-8 it refuses; on a socket that
+// anyone with access can write to, that is a log flood (and not JSON). Parse failures are reported as errors
+// by the decoders instead.
+void quiet_protobuf_logs() {
+  static const bool done = [] {
+    google::protobuf::SetLogHandler(nullptr);
+    return true;
+  }();
+  (void)done;
+}
+
+}  // namespace
 
 Status append_frame(std::string& out, std::string_view payload, std::size_t max_frame) {
   if (payload.empty()) return err::invalid_argument("enclave frame: empty payload");
@@ -87,6 +103,7 @@ Result<std::optional<std::string_view>> FrameReader::next() {
 }
 
 Result<v1::Request> decode_request(std::string_view payload) {
+  quiet_protobuf_logs();
   v1::Request r;
   if (payload.empty() || !r.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return err::invalid_argument("enclave request: malformed message");
@@ -107,6 +124,7 @@ Status check_request(const v1::Request& request) {
 }
 
 Result<v1::Response> decode_response(std::string_view payload) {
+  quiet_protobuf_logs();
   v1::Response r;
   if (payload.empty() || !r.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return err::invalid_argument("enclave response: malformed message");
