@@ -167,6 +167,7 @@ class EnclaveClient::Impl {
   }
 
   bool ready() const noexcept { return connected_.load() > 0 && identity_known_.load(); }
+  std::chrono::milliseconds default_deadline() const noexcept { return opt_.deadline; }
 
   std::optional<Identity> identity() const {
     std::lock_guard lock(identity_mu_);
@@ -441,7 +442,7 @@ Result<Signature> EnclaveClient::sign(const Binding& binding, ByteView sealed, c
 void EnclaveClient::sign_async(const Binding& binding, ByteView sealed, const SignPayload& payload,
                                std::function<void(Result<Signature>)> done,
                                std::optional<std::chrono::milliseconds> deadline) {
-  impl_->call(sign_request(binding, sealed, payload), deadline.value_or(std::chrono::milliseconds(5000)),
+  impl_->call(sign_request(binding, sealed, payload), deadline.value_or(impl_->default_deadline()),
               [done = std::move(done)](Result<v1::Response> r) {
                 if (!r.ok()) return done(r.error());
                 if (r->has_error()) return done(protocol::error_from_proto(r->error()));

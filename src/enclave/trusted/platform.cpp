@@ -23,20 +23,7 @@ namespace nsl::enclave::trusted {
 namespace {
 
 using internal::errno_text;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using internal::Fd;
 
 std::string mode_text(mode_t m) {
   char buf[8];

@@ -9,20 +9,6 @@
 namespace nsl::enclave::trusted::internal {
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 Error open_error(const std::string& path, int e) {
   if (e == ENOENT) return err::failed_precondition(path + " does not exist");
   return err::failed_precondition("cannot open " + path + ": " + errno_text(e));

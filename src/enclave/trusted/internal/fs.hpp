@@ -4,6 +4,8 @@
 // Thread-safety: free functions.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -13,6 +15,21 @@
 #include "enclave/enclave.hpp"
 
 namespace nsl::enclave::trusted::internal {
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
 
 // `root` + `abs_path` ("/" + "/dev/x" = "/dev/x"; "/tmp/r/" + "/dev/x" = "/tmp/r/dev/x").
 std::string under_root(std::string_view root, std::string_view abs_path);
