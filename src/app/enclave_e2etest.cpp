@@ -107,6 +107,25 @@ TEST(EnclaveE2E, EmbeddedDefaultSupervisesASimEnclaveAndSaysSo) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+// Ctrl-C in a terminal signals the whole foreground process group. The enclave runs in a group of its own, so
+// nsl drains first and only then stops it with SIGTERM; everything exits cleanly.
+TEST(EnclaveE2E, TerminalInterruptStopsNslFirstThenTheEnclave) {
+  Serve s;
+  ASSERT_TRUE(s.wait_status("/health/ready", 200, 20s)) << s.logs();
+  ASSERT_TRUE(s.proc().signal_group(SIGINT));
+  auto code = s.proc().wait_exit(20s);
+  ASSERT_TRUE(code.has_value()) << s.logs();
+  EXPECT_EQ(*code, 0) << s.logs();
+  const std::string logs = s.logs();
+  // nsl took the SIGINT; the enclave was stopped by nsl (SIGTERM), not by the terminal's SIGINT. (The two
+  // processes' log lines interleave by write time, so their order in the file proves nothing.)
+  EXPECT_NE(logs.find("\"msg\":\"shutdown requested: draining\",\"signal\":2"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("\"msg\":\"enclave: shutdown requested\",\"signal\":15"), std::string::npos) << logs;
+  EXPECT_EQ(logs.find("\"msg\":\"enclave: shutdown requested\",\"signal\":2"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("enclave process stopped"), std::string::npos) << logs;
+  EXPECT_EQ(logs.find("enclave process ended; restarting"), std::string::npos) << logs;
+}
+
 // Runs `nsl ARGS...` to completion: exit code and output.
 std::pair<int, std::string> run_nsl(std::vector<std::string> args, const std::string& log) {
   args.insert(args.begin(), nsl_binary());

@@ -58,6 +58,9 @@ Result<pid_t> Supervisor::spawn() {
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(1);  // nsl died between fork and prctl
+    // Its own process group: a terminal's Ctrl-C (sent to the whole foreground group) reaches only nsl, which
+    // drains its requests first and then stops the enclave.
+    ::setpgid(0, 0);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD}) ::signal(s, SIG_DFL);
     ::execv(argv[0], argv.data());

@@ -3,7 +3,8 @@
 // start() launches the binary; a monitor thread waits for it and, when it exits for any reason, launches it
 // again after a backoff that doubles from `backoff_initial` up to `backoff_max` and resets once a run has lasted
 // `stable_after`. Every exit is logged with its status. The child gets PR_SET_PDEATHSIG(SIGTERM), so it never
-// outlives nsl, and inherits stdout/stderr (its JSON log lines interleave with nsl's) and the environment (so it
+// outlives nsl, runs in its own process group (a terminal's Ctrl-C reaches nsl only, which drains before stopping
+// it), and inherits stdout/stderr (its JSON log lines interleave with nsl's) and the environment (so it
 // reads the same NSL_* configuration). stop() sends SIGTERM, waits up to `stop_timeout`, then SIGKILLs.
 //
 // Readiness is not decided here: the enclave client reports whether the enclave answers.
