@@ -51,14 +51,18 @@ int run_enclave_cli(const std::vector<std::string>& args, std::istream&, std::os
   if (!a.parse(args, 2, {"--config", "--socket", "--out", "--nonce"}, {"--json"}) || !a.positional.empty()) {
     return fail(err, a.error.empty() ? "unexpected argument " + a.positional[0] : a.error, 2);
   }
-  std::string socket;
-  if (auto s = a.option("--socket")) {
-    socket = *s;
+  config::Config cfg;
+  if (!a.option("--socket")) {
+    auto loaded = config::load(a.option("--config").value_or(""), config::process_env());
+    if (!loaded.ok()) return fail(err, "configuration error:\n" + loaded.error().message(), 2);
+    cfg = std::move(*loaded);
   } else {
-    auto cfg = config::load(a.option("--config").value_or(""), config::process_env());
-    if (!cfg.ok()) return fail(err, "configuration error:\n" + cfg.error().message(), 2);
-    socket = config::enclave_socket_path(*cfg);
+    cfg.enclave.socket = *a.option("--socket");
+    if (auto t = config::load("", config::process_env()); t.ok()) cfg.enclave.token = t->enclave.token;
   }
+  auto endpoint = config::enclave_endpoint(cfg);
+  if (!endpoint.ok()) return fail(err, endpoint.error().message(), 2);
+  const std::string socket = config::enclave_socket_path(cfg);
   std::vector<std::uint8_t> nonce;
   if (auto n = a.option("--nonce")) {
     auto bytes = from_hex(*n);
@@ -74,7 +78,12 @@ int run_enclave_cli(const std::vector<std::string>& args, std::istream&, std::os
   // The client's own log lines (reconnect warnings) go to stderr, so stdout stays the command's output.
   obs::set_sink([](std::string_view line) { std::fwrite(line.data(), 1, line.size(), stderr); });
   obs::set_level(obs::Level::error);
-  enclave::EnclaveClient client({.socket_path = socket, .connections = 1, .deadline = std::chrono::seconds(10)});
+  enclave::EnclaveClient client({.socket_path = endpoint->path,
+                                 .tcp_host = endpoint->tcp_host,
+                                 .tcp_port = endpoint->tcp_port,
+                                 .token = cfg.enclave.token,
+                                 .connections = 1,
+                                 .deadline = std::chrono::seconds(10)});
   for (int i = 0; i < 100 && !client.ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto id = client.identity();
   if (!id.ok()) return fail(err, id.error().message(), 1);

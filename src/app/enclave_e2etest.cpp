@@ -45,10 +45,10 @@ pid_t enclave_pid(const std::string& logs) {
 
 class Serve {
  public:
-  Serve() : http_(free_tcp_port()) {
+  explicit Serve(const std::string& extra_toml = "") : http_(free_tcp_port()) {
     config_ = dir_.write_file("nsl.toml", "[server]\nhttp_port = " + std::to_string(http_) +
                                               "\nhttps_port = 0\nmetrics_port = 0\nworkers = 2\n"
-                                              "[data]\ndir = \"" + dir_.path() + "/data\"\n");
+                                              "[data]\ndir = \"" + dir_.path() + "/data\"\n" + extra_toml);
     proc_ = std::make_unique<ChildProcess>(std::vector<std::string>{nsl_binary(), "serve", "--config", config_},
                                            std::vector<std::pair<std::string, std::string>>{},
                                            dir_.path() + "/nsl.log");
@@ -124,6 +124,24 @@ TEST(EnclaveE2E, TerminalInterruptStopsNslFirstThenTheEnclave) {
   EXPECT_EQ(logs.find("\"msg\":\"enclave: shutdown requested\",\"signal\":2"), std::string::npos) << logs;
   EXPECT_NE(logs.find("enclave process stopped"), std::string::npos) << logs;
   EXPECT_EQ(logs.find("enclave process ended; restarting"), std::string::npos) << logs;
+}
+
+// Gramine keeps Unix sockets inside the enclave, so there the enclave listens on loopback TCP and every
+// connection must first present the shared token.
+TEST(EnclaveE2E, LoopbackTcpTransportWithToken) {
+  const int port = free_tcp_port();
+  const std::string token = "e2e-token-0123456789abcdef0123456789";
+  Serve s("[enclave]\nsocket = \"tcp://127.0.0.1:" + std::to_string(port) + "\"\ntoken = \"" + token + "\"\n");
+  ASSERT_TRUE(s.wait_status("/health/ready", 200, 20s)) << s.logs();
+  EXPECT_EQ(s.logs().find(token), std::string::npos) << "the token reached a log line";
+  EnclaveClient good({.tcp_host = "127.0.0.1", .tcp_port = static_cast<std::uint16_t>(port),
+                      .token = SecretString(token)});
+  ASSERT_TRUE(wait_ready(good, 5s));
+  EXPECT_TRUE(good.generate_key(kBinding, KeyCurve::ed25519).ok());
+  EnclaveClient bad({.tcp_host = "127.0.0.1", .tcp_port = static_cast<std::uint16_t>(port),
+                     .token = SecretString(std::string(40, 'x'))});
+  EXPECT_FALSE(wait_ready(bad, 500ms));
+  EXPECT_FALSE(bad.generate_key(kBinding, KeyCurve::ed25519).ok());
 }
 
 // Runs `nsl ARGS...` to completion: exit code and output.

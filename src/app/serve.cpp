@@ -162,12 +162,18 @@ class Service {
       supervisor_ = std::make_unique<enclave::Supervisor>(so);
       NSL_TRY(supervisor_->start());
       // Give a fresh child a moment to bind its socket, so start-up logs read in order.
-      for (int i = 0; i < 300 && ::access(socket.c_str(), F_OK) != 0 && supervisor_->running(); ++i) {
+      for (int i = 0; i < 300 && socket.rfind("tcp://", 0) != 0 && ::access(socket.c_str(), F_OK) != 0 &&
+                      supervisor_->running();
+           ++i) {
         std::this_thread::sleep_for(milliseconds(10));
       }
     }
+    NSL_TRY_ASSIGN(config::EnclaveEndpoint endpoint, config::enclave_endpoint(cfg_));
     enclave_ = std::make_unique<enclave::EnclaveClient>(enclave::ClientOptions{
-        .socket_path = socket,
+        .socket_path = endpoint.path,
+        .tcp_host = endpoint.tcp_host,
+        .tcp_port = endpoint.tcp_port,
+        .token = cfg_.enclave.token,
         .connections = cfg_.enclave.connections,
         .deadline = milliseconds(cfg_.enclave.request_timeout_ms),
         .max_frame = cfg_.enclave.max_frame_bytes,

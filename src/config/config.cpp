@@ -288,6 +288,34 @@ Status validate(const Config& config) {
   return internal::problems_error(problems);
 }
 
+Result<EnclaveEndpoint> enclave_endpoint(const Config& config) {
+  const std::string value = enclave_socket_path(config);
+  constexpr std::string_view kTcp = "tcp://";
+  if (value.rfind(kTcp, 0) != 0) return EnclaveEndpoint{.path = value};
+  std::string_view rest = std::string_view(value).substr(kTcp.size());
+  std::string host;
+  std::string_view port;
+  if (rest.rfind("[::1]:", 0) == 0) {
+    host = "::1";
+    port = rest.substr(6);
+  } else if (rest.rfind("127.0.0.1:", 0) == 0) {
+    host = "127.0.0.1";
+    port = rest.substr(10);
+  } else {
+    return err::invalid_argument("config key 'enclave.socket' = \"" + value +
+                                 "\": a tcp:// enclave socket must be tcp://127.0.0.1:PORT or tcp://[::1]:PORT "
+                                 "(loopback only)");
+  }
+  unsigned long n = 0;
+  const bool digits = !port.empty() && port.size() <= 5 &&
+                      std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) n = std::stoul(std::string(port));
+  if (!digits || n == 0 || n > 65535) {
+    return err::invalid_argument("config key 'enclave.socket' = \"" + value + "\": port must be 1..65535");
+  }
+  return EnclaveEndpoint{.tcp_host = host, .tcp_port = static_cast<std::uint16_t>(n)};
+}
+
 std::string enclave_socket_path(const Config& config) {
   if (!config.enclave.socket.empty()) return config.enclave.socket;
   return config.data.dir + "/enclave.sock";

@@ -102,8 +102,13 @@ struct EnclaveConfig {
   // How nsl-enclave runs: "sim" (a plain process; protects nothing, embedded profile only), "gramine-sgx",
   // "tdx" or "snp".
   std::string mode = "sim";
-  // Unix socket between nsl and nsl-enclave; "" = <data.dir>/enclave.sock.
+  // Where nsl-enclave listens: a Unix socket path ("" = <data.dir>/enclave.sock), or tcp://127.0.0.1:PORT /
+  // tcp://[::1]:PORT (loopback only; for Gramine, which keeps Unix sockets inside the enclave; needs `token`).
   std::string socket;
+  // Shared secret both sides present on every connection (a Hello before any other request). Required with a
+  // tcp:// socket, optional with a Unix socket (whose 0600 mode already restricts who connects). >= 32 chars.
+  SecretString token;
+  std::string token_file;  // the file `token` was read from, "" when inline or unset
   // true: `nsl serve` starts nsl-enclave and restarts it with backoff when it exits; false: connect to one run
   // separately (the production DaemonSet).
   bool spawn = true;
@@ -207,5 +212,14 @@ std::string_view profile_name(Profile p) noexcept;
 
 // The enclave socket in effect: enclave.socket, or <data.dir>/enclave.sock when that is "".
 std::string enclave_socket_path(const Config& config);
+
+// enclave.socket split up: a Unix path, or a loopback TCP host and port.
+struct EnclaveEndpoint {
+  std::string path;      // Unix socket path; empty for TCP
+  std::string tcp_host;  // "127.0.0.1" or "::1"; empty for Unix
+  std::uint16_t tcp_port = 0;
+};
+// invalid_argument for a tcp:// value that is not loopback-host:port (1..65535).
+Result<EnclaveEndpoint> enclave_endpoint(const Config& config);
 
 }  // namespace nsl::config

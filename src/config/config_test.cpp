@@ -398,6 +398,34 @@ TEST_F(ConfigTest, ProductionRefusesTheSimEnclave) {
   EXPECT_THAT(load_error("", {{"NSL_ENCLAVE_CONNECTIONS", "0"}}), HasSubstr("enclave.connections"));
 }
 
+TEST_F(ConfigTest, EnclaveTcpSocketIsLoopbackOnlyAndNeedsAToken) {
+  const std::string token(40, 't');
+  auto ok = load("", {{"NSL_ENCLAVE_SOCKET", "tcp://127.0.0.1:7443"}, {"NSL_ENCLAVE_TOKEN", token}});
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  auto ep = enclave_endpoint(*ok);
+  ASSERT_TRUE(ep.ok());
+  EXPECT_EQ(ep->tcp_host, "127.0.0.1");
+  EXPECT_EQ(ep->tcp_port, 7443);
+  EXPECT_TRUE(ep->path.empty());
+  auto v6 = load("", {{"NSL_ENCLAVE_SOCKET", "tcp://[::1]:9"}, {"NSL_ENCLAVE_TOKEN", token}});
+  ASSERT_TRUE(v6.ok()) << v6.error();
+  EXPECT_EQ(enclave_endpoint(*v6)->tcp_host, "::1");
+  EXPECT_THAT(load_error("", {{"NSL_ENCLAVE_SOCKET", "tcp://127.0.0.1:7443"}}), HasSubstr("set 'enclave.token'"));
+  EXPECT_THAT(load_error("", {{"NSL_ENCLAVE_SOCKET", "tcp://0.0.0.0:7443"}, {"NSL_ENCLAVE_TOKEN", token}}),
+              HasSubstr("loopback only"));
+  EXPECT_THAT(load_error("", {{"NSL_ENCLAVE_SOCKET", "tcp://127.0.0.1:0"}, {"NSL_ENCLAVE_TOKEN", token}}),
+              HasSubstr("port must be 1..65535"));
+  EXPECT_THAT(load_error("", {{"NSL_ENCLAVE_SOCKET", "tcp://127.0.0.1:99999"}, {"NSL_ENCLAVE_TOKEN", token}}),
+              HasSubstr("port must be 1..65535"));
+  EXPECT_THAT(load_error("", {{"NSL_ENCLAVE_TOKEN", "short"}}), HasSubstr("at least 32 characters"));
+  // The token is a secret: redacted when printed, listed for the logger.
+  EXPECT_THAT(render(*ok), Not(HasSubstr(token)));
+  EXPECT_EQ(secret_values(*ok), std::vector<std::string>{token});
+  auto unix_path = enclave_endpoint(Config{});
+  ASSERT_TRUE(unix_path.ok());
+  EXPECT_EQ(unix_path->path, "./data/enclave.sock");
+}
+
 TEST_F(ConfigTest, EnclaveSocketDefaultsIntoTheDataDir) {
   Config c;
   c.data.dir = "/var/lib/nsl";

@@ -140,7 +140,11 @@ std::vector<KeyInfo> build_table() {
            "how nsl-enclave runs: sim (a plain process that protects nothing; embedded profile only), "
            "gramine-sgx, tdx or snp"),
       text("enclave.socket", NSL_FIELD(enclave, socket), {}, kRestart,
-           "Unix socket between nsl and nsl-enclave (mode 0600); \"\" = <data.dir>/enclave.sock"),
+           "where nsl-enclave listens: a Unix socket path (mode 0600; \"\" = <data.dir>/enclave.sock), or "
+           "tcp://127.0.0.1:PORT / tcp://[::1]:PORT for gramine-sgx (needs enclave.token)"),
+      secret("enclave.token", NSL_FIELD(enclave, token), NSL_PATH(enclave, token_file), kRestart,
+             "shared secret (>= 32 characters) nsl presents to nsl-enclave on every connection; required "
+             "with a tcp:// enclave.socket"),
       boolean("enclave.spawn", NSL_FIELD(enclave, spawn), kRestart,
               "nsl serve starts nsl-enclave and restarts it with backoff when it exits; false = "
               "connect to one run separately (production DaemonSet)"),

@@ -174,6 +174,18 @@ void check_data(Checker& ck) {
 
 void check_enclave(Checker& ck) {
   const Config& c = ck.config();
+  if (ck.usable("enclave.socket")) {
+    auto ep = enclave_endpoint(c);
+    if (!ep.ok()) {
+      ck.add("enclave.socket", ep.error().message());
+    } else if (ep->tcp_port != 0 && c.enclave.token.empty() && ck.usable("enclave.token")) {
+      ck.add("enclave.socket", "config key 'enclave.socket' is a tcp:// socket, which anyone on the host can "
+                               "connect to: set 'enclave.token' (or 'enclave.token_file')");
+    }
+  }
+  if (!c.enclave.token.empty() && c.enclave.token.size() < 32 && ck.usable("enclave.token")) {
+    ck.add("enclave.token", "config key 'enclave.token' must be at least 32 characters");
+  }
   if (c.profile == Profile::production && c.enclave.mode == "sim" && ck.usable("profile") &&
       ck.usable("enclave.mode")) {
     ck.add("enclave.mode",

@@ -1,5 +1,8 @@
 #include "enclave/client.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -31,6 +34,8 @@ using Callback = std::function<void(Result<v1::Response>)>;
 namespace {
 
 constexpr std::chrono::milliseconds kTick{10};
+// A connection that lived this long counts as healthy: when it breaks, the client re-dials at once.
+constexpr std::chrono::milliseconds kStableConnection{1000};
 constexpr std::size_t kReadChunk = 64 * 1024;
 
 Error lost_error() {
@@ -71,7 +76,7 @@ std::string socket_error(const std::string& path, int e) {
   return "enclave unavailable: cannot connect to " + path + ": " + std::strerror(e);
 }
 
-Result<int> dial(const std::string& path) {
+Result<int> dial_unix(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
@@ -89,12 +94,44 @@ Result<int> dial(const std::string& path) {
   return fd;
 }
 
+Result<int> dial_tcp(const std::string& host, std::uint16_t port, const std::string& where) {
+  const bool v6 = host == "::1";
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return err::unavailable(socket_error(where, errno));
+  int rc = 0;
+  if (v6) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr = in6addr_loopback;
+    rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+  } else {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+  }
+  if (rc != 0) {
+    int e = errno;
+    ::close(fd);
+    return err::unavailable(socket_error(where, e));
+  }
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
 }  // namespace
 
 class EnclaveClient::Impl {
  public:
   explicit Impl(ClientOptions o) : opt_(std::move(o)) {
     opt_.connections = std::clamp(opt_.connections, 1U, 64U);
+    where_ = opt_.tcp_port != 0
+                 ? "tcp://" + (opt_.tcp_host == "::1" ? std::string("[::1]") : opt_.tcp_host) + ":" +
+                       std::to_string(opt_.tcp_port)
+                 : opt_.socket_path;
     slots_.resize(opt_.connections);
     {
       std::lock_guard lock(slots_mu_);
@@ -124,7 +161,7 @@ class EnclaveClient::Impl {
   void call(v1::Request req, std::chrono::milliseconds budget, Callback done) {
     std::shared_ptr<Conn> conn = pick();
     if (!conn) {
-      done(err::unavailable("enclave unavailable: not connected to " + opt_.socket_path + " (reconnecting)"));
+      done(err::unavailable("enclave unavailable: not connected to " + where_ + " (reconnecting)"));
       return;
     }
     if (in_flight_.fetch_add(1) >= opt_.max_in_flight) {
@@ -188,6 +225,7 @@ class EnclaveClient::Impl {
   struct Slot {
     std::shared_ptr<Conn> conn;
     Clock::time_point next_dial{};
+    Clock::time_point connected_at{};
     std::chrono::milliseconds backoff{0};
   };
 
@@ -274,7 +312,7 @@ class EnclaveClient::Impl {
 
   // Under slots_mu_.
   void redial(Slot& s, Clock::time_point now) {
-    auto fd = dial(opt_.socket_path);
+    auto fd = opt_.tcp_port != 0 ? dial_tcp(opt_.tcp_host, opt_.tcp_port, where_) : dial_unix(opt_.socket_path);
     if (!fd.ok()) {
       s.backoff = s.backoff.count() == 0 ? opt_.backoff_initial : std::min(opt_.backoff_max, s.backoff * 2);
       s.next_dial = now + s.backoff;
@@ -284,15 +322,25 @@ class EnclaveClient::Impl {
       }
       return;
     }
-    s.backoff = std::chrono::milliseconds(0);
+    s.connected_at = now;  // the backoff is kept until this connection proves stable (see maintain())
     auto c = std::make_shared<Conn>(*fd);
     connected_.fetch_add(1);
     connects_.fetch_add(1);
-    if (warned_) obs::log_info("enclave connection restored", {{"socket", opt_.socket_path}});
+    if (warned_) obs::log_info("enclave connection restored", {{"socket", where_}});
     warned_ = false;
     // The slot (then retire()) holds the Conn until this thread has been joined.
     c->reader = std::thread([this, raw = c.get()] { read_loop(raw); });
     s.conn = std::move(c);
+    if (!opt_.token.empty()) {
+      // First on the wire: the enclave answers it before reading anything else from this connection.
+      v1::Request hello;
+      hello.mutable_hello()->set_token(std::string(opt_.token.reveal()));
+      call_on(s.conn, std::move(hello), opt_.deadline, [](Result<v1::Response> r) {
+        if (r.ok() && r->has_error()) {
+          obs::log_error("enclave refused this client's token", {{"error", r->error().message()}});
+        }
+      });
+    }
     // Learn (or re-learn, after an enclave restart) who is on the other side.
     v1::Request req;
     req.mutable_identity();
@@ -311,6 +359,7 @@ class EnclaveClient::Impl {
     req.set_deadline_ms(static_cast<std::uint32_t>(budget.count()));
     std::string frame;
     (void)protocol::append_message(frame, req, opt_.max_frame);
+    if (req.has_hello()) SecretString::wipe(*req.mutable_hello()->mutable_token());
     {
       std::lock_guard lock(conn->pending_mu);
       conn->pending.emplace(id, Pending{std::move(done), Clock::now() + budget, budget});
@@ -361,7 +410,14 @@ class EnclaveClient::Impl {
           if (s.conn && !s.conn->alive.load()) {
             dead.push_back(std::move(s.conn));
             s.conn.reset();
-            s.next_dial = now;  // first re-dial at once; backoff applies from the first failure
+            if (now - s.connected_at >= kStableConnection) {
+              s.backoff = std::chrono::milliseconds(0);  // a working connection broke: re-dial at once
+              s.next_dial = now;
+            } else {
+              // It died young (a refused token, an enclave crashing at start): back off, never spin.
+              s.backoff = s.backoff.count() == 0 ? opt_.backoff_initial : std::min(opt_.backoff_max, s.backoff * 2);
+              s.next_dial = now + s.backoff;
+            }
           }
           if (!s.conn && now >= s.next_dial) redial(s, now);
           if (s.conn) live.push_back(s.conn);
@@ -374,6 +430,7 @@ class EnclaveClient::Impl {
   }
 
   ClientOptions opt_;
+  std::string where_;  // socket path or tcp://host:port, for messages
   std::mutex slots_mu_;
   std::vector<Slot> slots_;
   bool warned_ = false;  // under slots_mu_

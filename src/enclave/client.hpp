@@ -26,12 +26,16 @@
 #include <optional>
 #include <string>
 
+#include "core/secret_string.hpp"
 #include "enclave/enclave.hpp"
 
 namespace nsl::enclave {
 
 struct ClientOptions {
-  std::string socket_path;
+  std::string socket_path;                                       // Unix socket; ignored when tcp_port != 0
+  std::string tcp_host;                                          // loopback TCP instead (Gramine): 127.0.0.1 or ::1
+  std::uint16_t tcp_port = 0;
+  SecretString token;                                            // sent in a Hello first on every connection
   unsigned connections = 4;                                      // pool size, 1..64
   std::chrono::milliseconds deadline{5000};                      // default per-call deadline
   std::chrono::milliseconds backoff_initial{50};                 // first re-dial delay after a failure

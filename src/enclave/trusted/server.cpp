@@ -1,6 +1,9 @@
 #include "enclave/trusted/server.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>  // explicit_bzero
 #include <sys/socket.h>
@@ -45,6 +48,7 @@ struct Conn {
   std::atomic<bool> alive{true};
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> done{false};  // reader finished
+  bool authenticated = false;     // reader thread only: a Hello with the right token arrived (or none is needed)
   std::thread reader;
 };
 
@@ -90,6 +94,7 @@ class Server::Impl {
   }
 
   Status listen() {
+    if (opt_.tcp_port != 0) return listen_tcp();
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (opt_.socket_path.empty() || opt_.socket_path.size() >= sizeof(addr.sun_path)) {
@@ -113,10 +118,51 @@ class Server::Impl {
     return {};
   }
 
+  Status listen_tcp() {
+    if (opt_.token.empty()) return err::invalid_argument("a TCP enclave listener needs a token");
+    const bool v6 = opt_.tcp_host == "::1";
+    if (!v6 && opt_.tcp_host != "127.0.0.1") {
+      return err::invalid_argument("the enclave listens on loopback only (127.0.0.1 or ::1)");
+    }
+    listen_fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0) return sys_error("socket", errno);
+    const int one = 1;
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    int rc = 0;
+    if (v6) {
+      sockaddr_in6 a{};
+      a.sin6_family = AF_INET6;
+      a.sin6_port = htons(opt_.tcp_port);
+      a.sin6_addr = in6addr_loopback;
+      rc = ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+    } else {
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(opt_.tcp_port);
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      rc = ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+    }
+    if (rc != 0) {
+      return sys_error("cannot bind enclave TCP listener " + opt_.tcp_host + ":" + std::to_string(opt_.tcp_port),
+                       errno);
+    }
+    if (::listen(listen_fd_, 64) != 0) return sys_error("listen", errno);
+    if (::pipe2(wake_, O_CLOEXEC) != 0) return sys_error("pipe", errno);
+    return {};
+  }
+
+  std::string where() const {
+    return opt_.tcp_port != 0 ? "tcp://" + (opt_.tcp_host == "::1" ? "[::1]" : opt_.tcp_host) + ":" +
+                                    std::to_string(opt_.tcp_port)
+                              : opt_.socket_path;
+  }
+
   void run() {
     unsigned n = opt_.workers != 0 ? opt_.workers : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { work(); });
-    obs::log_info("enclave listening", {{"socket", opt_.socket_path}, {"workers", static_cast<std::uint64_t>(n)}});
+    obs::log_info("enclave listening", {{"socket", where()},
+                                        {"token_required", !opt_.token.empty()},
+                                        {"workers", static_cast<std::uint64_t>(n)}});
     while (!stopping_.load()) {
       pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
       const int rc = ::poll(fds, 2, 1000);
@@ -152,6 +198,15 @@ class Server::Impl {
       return;
     }
     auto c = std::make_shared<Conn>(fd, connections_.fetch_add(1) + 1);
+    c->authenticated = opt_.token.empty();
+    if (opt_.tcp_port != 0) {
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      obs::log_info("enclave: client connected", {{"connection", c->number}, {"transport", "tcp"}});
+      c->reader = std::thread([this, c] { read_loop(c); });
+      conns_.push_back(std::move(c));
+      return;
+    }
     ucred cred{};
     socklen_t len = sizeof(cred);
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
@@ -194,7 +249,7 @@ class Server::Impl {
     }
     queue_cv_.notify_all();
     for (auto& w : workers_) w.join();
-    if (bound_) ::unlink(opt_.socket_path.c_str());
+    if (bound_ && opt_.tcp_port == 0) ::unlink(opt_.socket_path.c_str());
     obs::log_info("enclave stopped", {{"requests", requests_.load()}});
   }
 
@@ -248,6 +303,24 @@ class Server::Impl {
         auto req = protocol::decode_request(**next);
         if (!req.ok()) {
           refuse(*c, 0, req.error());
+          continue;
+        }
+        if (!c->authenticated) {
+          // The first request must prove the token; it is answered here, in order, before anything queued.
+          if (req->has_hello() && protocol::check_request(*req).ok() && opt_.token.equals(req->hello().token())) {
+            c->authenticated = true;
+            v1::Response pong;
+            pong.set_version(protocol::kProtocolVersion);
+            pong.set_id(req->id());
+            pong.mutable_pong();
+            answer(*c, pong);
+          } else {
+            refuse(*c, req->id(), err::unauthenticated("enclave: the first request must be a Hello with the token"));
+            obs::log_warn("enclave: closing an unauthenticated connection", {{"connection", c->number}});
+            broken = true;
+            break;
+          }
+          if (req->has_hello()) SecretString::wipe(*req->mutable_hello()->mutable_token());
           continue;
         }
         if (c->in_flight.load() >= opt_.max_in_flight) {

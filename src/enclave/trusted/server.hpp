@@ -1,7 +1,8 @@
 // nsl/enclave/trusted/server.hpp — nsl-enclave's Unix socket server.
 //
 // Listens on `socket_path` (created mode 0600 in a directory the operator controls; a stale socket left by a
-// crashed enclave is replaced, a live one is an error). Each connection gets a reader thread that splits the
+// crashed enclave is replaced, a live one is an error), or on loopback TCP, where a shared token (Hello) stands in
+// for the file mode. Each connection gets a reader thread that splits the
 // byte stream into frames (protocol/frame.hpp) and queues requests to a fixed pool of workers, which run
 // serve_request() and write the answers back in completion order: many requests are in flight per connection
 // and answers are matched by id. Bounds: max_connections, max_frame and max_in_flight per connection (beyond
@@ -17,12 +18,18 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "core/secret_string.hpp"
 #include "enclave/enclave.hpp"
 
 namespace nsl::enclave::trusted {
 
 struct ServerOptions {
-  std::string socket_path;
+  std::string socket_path;     // Unix socket; ignored when tcp_port != 0
+  std::string tcp_host;        // loopback TCP instead ("127.0.0.1" or "::1"), for Gramine
+  std::uint16_t tcp_port = 0;  // 0 = Unix socket; with TCP a token is required
+  // When set, the first request on every connection must be a Hello carrying it (compared in constant time);
+  // otherwise the connection gets an unauthenticated error and is closed.
+  SecretString token;
   unsigned workers = 0;  // 0 = number of CPUs
   std::size_t max_frame = std::size_t{1} << 20;
   std::size_t max_connections = 256;

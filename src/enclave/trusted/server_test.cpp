@@ -4,6 +4,8 @@
 #include "enclave/trusted/server.hpp"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -448,6 +450,132 @@ TEST(EnclaveServer, ReplacesAStaleSocket) {
   Running srv(e, path);
   EnclaveClient client({.socket_path = path});
   EXPECT_TRUE(wait_ready(client));
+}
+
+}  // namespace
+}  // namespace nsl::enclave::trusted
+
+namespace nsl::enclave::trusted {
+namespace {
+
+const SecretString kToken("0123456789abcdef0123456789abcdef-token");
+
+int raw_tcp_connect(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)), 0);
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+struct TcpServer {
+  TcpServer(Enclave& e, SecretString token) : port(static_cast<std::uint16_t>(testing::free_tcp_port())) {
+    ServerOptions o;
+    o.tcp_host = "127.0.0.1";
+    o.tcp_port = port;
+    o.token = std::move(token);
+    o.workers = 2;
+    auto s = Server::listen(e, std::move(o));
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message());
+    server = std::move(*s);
+    thread = std::thread([this] { server->run(); });
+  }
+  ~TcpServer() {
+    server->stop();
+    thread.join();
+  }
+  std::uint16_t port;
+  std::unique_ptr<Server> server;
+  std::thread thread;
+};
+
+TEST(EnclaveServerTcp, LoopbackWithTokenServesPipelinedCalls) {
+  ScriptedEnclave e;
+  TcpServer srv(e, kToken);
+  EnclaveClient client({.tcp_host = "127.0.0.1", .tcp_port = srv.port, .token = kToken, .connections = 2});
+  ASSERT_TRUE(wait_ready(client));
+  constexpr std::uint32_t kN = 500;
+  std::latch done(kN);
+  std::atomic<std::uint32_t> good{0};
+  for (std::uint32_t i = 0; i < kN; ++i) {
+    auto d = digest(1, i);
+    client.sign_async(kBinding, Bytes{1}, SignPayload::of_digest(d), [&, d](Result<Signature> r) {
+      if (r.ok() && std::equal(d.begin(), d.end(), r->begin())) good.fetch_add(1);
+      done.count_down();
+    });
+  }
+  done.wait();
+  EXPECT_EQ(good.load(), kN);
+}
+
+TEST(EnclaveServerTcp, WrongOrMissingTokenIsRefusedAndClosed) {
+  ScriptedEnclave e;
+  TcpServer srv(e, kToken);
+  EnclaveClient wrong({.tcp_host = "127.0.0.1", .tcp_port = srv.port,
+                       .token = SecretString("ffffffffffffffffffffffffffffffff-wrong"), .connections = 1,
+                       .backoff_initial = 1000ms});
+  std::this_thread::sleep_for(300ms);
+  EXPECT_FALSE(wrong.ready());
+  // Refused connections are re-dialled with backoff, not in a loop (1 s initial backoff: at most 2 dials).
+  EXPECT_LE(wrong.stats().connects, 2u);
+  auto r = wrong.sign(kBinding, Bytes{1}, SignPayload::of_digest(digest(1, 1)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(e.calls.load(), 0) << "a request ran without the token";
+
+  // A raw connection that skips the Hello: refused with unauthenticated, then closed.
+  int fd = raw_tcp_connect(srv.port);
+  ResponseReader responses(fd);
+  v1::Request ping;
+  ping.set_version(1);
+  ping.set_id(5);
+  ping.mutable_ping();
+  std::string wire;
+  ASSERT_TRUE(protocol::append_message(wire, ping).ok());
+  send_bytes(fd, wire);
+  auto resp = responses.next();
+  ASSERT_TRUE(resp.has_value());
+  EXPECT_EQ(resp->id(), 5u);
+  EXPECT_EQ(protocol::error_from_proto(resp->error()).code(), ErrorCode::unauthenticated);
+  EXPECT_FALSE(responses.next().has_value());
+  ::close(fd);
+}
+
+TEST(EnclaveServerTcp, RefusesNonLoopbackAndTokenlessListeners) {
+  ScriptedEnclave e;
+  auto no_token = Server::listen(e, {.tcp_host = "127.0.0.1", .tcp_port = 1});
+  ASSERT_FALSE(no_token.ok());
+  EXPECT_NE(no_token.error().message().find("token"), std::string::npos);
+  ServerOptions wide;
+  wide.tcp_host = "0.0.0.0";
+  wide.tcp_port = 1;
+  wide.token = kToken;
+  auto any = Server::listen(e, std::move(wide));
+  ASSERT_FALSE(any.ok());
+  EXPECT_NE(any.error().message().find("loopback"), std::string::npos);
+}
+
+TEST(EnclaveServer, UnixSocketWithATokenNeedsItToo) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  ServerOptions o;
+  o.socket_path = path;
+  o.token = kToken;
+  o.workers = 1;
+  auto s = Server::listen(e, std::move(o));
+  ASSERT_TRUE(s.ok());
+  std::thread t([&] { (*s)->run(); });
+  EnclaveClient without({.socket_path = path, .connections = 1, .backoff_initial = 1000ms});
+  EnclaveClient with({.socket_path = path, .token = kToken, .connections = 1});
+  ASSERT_TRUE(wait_ready(with));
+  EXPECT_TRUE(with.check(1s).ok());
+  EXPECT_FALSE(without.ready());
+  (*s)->stop();
+  t.join();
 }
 
 }  // namespace

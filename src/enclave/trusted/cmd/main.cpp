@@ -45,6 +45,7 @@ int run(const std::string& config_path) {
   obs::Level lvl = obs::Level::info;
   obs::parse_level(cfg->log.level, lvl);
   obs::set_level(lvl);
+  obs::set_redactions(config::secret_values(*cfg));
 
   auto mode = enclave::parse_mode(cfg->enclave.mode);
   if (!mode.ok()) {
@@ -91,8 +92,12 @@ int run(const std::string& config_path) {
          {"hint", "production needs enclave.mode = gramine-sgx, tdx or snp"}});
   }
 
+  auto endpoint = config::enclave_endpoint(*cfg);  // validated by config::load
   enclave::trusted::ServerOptions server_options;
-  server_options.socket_path = config::enclave_socket_path(*cfg);
+  server_options.socket_path = endpoint->path;
+  server_options.tcp_host = endpoint->tcp_host;
+  server_options.tcp_port = endpoint->tcp_port;
+  server_options.token = cfg->enclave.token;
   server_options.workers = cfg->enclave.workers;
   server_options.max_frame = cfg->enclave.max_frame_bytes;
   auto server = enclave::trusted::Server::listen(**core, server_options);
@@ -104,7 +109,7 @@ int run(const std::string& config_path) {
   obs::log_info("enclave started",
                 {{"mode", cfg->enclave.mode},
                  {"seal_policy", cfg->enclave.seal_policy},
-                 {"socket", server_options.socket_path},
+                 {"socket", config::enclave_socket_path(*cfg)},
                  {"version", identity.ok() ? identity->version : std::string("?")},
                  {"not_dumpable", hardening.not_dumpable},
                  {"memory_locked", hardening.memory_locked}});
