@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <string.h>  // explicit_bzero
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -185,6 +186,7 @@ class EnclaveClient::Impl {
     }
     // A failed send kills the connection; its reader then fails this call with the others.
     conn->send(frame);
+    ::explicit_bzero(frame.data(), frame.size());  // it may hold a secret to seal
     if (!conn->alive.load()) fail_all(*conn);
   }
 
@@ -365,6 +367,7 @@ class EnclaveClient::Impl {
       conn->pending.emplace(id, Pending{std::move(done), Clock::now() + budget, budget});
     }
     conn->send(frame);
+    ::explicit_bzero(frame.data(), frame.size());  // a Hello holds the token
   }
 
   void retire(std::shared_ptr<Conn> c) {
