@@ -1,0 +1,162 @@
+// nsl/store/db.hpp — the minimal database seam both storage back ends implement.
+//
+//   auto db = SqliteDatabase::open({.path = "/var/lib/nsl/nsl.db"});  // or PostgresDatabase
+//   NSL_TRY((*db)->migrate());
+//   auto v = (*db)->with_tenant(tenant, [&](Tx& tx) -> Result<Rows> {
+//     return tx.query("SELECT value FROM tenant_settings WHERE tenant_id = $1 AND key = $2",
+//                     {*tx.tenant(), "color"});
+//   });
+//
+// SQL uses PostgreSQL positional parameters `$1..$n` on both back ends (SQLite translates them to
+// `?NNN`). Values travel as text (or NULL); results come back as text (NULL = std::nullopt).
+//
+// Transactions: `with_tenant` / `with_system` run `fn(Tx&)` inside one transaction; it commits when
+// fn returns a value and rolls back when fn returns an Error (that Error is returned unchanged).
+// The Tx must not escape fn. No automatic retry: fn may have side effects outside the database, so
+// the caller decides (conflict / unavailable are the retryable codes).
+//
+// Tenant isolation: in PostgreSQL every tenant transaction runs `set_config('app.current_tenant',
+// $1, true)` and row-level security (FORCE, non-owner service role) filters every tenant-owned
+// table; `with_system` leaves it unset, so tenant-owned tables look empty. In SQLite there is no
+// RLS: repositories add `tenant_id = $n` themselves using `tx.tenant()` (the store layer's job,
+// covered by the same contract tests).
+//
+// Errors (client-safe messages, never SQL text or values; detail is not logged here yet):
+//   unique / primary-key violation                  -> conflict
+//   serialization failure, deadlock (PostgreSQL)    -> conflict (retry the whole transaction)
+//   connection lost, server shutting down or
+//   restarting, pool exhausted, SQLite busy/locked  -> unavailable (reconnects on next use)
+//   statement timeout / cancel                      -> deadline_exceeded
+//   anything else                                   -> internal
+//
+// A failed statement aborts the transaction on both back ends: later statements fail and it does
+// not commit, even when fn ignores the error (use ON CONFLICT instead of catching a conflict).
+//
+// Thread-safety: Database is thread-safe; a Tx belongs to the thread running fn.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace nsl::store {
+
+// A tenant's id: a canonical lowercase UUID ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx").
+class TenantId {
+ public:
+  static Result<TenantId> parse(std::string_view s);
+  static TenantId generate();  // random (version 4)
+  const std::string& str() const noexcept { return id_; }
+  friend bool operator==(const TenantId&, const TenantId&) = default;
+
+ private:
+  explicit TenantId(std::string id) : id_(std::move(id)) {}
+  std::string id_;
+};
+
+// One bound parameter: text, integer or NULL.
+class Param {
+ public:
+  Param(std::nullptr_t) {}                           // NOLINT(google-explicit-constructor)
+  Param(std::string s) : v_(std::move(s)) {}         // NOLINT(google-explicit-constructor)
+  Param(std::string_view s) : v_(std::string(s)) {}  // NOLINT(google-explicit-constructor)
+  Param(const char* s) : v_(std::string(s)) {}       // NOLINT(google-explicit-constructor)
+  Param(std::int64_t i)
+      : v_(std::to_string(i)), integer_(true) {}             // NOLINT(google-explicit-constructor)
+  Param(int i) : Param(static_cast<std::int64_t>(i)) {}      // NOLINT(google-explicit-constructor)
+  Param(std::optional<std::string> s) : v_(std::move(s)) {}  // NOLINT(google-explicit-constructor)
+  Param(const TenantId& t) : v_(t.str()) {}                  // NOLINT(google-explicit-constructor)
+
+  bool is_null() const noexcept { return !v_.has_value(); }
+  bool is_integer() const noexcept { return integer_; }
+  const std::optional<std::string>& text() const noexcept { return v_; }
+
+ private:
+  std::optional<std::string> v_;
+  bool integer_ = false;
+};
+
+using Params = std::vector<Param>;
+using Row = std::vector<std::optional<std::string>>;
+using Rows = std::vector<Row>;
+
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  // Runs a statement; returns the number of rows it changed.
+  virtual Result<std::int64_t> exec(std::string_view sql, const Params& params = {}) = 0;
+  // Runs a statement; returns its rows (columns in SELECT order, text or NULL).
+  virtual Result<Rows> query(std::string_view sql, const Params& params = {}) = 0;
+  // The tenant of a with_tenant transaction; nullopt inside with_system.
+  const std::optional<TenantId>& tenant() const noexcept { return tenant_; }
+
+ protected:
+  explicit Tx(std::optional<TenantId> tenant) : tenant_(std::move(tenant)) {}
+
+ private:
+  std::optional<TenantId> tenant_;
+};
+
+enum class Backend : std::uint8_t { sqlite, postgres };
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  virtual Backend backend() const noexcept = 0;
+
+  // Applies pending migrations of this back end, each in its own transaction; a no-op when up to
+  // date. failed_precondition when the database was migrated by a newer binary (a version this one
+  // does not know).
+  virtual Status migrate() = 0;
+  // The highest applied migration version (0: none).
+  virtual Result<int> schema_version() = 0;
+
+  // fn: Tx& -> Result<T> (or Status). Commits on success, rolls back on error.
+  template <class F>
+  auto with_tenant(const TenantId& tenant, F&& fn) {
+    return run_typed(std::optional<TenantId>(tenant), std::forward<F>(fn));
+  }
+  template <class F>
+  auto with_system(F&& fn) {
+    return run_typed(std::optional<TenantId>(), std::forward<F>(fn));
+  }
+
+ protected:
+  // Runs body in one transaction (tenant context set when tenant has a value).
+  virtual Status run(const std::optional<TenantId>& tenant,
+                     const std::function<Status(Tx&)>& body) = 0;
+
+ private:
+  template <class F>
+  auto run_typed(std::optional<TenantId> tenant, F&& fn) {
+    using R = std::invoke_result_t<F&, Tx&>;
+    if constexpr (std::is_same_v<R, Status>) {
+      return run(tenant, [&fn](Tx& tx) -> Status { return fn(tx); });
+    } else {
+      using T = typename R::value_type;
+      std::optional<T> out;
+      Status st = run(tenant, [&fn, &out](Tx& tx) -> Status {
+        R r = fn(tx);
+        if (!r.ok()) return std::move(r).error();
+        out.emplace(std::move(r).value());
+        return {};
+      });
+      if (!st.ok()) return R(std::move(st).error());
+      return R(std::move(*out));
+    }
+  }
+};
+
+namespace detail {
+// `$1..$n` -> `?1..?n`, leaving string literals, quoted identifiers and comments untouched.
+std::string dollar_to_qmark(std::string_view sql);
+}  // namespace detail
+
+}  // namespace nsl::store

@@ -1,0 +1,340 @@
+#include "store/postgres_db.hpp"
+
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/migrations.hpp"
+
+namespace nsl::store {
+namespace {
+
+// Advisory lock key serializing concurrent migrate() calls (several replicas starting at once).
+constexpr const char* kMigrationLockSql = "SELECT pg_advisory_lock(7235189021)";
+constexpr const char* kMigrationUnlockSql = "SELECT pg_advisory_unlock(7235189021)";
+
+struct PgResult {
+  PGresult* r = nullptr;
+  explicit PgResult(PGresult* res) : r(res) {}
+  ~PgResult() {
+    if (r) PQclear(r);
+  }
+  PgResult(const PgResult&) = delete;
+  PgResult& operator=(const PgResult&) = delete;
+};
+
+struct Conn {
+  PGconn* c = nullptr;
+  std::unordered_map<std::string, std::string> stmts;  // SQL text -> prepared statement name
+  bool broken = false;
+  ~Conn() {
+    if (c) PQfinish(c);
+  }
+};
+
+bool connection_lost(PGconn* c, const char* sqlstate) {
+  if (PQstatus(c) == CONNECTION_BAD) return true;
+  if (sqlstate == nullptr) return false;
+  return std::strncmp(sqlstate, "08", 2) == 0 || std::strcmp(sqlstate, "57P01") == 0 ||
+         std::strcmp(sqlstate, "57P02") == 0 || std::strcmp(sqlstate, "57P03") == 0;
+}
+
+// Maps a failed result (or a null one) to an Error; marks the connection broken when it is gone.
+Error map_pg(Conn& conn, PGresult* res) {
+  const char* st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  if (connection_lost(conn.c, st)) {
+    conn.broken = true;
+    return err::unavailable("database unavailable");
+  }
+  if (st == nullptr) return err::internal("database error");
+  const std::string_view s(st);
+  if (s == "23505") return err::conflict("already exists");
+  if (s == "40001" || s == "40P01") return err::conflict("concurrent update, retry");
+  if (s == "57014") return err::deadline_exceeded("database statement timed out");
+  if (s == "53300" || s == "53000" || s == "55P03") return err::unavailable("database busy");
+  return err::internal("database error (" + std::string(s) + ")");
+}
+
+bool ok_status(PGresult* r) {
+  if (!r) return false;
+  const auto s = PQresultStatus(r);
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+Status simple(Conn& conn, const char* sql) {
+  PgResult r(PQexec(conn.c, sql));
+  if (!ok_status(r.r)) return map_pg(conn, r.r);
+  return {};
+}
+
+Result<std::unique_ptr<Conn>> connect(const SecretString& dsn,
+                                      std::chrono::seconds connect_timeout) {
+  auto conn = std::make_unique<Conn>();
+  std::string text(dsn.reveal());  // libpq wants a NUL-terminated string; wiped right after
+  const std::string timeout = std::to_string(connect_timeout.count());
+  // expand_dbname: `dbname` carries the whole DSN; its settings override the earlier
+  // connect_timeout default.
+  const char* const keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* const values[] = {timeout.c_str(), text.c_str(), nullptr};
+  conn->c = PQconnectdbParams(keys, values, 1);
+  SecretString::wipe(text);
+  if (conn->c == nullptr || PQstatus(conn->c) != CONNECTION_OK) {
+    return err::unavailable("database unavailable");
+  }
+  // Server-side messages in English are not needed; keep notices off our stderr.
+  PQsetNoticeProcessor(
+      conn->c, [](void*, const char*) {}, nullptr);
+  return conn;
+}
+
+// Prepared execution of `sql` on `conn`; rows are appended to `rows` when given. Returns affected
+// rows.
+Result<std::int64_t> run_prepared(Conn& conn, std::string_view sql, const Params& params,
+                                  Rows* rows) {
+  std::string key(sql);
+  auto it = conn.stmts.find(key);
+  if (it == conn.stmts.end()) {
+    std::string name = "nsl_" + std::to_string(conn.stmts.size() + 1);
+    PgResult p(PQprepare(conn.c, name.c_str(), key.c_str(), 0, nullptr));
+    if (!ok_status(p.r)) return map_pg(conn, p.r);
+    it = conn.stmts.emplace(std::move(key), std::move(name)).first;
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p.is_null() ? nullptr : p.text()->c_str());
+  PgResult r(PQexecPrepared(conn.c, it->second.c_str(), static_cast<int>(values.size()),
+                            values.data(), nullptr, nullptr, 0));
+  if (!ok_status(r.r)) return map_pg(conn, r.r);
+  if (rows && PQresultStatus(r.r) == PGRES_TUPLES_OK) {
+    const int nr = PQntuples(r.r);
+    const int nc = PQnfields(r.r);
+    rows->reserve(rows->size() + static_cast<std::size_t>(nr));
+    for (int i = 0; i < nr; ++i) {
+      Row row;
+      row.reserve(static_cast<std::size_t>(nc));
+      for (int c = 0; c < nc; ++c) {
+        if (PQgetisnull(r.r, i, c)) {
+          row.emplace_back(std::nullopt);
+        } else {
+          row.emplace_back(
+              std::string(PQgetvalue(r.r, i, c), static_cast<std::size_t>(PQgetlength(r.r, i, c))));
+        }
+      }
+      rows->push_back(std::move(row));
+    }
+  }
+  const char* n = PQcmdTuples(r.r);
+  return (n && *n) ? static_cast<std::int64_t>(std::stoll(n)) : std::int64_t{0};
+}
+
+class PgTx final : public Tx {
+ public:
+  PgTx(Conn& conn, std::optional<TenantId> tenant) : Tx(std::move(tenant)), conn_(conn) {}
+  Result<std::int64_t> exec(std::string_view sql, const Params& params) override {
+    return run_prepared(conn_, sql, params, nullptr);
+  }
+  Result<Rows> query(std::string_view sql, const Params& params) override {
+    Rows rows;
+    NSL_TRY(run_prepared(conn_, sql, params, &rows));
+    return rows;
+  }
+
+ private:
+  Conn& conn_;
+};
+
+}  // namespace
+
+struct PostgresDatabase::Impl {
+  PostgresOptions opts;
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::unique_ptr<Conn>> idle;  // guarded by mu
+  int open = 0;                            // guarded by mu (idle + in use + being opened)
+  PoolStats stats;  // guarded by mu (size/in_use/max filled in by pool_stats)
+
+  Result<std::unique_ptr<Conn>> acquire() {
+    std::unique_lock lock(mu);
+    ++stats.acquires;
+    if (idle.empty() && open >= opts.pool_size) {
+      ++stats.waits;
+      const auto start = std::chrono::steady_clock::now();
+      const bool got = cv.wait_for(lock, opts.acquire_timeout,
+                                   [this] { return !idle.empty() || open < opts.pool_size; });
+      stats.wait_ns_total +=
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - start)
+                                         .count());
+      if (!got) {
+        ++stats.timeouts;
+        return err::unavailable("database pool exhausted");
+      }
+    }
+    if (!idle.empty()) {
+      auto c = std::move(idle.back());
+      idle.pop_back();
+      return c;
+    }
+    ++open;
+    lock.unlock();
+    auto c = connect(opts.dsn, opts.connect_timeout);
+    if (!c.ok()) {
+      lock.lock();
+      --open;
+      cv.notify_one();
+    }
+    return c;
+  }
+
+  void release(std::unique_ptr<Conn> c) {
+    std::deque<std::unique_ptr<Conn>> dead;
+    {
+      std::lock_guard lock(mu);
+      if (c->broken || PQstatus(c->c) != CONNECTION_OK ||
+          PQtransactionStatus(c->c) != PQTRANS_IDLE) {
+        // This one is gone, and after a restart the idle ones are too: drop them all, reopen on
+        // demand.
+        ++stats.reconnects;
+        --open;
+        open -= static_cast<int>(idle.size());
+        dead.swap(idle);
+        dead.push_back(std::move(c));
+      } else {
+        idle.push_back(std::move(c));
+      }
+    }
+    cv.notify_all();
+    // `dead` closes its connections here, outside the lock.
+  }
+};
+
+PostgresDatabase::PostgresDatabase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PostgresDatabase::~PostgresDatabase() = default;
+
+Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::open(const PostgresOptions& options) {
+  if (options.dsn.empty()) return err::invalid_argument("postgres dsn is empty");
+  if (options.pool_size < 1) return err::invalid_argument("postgres pool size must be at least 1");
+  char* errmsg = nullptr;
+  std::string text(options.dsn.reveal());
+  PQconninfoOption* parsed = PQconninfoParse(text.c_str(), &errmsg);
+  SecretString::wipe(text);
+  if (errmsg) PQfreemem(errmsg);
+  if (!parsed) return err::invalid_argument("postgres dsn is malformed");
+  PQconninfoFree(parsed);
+  auto impl = std::make_unique<Impl>();
+  impl->opts = options;
+  if (impl->opts.migration_dsn.empty()) impl->opts.migration_dsn = options.dsn;
+  return std::unique_ptr<PostgresDatabase>(new PostgresDatabase(std::move(impl)));
+}
+
+PoolStats PostgresDatabase::pool_stats() const {
+  std::lock_guard lock(impl_->mu);
+  PoolStats s = impl_->stats;
+  s.size = impl_->open;
+  s.in_use = impl_->open - static_cast<int>(impl_->idle.size());
+  s.max = impl_->opts.pool_size;
+  return s;
+}
+
+Status PostgresDatabase::run(const std::optional<TenantId>& tenant,
+                             const std::function<Status(Tx&)>& body) {
+  for (int attempt = 0;; ++attempt) {
+    NSL_TRY_ASSIGN(std::unique_ptr<Conn> conn, impl_->acquire());
+    Status begun = simple(*conn, "BEGIN");
+    if (!begun.ok()) {
+      const bool retry = conn->broken && attempt == 0;
+      impl_->release(std::move(conn));
+      if (retry) continue;  // nothing ran yet: one fresh connection
+      return begun;
+    }
+    PgTx tx(*conn, tenant);
+    Status st;
+    if (tenant) {
+      auto set = tx.exec("SELECT set_config('app.current_tenant', $1, true)", {tenant->str()});
+      if (!set.ok()) st = std::move(set).error();
+    }
+    if (st.ok()) {
+      try {
+        st = body(tx);
+      } catch (
+          ...) {  // not ours to swallow, but the connection must go back (closed: state unknown)
+        conn->broken = true;
+        impl_->release(std::move(conn));
+        throw;
+      }
+    }
+    if (st.ok()) {
+      PgResult r(PQexec(conn->c, "COMMIT"));
+      if (!ok_status(r.r)) {
+        st = map_pg(*conn, r.r);
+      } else if (std::strcmp(PQcmdStatus(r.r), "ROLLBACK") == 0) {
+        // The body swallowed a failed statement; PostgreSQL then answers COMMIT with ROLLBACK.
+        st = err::internal("database error (transaction aborted by an earlier failure)");
+      }
+    } else if (!conn->broken) {
+      (void)simple(*conn, "ROLLBACK");
+    }
+    impl_->release(std::move(conn));
+    return st;
+  }
+}
+
+Result<int> PostgresDatabase::schema_version() {
+  return with_system([](Tx& tx) -> Result<int> {
+    NSL_TRY_ASSIGN(Rows t, tx.query("SELECT to_regclass('schema_migrations') IS NOT NULL"));
+    if (t.at(0).at(0).value_or("f") != "t") return 0;
+    NSL_TRY_ASSIGN(Rows r, tx.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    return std::stoi(r.at(0).at(0).value_or("0"));
+  });
+}
+
+Status PostgresDatabase::migrate() {
+  NSL_TRY_ASSIGN(std::unique_ptr<Conn> conn,
+                 connect(impl_->opts.migration_dsn, impl_->opts.connect_timeout));
+  NSL_TRY(simple(*conn, kMigrationLockSql));  // released with the session at the latest
+  const auto all = postgres_migrations();
+  const int latest = all.empty() ? 0 : all.back().version;
+  auto body = [&]() -> Status {
+    NSL_TRY(simple(*conn,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+                   "name text NOT NULL, "
+                   "applied_at timestamptz NOT NULL DEFAULT now())"));
+    auto current_version = [&]() -> Result<int> {
+      Rows rows;
+      NSL_TRY(run_prepared(*conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {},
+                           &rows));
+      return std::stoi(rows.at(0).at(0).value_or("0"));
+    };
+    NSL_TRY_ASSIGN(int current, current_version());
+    if (current > latest)
+      return err::failed_precondition("database schema is newer than this binary");
+    for (const Migration& m : all) {
+      if (m.version <= current) continue;
+      NSL_TRY(simple(*conn, "BEGIN"));
+      Status st = simple(*conn, std::string(m.sql).c_str());
+      if (st.ok()) {
+        st = run_prepared(*conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                          {m.version, m.name}, nullptr)
+                     .ok()
+                 ? Status()
+                 : Status(err::internal("database error (recording migration)"));
+      }
+      if (st.ok()) st = simple(*conn, "COMMIT");
+      if (!st.ok()) {
+        if (!conn->broken) (void)simple(*conn, "ROLLBACK");
+        return st;
+      }
+      current = m.version;
+    }
+    return {};
+  };
+  Status st = body();
+  if (!conn->broken) (void)simple(*conn, kMigrationUnlockSql);
+  return st;
+}
+
+}  // namespace nsl::store

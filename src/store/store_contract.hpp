@@ -1,0 +1,272 @@
+// The one contract suite every storage back end passes (typed gtest, instantiated per back end).
+//
+// A back end is described by a traits type with:
+//   static std::string unavailable_reason();  // non-empty: skip (locally) / fail (in CI)
+//   struct Env {             // one fresh, empty, unmigrated database per test
+//     Database& db();        // as the service sees it (PostgreSQL: the non-owner role)
+//     Database& owner();     // as the migrating owner sees it (SQLite: the same file)
+//   };
+//   static std::unique_ptr<Env> make();
+//
+// Tenant filtering: these tests use the repository pattern of the store layer, `WHERE tenant_id =
+// $n` bound to tx.tenant(). What RLS adds on PostgreSQL (no WHERE clause, no tenant context) is
+// tested in store_pgtest.cpp.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/harness.hpp"
+#include "store/db.hpp"
+
+namespace nsl::store::contract {
+
+template <class Traits>
+class StoreContractTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string why = Traits::unavailable_reason();
+    if (!why.empty()) {
+      if (::nsl::testing::in_ci()) FAIL() << why << " (CI is set)";
+      GTEST_SKIP() << why;
+    }
+    env_ = Traits::make();
+    ASSERT_TRUE(env_);
+  }
+  Database& db() { return env_->db(); }
+  Database& owner() { return env_->owner(); }
+
+  void migrate() {
+    auto st = owner().migrate();
+    ASSERT_TRUE(st.ok()) << st.error();
+  }
+  TenantId create_tenant(const std::string& name) {
+    const TenantId id = TenantId::generate();
+    auto st = db().with_system([&](Tx& tx) -> Status {
+      NSL_TRY(tx.exec("INSERT INTO tenants (id, name) VALUES ($1, $2)", {id, name}));
+      return {};
+    });
+    EXPECT_TRUE(st.ok()) << st.error();
+    return id;
+  }
+  // The store layer's repository pattern: tenant-owned rows are always addressed through
+  // tx.tenant().
+  static Status put(Tx& tx, const std::string& key, const std::string& value) {
+    NSL_TRY(tx.exec("INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, $2, $3)",
+                    {*tx.tenant(), key, value}));
+    return {};
+  }
+  static Result<Rows> list(Tx& tx) {
+    return tx.query("SELECT key, value FROM tenant_settings WHERE tenant_id = $1 ORDER BY key",
+                    {*tx.tenant()});
+  }
+
+  std::unique_ptr<typename Traits::Env> env_;
+};
+
+TYPED_TEST_SUITE_P(StoreContractTest);
+
+TYPED_TEST_P(StoreContractTest, MigrateTwiceIsANoOp) {
+  auto v0 = this->db().schema_version();
+  ASSERT_TRUE(v0.ok()) << v0.error();
+  EXPECT_EQ(*v0, 0);
+  this->migrate();
+  auto v1 = this->db().schema_version();
+  ASSERT_TRUE(v1.ok()) << v1.error();
+  EXPECT_GE(*v1, 1);
+  this->migrate();
+  auto v2 = this->db().schema_version();
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(*v2, *v1);
+  auto n = this->db().with_system(
+      [](Tx& tx) { return tx.query("SELECT COUNT(*) FROM schema_migrations"); });
+  ASSERT_TRUE(n.ok()) << n.error();
+  EXPECT_EQ(n->at(0).at(0).value_or(""), std::to_string(*v1));
+}
+
+TYPED_TEST_P(StoreContractTest, RefusesADatabaseNewerThanTheBinary) {
+  this->migrate();
+  auto st = this->owner().with_system([](Tx& tx) -> Status {
+    NSL_TRY(tx.exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    {9999, "from the future"}));
+    return {};
+  });
+  ASSERT_TRUE(st.ok()) << st.error();
+  auto again = this->owner().migrate();
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), ErrorCode::failed_precondition);
+}
+
+TYPED_TEST_P(StoreContractTest, InsertAndReadWithinATenant) {
+  this->migrate();
+  const TenantId a = this->create_tenant("acme");
+  auto st = this->db().with_tenant(a, [](Tx& tx) -> Status {
+    NSL_TRY(TestFixture::put(tx, "color", "blue"));
+    NSL_TRY(TestFixture::put(tx, "size", "xl"));
+    return {};
+  });
+  ASSERT_TRUE(st.ok()) << st.error();
+  auto rows = this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0][0].value_or(""), "color");
+  EXPECT_EQ((*rows)[0][1].value_or(""), "blue");
+  EXPECT_EQ((*rows)[1][1].value_or(""), "xl");
+  // NULL and integers round-trip as text / nullopt.
+  const std::string probe = this->db().backend() == Backend::postgres
+                                ? "SELECT $1::text, 40 + $2::int"
+                                : "SELECT $1, 40 + $2";
+  auto misc = this->db().with_system([&probe](Tx& tx) { return tx.query(probe, {nullptr, 2}); });
+  ASSERT_TRUE(misc.ok()) << misc.error();
+  EXPECT_FALSE((*misc)[0][0].has_value());
+  EXPECT_EQ((*misc)[0][1].value_or(""), "42");
+  auto updated = this->db().with_tenant(a, [](Tx& tx) {
+    return tx.exec("UPDATE tenant_settings SET value = $1 WHERE tenant_id = $2 AND key = $3",
+                   {"red", *tx.tenant(), "color"});
+  });
+  ASSERT_TRUE(updated.ok()) << updated.error();
+  EXPECT_EQ(*updated, 1);
+}
+
+TYPED_TEST_P(StoreContractTest, UniqueViolationIsConflictAndRollsBack) {
+  this->migrate();
+  const TenantId a = this->create_tenant("acme");
+  ASSERT_TRUE(
+      this->db().with_tenant(a, [](Tx& tx) { return TestFixture::put(tx, "k", "v1"); }).ok());
+  auto dup = this->db().with_tenant(a, [](Tx& tx) -> Status {
+    NSL_TRY(TestFixture::put(tx, "other", "x"));  // rolled back with the failing insert
+    NSL_TRY(TestFixture::put(tx, "k", "v2"));
+    return {};
+  });
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code(), ErrorCode::conflict);
+  EXPECT_EQ(dup.error().message().find("v2"), std::string::npos);
+  auto rows = this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0][1].value_or(""), "v1");
+  // Unique tenant names.
+  auto st = this->db().with_system([](Tx& tx) -> Status {
+    NSL_TRY(
+        tx.exec("INSERT INTO tenants (id, name) VALUES ($1, $2)", {TenantId::generate(), "acme"}));
+    return {};
+  });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code(), ErrorCode::conflict);
+}
+
+TYPED_TEST_P(StoreContractTest, ErrorFromTheBodyRollsBackAndIsReturnedUnchanged) {
+  this->migrate();
+  const TenantId a = this->create_tenant("acme");
+  auto st = this->db().with_tenant(a, [](Tx& tx) -> Result<int> {
+    NSL_TRY(TestFixture::put(tx, "k", "v"));
+    return err::failed_precondition("changed my mind");
+  });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error(), err::failed_precondition("changed my mind"));
+  auto rows = this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(rows.ok());
+  EXPECT_TRUE(rows->empty());
+}
+
+TYPED_TEST_P(StoreContractTest, SqlErrorsAreInternalWithoutSqlOrValues) {
+  this->migrate();
+  auto r = this->db().with_system([](Tx& tx) {
+    return tx.query("SELECT secret_column FROM no_such_table WHERE x = $1", {"hunter2"});
+  });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::internal);
+  EXPECT_EQ(r.error().message().find("no_such_table"), std::string::npos);
+  EXPECT_EQ(r.error().message().find("hunter2"), std::string::npos);
+  // The database is still usable afterwards.
+  auto ok = this->db().with_system([](Tx& tx) { return tx.query("SELECT 1"); });
+  EXPECT_TRUE(ok.ok());
+}
+
+TYPED_TEST_P(StoreContractTest, TenantACannotSeeTenantBsRows) {
+  this->migrate();
+  const TenantId a = this->create_tenant("acme");
+  const TenantId b = this->create_tenant("globex");
+  ASSERT_TRUE(
+      this->db().with_tenant(a, [](Tx& tx) { return TestFixture::put(tx, "k", "from-a"); }).ok());
+  ASSERT_TRUE(this->db()
+                  .with_tenant(b,
+                               [](Tx& tx) -> Status {
+                                 NSL_TRY(TestFixture::put(
+                                     tx, "k", "from-b"));  // same key, other tenant: no conflict
+                                 NSL_TRY(TestFixture::put(tx, "b-only", "x"));
+                                 return {};
+                               })
+                  .ok());
+  auto ra = this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(ra.ok()) << ra.error();
+  ASSERT_EQ(ra->size(), 1u);
+  EXPECT_EQ((*ra)[0][1].value_or(""), "from-a");
+  auto rb = this->db().with_tenant(b, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(rb.ok());
+  EXPECT_EQ(rb->size(), 2u);
+  // B's update through the store layer cannot touch A's row.
+  auto n = this->db().with_tenant(b, [](Tx& tx) {
+    return tx.exec("UPDATE tenant_settings SET value = 'owned' WHERE tenant_id = $1",
+                   {*tx.tenant()});
+  });
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 2);
+  auto ra2 = this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(ra2.ok());
+  EXPECT_EQ((*ra2)[0][1].value_or(""), "from-a");
+}
+
+TYPED_TEST_P(StoreContractTest, ConcurrentTransactionsFromManyThreads) {
+  this->migrate();
+  const TenantId a = this->create_tenant("acme");
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, &a, &failures, t] {
+      for (int i = 0; i < 25; ++i) {
+        auto st = this->db().with_tenant(a, [t, i](Tx& tx) {
+          return TestFixture::put(tx, "k" + std::to_string(t) + "-" + std::to_string(i), "v");
+        });
+        if (!st.ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto rows = this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 100u);
+}
+
+TYPED_TEST_P(StoreContractTest, AFailedStatementAbortsTheTransactionEvenWhenSwallowed) {
+  this->migrate();
+  const TenantId a = this->create_tenant("acme");
+  ASSERT_TRUE(
+      this->db().with_tenant(a, [](Tx& tx) { return TestFixture::put(tx, "k", "v1"); }).ok());
+  auto st = this->db().with_tenant(a, [](Tx& tx) -> Status {
+    NSL_TRY(TestFixture::put(tx, "new", "x"));
+    (void)TestFixture::put(tx, "k", "dup");   // fails; the body ignores it
+    EXPECT_FALSE(tx.query("SELECT 1").ok());  // later statements fail too
+    return {};
+  });
+  ASSERT_FALSE(st.ok());
+  auto rows = this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 1u);  // "new" was not committed
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, MigrateTwiceIsANoOp,
+                            RefusesADatabaseNewerThanTheBinary, InsertAndReadWithinATenant,
+                            UniqueViolationIsConflictAndRollsBack,
+                            ErrorFromTheBodyRollsBackAndIsReturnedUnchanged,
+                            SqlErrorsAreInternalWithoutSqlOrValues, TenantACannotSeeTenantBsRows,
+                            ConcurrentTransactionsFromManyThreads,
+                            AFailedStatementAbortsTheTransactionEvenWhenSwallowed);
+
+}  // namespace nsl::store::contract

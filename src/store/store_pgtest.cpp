@@ -1,0 +1,399 @@
+// PostgresDatabase on the harness PostgreSQL: the contract suite, plus what only row-level security
+// gives (no tenant context sees nothing; a query without WHERE still sees one tenant), reconnect
+// after pg_terminate_backend, and pool counters.
+//
+// Each test gets a fresh database owned by a per-process owner role (migrations run as it) and is
+// used through a per-process service role (LOGIN, NOSUPERUSER, NOBYPASSRLS, member of nsl_app): the
+// shape production uses. The roles and databases are created from the harness DSN (a superuser) and
+// dropped at exit.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "core/random.hpp"
+#include "store/postgres_db.hpp"
+#include "store/store_contract.hpp"
+
+namespace nsl::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A superuser connection on the harness database (test setup only).
+class Admin {
+ public:
+  explicit Admin(const std::string& dsn) : c_(PQconnectdb(dsn.c_str())) {}
+  ~Admin() { PQfinish(c_); }
+  Admin(const Admin&) = delete;
+  Admin& operator=(const Admin&) = delete;
+  bool ok() const { return PQstatus(c_) == CONNECTION_OK; }
+  // Runs sql; returns the first column of the first row ("" when none); fails the test on error.
+  std::string run(const std::string& sql) {
+    PGresult* r = PQexec(c_, sql.c_str());
+    const auto st = PQresultStatus(r);
+    std::string out;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      ADD_FAILURE() << "admin sql failed: " << sql << ": " << PQerrorMessage(c_);
+    } else if (st == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+      out = PQgetvalue(r, 0, 0);
+    }
+    PQclear(r);
+    return out;
+  }
+
+ private:
+  PGconn* c_;
+};
+
+// host/port of the harness DSN, for keyword DSNs with other users and databases.
+std::string dsn_for(const std::string& db, const std::string& user, const std::string& password) {
+  const std::string base = *::nsl::testing::pg_dsn();
+  PQconninfoOption* opts = PQconninfoParse(base.c_str(), nullptr);
+  std::string host = "127.0.0.1";
+  std::string port = "5432";
+  for (auto* o = opts; o && o->keyword; ++o) {
+    if (!o->val) continue;
+    if (std::string_view(o->keyword) == "host") host = o->val;
+    if (std::string_view(o->keyword) == "port") port = o->val;
+  }
+  PQconninfoFree(opts);
+  return "host=" + host + " port=" + port + " dbname=" + db + " user=" + user +
+         " password=" + password + " connect_timeout=5";
+}
+
+struct Roles {
+  std::string suffix = random_hex(4);
+  std::string owner = "nsl_store_owner_" + suffix;
+  std::string service = "nsl_store_svc_" + suffix;
+  std::string password = random_hex(16);
+  std::vector<std::string> databases;
+  std::mutex mu;
+};
+
+Roles& roles() {
+  static Roles* r = [] {
+    auto* rr = new Roles();
+    Admin admin(*::nsl::testing::pg_dsn());
+    admin.run(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'nsl_app') THEN "
+        "CREATE ROLE nsl_app NOLOGIN; END IF; "
+        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
+    admin.run("CREATE ROLE " + rr->owner + " LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '" +
+              rr->password + "'");
+    admin.run("CREATE ROLE " + rr->service +
+              " LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD '" + rr->password +
+              "' IN ROLE nsl_app");
+    return rr;
+  }();
+  return *r;
+}
+
+class Cleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (!::nsl::testing::pg_dsn()) return;
+    Roles& r = roles();
+    Admin admin(*::nsl::testing::pg_dsn());
+    for (const auto& db : r.databases) admin.run("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+    admin.run("DROP ROLE IF EXISTS " + r.service);
+    admin.run("DROP ROLE IF EXISTS " + r.owner);
+  }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new Cleanup);
+
+struct PgTraits {
+  static std::string unavailable_reason() {
+    return ::nsl::testing::pg_dsn()
+               ? std::string()
+               : std::string("PostgreSQL not configured (NSL_TEST_SERVICES_ENV)");
+  }
+  struct Env {
+    std::string name;
+    std::unique_ptr<PostgresDatabase> service;
+    std::unique_ptr<PostgresDatabase> own;
+    Database& db() { return *service; }
+    Database& owner() { return *own; }
+  };
+  static std::unique_ptr<Env> make(int pool_size = 4) {
+    Roles& r = roles();
+    auto env = std::make_unique<Env>();
+    env->name = "nsl_store_" + r.suffix + "_" + random_hex(4);
+    {
+      Admin admin(*::nsl::testing::pg_dsn());
+      if (!admin.ok()) {
+        ADD_FAILURE() << "cannot connect to the harness PostgreSQL";
+        return nullptr;
+      }
+      admin.run("CREATE DATABASE " + env->name + " OWNER " + r.owner);
+      std::lock_guard lock(r.mu);
+      r.databases.push_back(env->name);
+    }
+    const std::string svc = dsn_for(env->name, r.service, r.password);
+    const std::string own = dsn_for(env->name, r.owner, r.password);
+    auto s = PostgresDatabase::open(
+        {.dsn = SecretString(svc), .migration_dsn = SecretString(own), .pool_size = pool_size});
+    auto o = PostgresDatabase::open({.dsn = SecretString(own), .pool_size = 1});
+    EXPECT_TRUE(s.ok() && o.ok());
+    if (!s.ok() || !o.ok()) return nullptr;
+    env->service = std::move(s).value();
+    env->own = std::move(o).value();
+    return env;
+  }
+};
+
+}  // namespace
+
+namespace contract {
+using PgTypes = ::testing::Types<PgTraits>;
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContractTest, PgTypes);
+}  // namespace contract
+
+namespace {
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    NSL_REQUIRE_PG();
+    env_ = PgTraits::make();
+    ASSERT_TRUE(env_);
+    auto st = env_->service->migrate();  // through migration_dsn: the owner role
+    ASSERT_TRUE(st.ok()) << st.error();
+    a_ = add_tenant("acme");
+    b_ = add_tenant("globex");
+    for (const auto& [t, v] : {std::pair{a_, "from-a"}, std::pair{b_, "from-b"}}) {
+      const std::string value = v;
+      auto put = db().with_tenant(t, [&value](Tx& tx) -> Status {
+        NSL_TRY(tx.exec("INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, 'k', $2)",
+                        {*tx.tenant(), value}));
+        return {};
+      });
+      ASSERT_TRUE(put.ok()) << put.error();
+    }
+  }
+  PostgresDatabase& db() { return *env_->service; }
+  TenantId add_tenant(const std::string& name) {
+    const TenantId id = TenantId::generate();
+    auto st = db().with_system([&](Tx& tx) -> Status {
+      NSL_TRY(tx.exec("INSERT INTO tenants (id, name) VALUES ($1, $2)", {id, name}));
+      return {};
+    });
+    EXPECT_TRUE(st.ok()) << st.error();
+    return id;
+  }
+
+  std::unique_ptr<PgTraits::Env> env_;
+  TenantId a_ = TenantId::generate();
+  TenantId b_ = TenantId::generate();
+};
+
+TEST_F(PostgresStoreTest, ServiceRoleIsNeitherSuperuserNorOwnerNorBypassRls) {
+  auto r = db().with_system([](Tx& tx) {
+    return tx.query(
+        "SELECT r.rolsuper, r.rolbypassrls, c.relowner = r.oid, c.relrowsecurity, "
+        "c.relforcerowsecurity "
+        "FROM pg_roles r, pg_class c WHERE r.rolname = current_user AND c.oid = "
+        "'tenant_settings'::regclass");
+  });
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0], (Row{"f", "f", "f", "t", "t"}));
+}
+
+TEST_F(PostgresStoreTest, WithoutTenantContextTenantTablesLookEmpty) {
+  auto rows = db().with_system([](Tx& tx) { return tx.query("SELECT * FROM tenant_settings"); });
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  EXPECT_TRUE(rows->empty());
+  // And nothing can be written without a tenant either (WITH CHECK).
+  auto put = db().with_system([this](Tx& tx) {
+    return tx.exec("INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, 'x', 'y')",
+                   {a_});
+  });
+  EXPECT_FALSE(put.ok());
+  // The owner (who runs migrations) is subject to RLS too (FORCE).
+  auto own =
+      env_->own->with_system([](Tx& tx) { return tx.query("SELECT * FROM tenant_settings"); });
+  ASSERT_TRUE(own.ok()) << own.error();
+  EXPECT_TRUE(own->empty());
+}
+
+TEST_F(PostgresStoreTest, QueryWithoutWhereClauseSeesOnlyTheCurrentTenant) {
+  auto rows = db().with_tenant(
+      a_, [](Tx& tx) { return tx.query("SELECT tenant_id::text, value FROM tenant_settings"); });
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0], (Row{a_.str(), "from-a"}));
+  // Blanket UPDATE / DELETE only reach the current tenant's rows.
+  auto upd = db().with_tenant(
+      b_, [](Tx& tx) { return tx.exec("UPDATE tenant_settings SET value = 'owned'"); });
+  ASSERT_TRUE(upd.ok());
+  EXPECT_EQ(*upd, 1);
+  auto del = db().with_tenant(b_, [](Tx& tx) { return tx.exec("DELETE FROM tenant_settings"); });
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ(*del, 1);
+  auto still =
+      db().with_tenant(a_, [](Tx& tx) { return tx.query("SELECT value FROM tenant_settings"); });
+  ASSERT_TRUE(still.ok());
+  ASSERT_EQ(still->size(), 1u);
+  EXPECT_EQ((*still)[0][0].value_or(""), "from-a");
+  // Writing a row for another tenant from inside A's transaction is refused.
+  auto forged = db().with_tenant(a_, [this](Tx& tx) {
+    return tx.exec("INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, 'forged', 'x')",
+                   {b_});
+  });
+  EXPECT_FALSE(forged.ok());
+}
+
+TEST_F(PostgresStoreTest, TenantContextDoesNotLeakToTheNextTransactionOnAConnection) {
+  // Pool of one: every transaction below runs on the same connection.
+  auto env = PgTraits::make(1);
+  ASSERT_TRUE(env);
+  ASSERT_TRUE(env->service->migrate().ok());
+  ASSERT_TRUE(env->service->with_tenant(a_, [](Tx& tx) { return tx.query("SELECT 1"); }).ok());
+  auto after = env->service->with_system([](Tx& tx) {
+    return tx.query(
+        "SELECT current_setting('app.current_tenant', true), (SELECT COUNT(*) FROM "
+        "tenant_settings)");
+  });
+  ASSERT_TRUE(after.ok()) << after.error();
+  EXPECT_EQ((*after)[0][0].value_or(""), "");
+  EXPECT_EQ((*after)[0][1].value_or(""), "0");
+}
+
+TEST_F(PostgresStoreTest, TerminatedConnectionFailsAtMostOnceThenWorks) {
+  const std::string role = roles().service;
+  // Warm the pool: several connections, all idle afterwards.
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([this] {
+      (void)db().with_tenant(a_, [](Tx& tx) { return tx.query("SELECT pg_sleep(0.05)"); });
+    });
+  }
+  for (auto& t : threads) t.join();
+  Admin admin(*::nsl::testing::pg_dsn());
+  const std::string killed =
+      admin.run("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '" +
+                role + "' AND datname = '" + env_->name + "'");
+  EXPECT_NE(killed, "0");
+  for (int i = 0; i < 100 && admin.run("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = '" +
+                                       role + "' AND datname = '" + env_->name + "'") != "0";
+       ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  int failures = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto r =
+        db().with_tenant(a_, [](Tx& tx) { return tx.query("SELECT value FROM tenant_settings"); });
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code(), ErrorCode::unavailable) << r.error();
+      ++failures;
+      continue;
+    }
+    ASSERT_EQ(r->size(), 1u);
+  }
+  EXPECT_LE(failures, 1);
+  EXPECT_GE(db().pool_stats().reconnects, 1u);
+}
+
+TEST_F(PostgresStoreTest, KilledMidTransactionIsUnavailableThenRecovers) {
+  const std::string role = roles().service;
+  const std::string dbname = env_->name;
+  auto r = db().with_tenant(a_, [&role, &dbname](Tx& tx) -> Result<Rows> {
+    Admin admin(*::nsl::testing::pg_dsn());
+    admin.run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role +
+              "' AND datname = '" + dbname + "'");
+    std::this_thread::sleep_for(100ms);
+    return tx.query("SELECT value FROM tenant_settings");
+  });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::unavailable);
+  auto again =
+      db().with_tenant(a_, [](Tx& tx) { return tx.query("SELECT value FROM tenant_settings"); });
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(again->size(), 1u);
+}
+
+// Opt-in (it restarts the shared harness server, which would break concurrent pg tests):
+//   NSL_TEST_PG_RESTART_CMD='runuser -u nsltest -- /usr/lib/postgresql/15/bin/pg_ctl
+//     -D DIR/pg/data restart -m fast -w'
+TEST_F(PostgresStoreTest, ServerRestartCostsAtMostOneFailedCall) {
+  const char* cmd = std::getenv("NSL_TEST_PG_RESTART_CMD");
+  if (cmd == nullptr || *cmd == '\0') GTEST_SKIP() << "set NSL_TEST_PG_RESTART_CMD to run";
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([this] {
+      (void)db().with_tenant(a_, [](Tx& tx) { return tx.query("SELECT pg_sleep(0.05)"); });
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(std::system(cmd), 0);
+  int failures = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto r =
+        db().with_tenant(a_, [](Tx& tx) { return tx.query("SELECT value FROM tenant_settings"); });
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code(), ErrorCode::unavailable) << r.error();
+      ++failures;
+      continue;
+    }
+    EXPECT_EQ(r->size(), 1u);
+  }
+  EXPECT_LE(failures, 1);
+}
+
+TEST_F(PostgresStoreTest, PoolCountsWaitsAndTimesOut) {
+  auto env = PgTraits::make(1);
+  ASSERT_TRUE(env);
+  auto db1 = PostgresDatabase::open(
+      {.dsn = SecretString(dsn_for(env->name, roles().service, roles().password)),
+       .pool_size = 1,
+       .acquire_timeout = 50ms});
+  ASSERT_TRUE(db1.ok());
+  PostgresDatabase& d = **db1;
+  std::thread holder(
+      [&d] { (void)d.with_system([](Tx& tx) { return tx.query("SELECT pg_sleep(0.3)"); }); });
+  std::this_thread::sleep_for(100ms);
+  auto starved = d.with_system([](Tx& tx) { return tx.query("SELECT 1"); });
+  holder.join();
+  ASSERT_FALSE(starved.ok());
+  EXPECT_EQ(starved.error().code(), ErrorCode::unavailable);
+  const PoolStats s = d.pool_stats();
+  EXPECT_EQ(s.max, 1);
+  EXPECT_EQ(s.size, 1);
+  EXPECT_EQ(s.in_use, 0);
+  EXPECT_GE(s.waits, 1u);
+  EXPECT_GE(s.timeouts, 1u);
+  EXPECT_GT(s.wait_ns_total, 0u);
+}
+
+TEST_F(PostgresStoreTest, AThrowingBodyDoesNotLeakAPoolSlot) {
+  auto env = PgTraits::make(1);
+  ASSERT_TRUE(env);
+  ASSERT_TRUE(env->service->migrate().ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THROW(
+        (void)env->service->with_system([](Tx&) -> Status { throw std::runtime_error("boom"); }),
+        std::runtime_error);
+  }
+  auto r = env->service->with_system([](Tx& tx) { return tx.query("SELECT 1"); });
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(env->service->pool_stats().size, 1);
+}
+
+TEST(PostgresDatabaseTest, UnreachableServerIsUnavailableAndBadDsnInvalid) {
+  auto db = PostgresDatabase::open(
+      {.dsn = SecretString("host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2")});
+  ASSERT_TRUE(db.ok());
+  auto r = (*db)->with_system([](Tx& tx) { return tx.query("SELECT 1"); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::unavailable);
+  EXPECT_EQ(PostgresDatabase::open({.dsn = SecretString("postgresql://[bad")}).error().code(),
+            ErrorCode::invalid_argument);
+}
+
+}  // namespace
+}  // namespace nsl::store

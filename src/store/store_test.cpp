@@ -1,0 +1,117 @@
+// SqliteDatabase: the contract suite in a TempDir, plus SQLite specifics and the shared helpers (no
+// server).
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "store/migrations.hpp"
+#include "store/sqlite_db.hpp"
+#include "store/store_contract.hpp"
+
+namespace nsl::store {
+namespace {
+
+struct SqliteTraits {
+  static std::string unavailable_reason() { return {}; }
+  struct Env {
+    ::nsl::testing::TempDir dir;
+    std::unique_ptr<SqliteDatabase> database;
+    Database& db() { return *database; }
+    Database& owner() { return *database; }
+  };
+  static std::unique_ptr<Env> make() {
+    auto env = std::make_unique<Env>();
+    auto db = SqliteDatabase::open({.path = env->dir.path() + "/nsl.db"});
+    EXPECT_TRUE(db.ok()) << db.error();
+    if (!db.ok()) return nullptr;
+    env->database = std::move(db).value();
+    return env;
+  }
+};
+
+}  // namespace
+
+namespace contract {
+using SqliteTypes = ::testing::Types<SqliteTraits>;
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContractTest, SqliteTypes);
+}  // namespace contract
+
+namespace {
+
+TEST(StoreHelpersTest, DollarToQmarkSkipsLiteralsAndComments) {
+  EXPECT_EQ(detail::dollar_to_qmark("SELECT $1, $12 FROM t WHERE a = $2"),
+            "SELECT ?1, ?12 FROM t WHERE a = ?2");
+  EXPECT_EQ(detail::dollar_to_qmark("SELECT '$1', \"$2\", 'it''s $3' -- $4\n, $5"),
+            "SELECT '$1', \"$2\", 'it''s $3' -- $4\n, ?5");
+  EXPECT_EQ(detail::dollar_to_qmark("/* $1 */ $2 $x"), "/* $1 */ ?2 $x");
+}
+
+TEST(StoreHelpersTest, TenantIdParsesCanonicalUuidsOnly) {
+  const TenantId g = TenantId::generate();
+  auto back = TenantId::parse(g.str());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, g);
+  EXPECT_EQ(g.str()[14], '4');
+  EXPECT_FALSE(TenantId::parse("").ok());
+  EXPECT_FALSE(TenantId::parse("not-a-uuid").ok());
+  EXPECT_FALSE(TenantId::parse("0192D3E4-0000-4000-8000-000000000000").ok());
+  EXPECT_FALSE(TenantId::parse("0192d3e4x0000-4000-8000-000000000000").ok());
+  EXPECT_TRUE(TenantId::parse("0192d3e4-0000-4000-8000-000000000000").ok());
+}
+
+TEST(StoreHelpersTest, MigrationsAreNumberedFromOneWithoutGaps) {
+  for (auto list : {sqlite_migrations(), postgres_migrations()}) {
+    int expected = 1;
+    for (const Migration& m : list) EXPECT_EQ(m.version, expected++) << m.name;
+  }
+  EXPECT_EQ(sqlite_migrations().size(), postgres_migrations().size());
+}
+
+TEST(SqliteDatabaseTest, WalForeignKeysAndReopen) {
+  ::nsl::testing::TempDir dir;
+  const std::string path = dir.path() + "/nsl.db";
+  {
+    auto db = SqliteDatabase::open({.path = path});
+    ASSERT_TRUE(db.ok()) << db.error();
+    ASSERT_TRUE((*db)->migrate().ok());
+    auto mode = (*db)->with_system([](Tx& tx) { return tx.query("PRAGMA journal_mode"); });
+    ASSERT_TRUE(mode.ok());
+    EXPECT_EQ((*mode)[0][0].value_or(""), "wal");
+    // Foreign keys are enforced: a setting for an unknown tenant is refused.
+    auto orphan = (*db)->with_tenant(TenantId::generate(), [](Tx& tx) -> Status {
+      NSL_TRY(tx.exec("INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, 'k', 'v')",
+                      {*tx.tenant()}));
+      return {};
+    });
+    EXPECT_FALSE(orphan.ok());
+  }
+  auto again = SqliteDatabase::open({.path = path});
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE((*again)->migrate().ok());
+  EXPECT_EQ((*again)->schema_version().value_or(-1), 1);
+}
+
+TEST(SqliteDatabaseTest, AThrowingBodyRollsBackAndLeavesTheDatabaseUsable) {
+  ::nsl::testing::TempDir dir;
+  auto db = SqliteDatabase::open({.path = dir.path() + "/nsl.db"});
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->migrate().ok());
+  EXPECT_THROW((void)(*db)->with_system([](Tx& tx) -> Status {
+    (void)tx.exec("INSERT INTO tenants (id, name) VALUES ($1, 'x')", {TenantId::generate()});
+    throw std::runtime_error("boom");
+  }),
+               std::runtime_error);
+  auto n = (*db)->with_system([](Tx& tx) { return tx.query("SELECT COUNT(*) FROM tenants"); });
+  ASSERT_TRUE(n.ok()) << n.error();
+  EXPECT_EQ((*n)[0][0].value_or(""), "0");
+}
+
+TEST(SqliteDatabaseTest, UnopenablePathIsUnavailable) {
+  auto db = SqliteDatabase::open({.path = "/nonexistent-dir/x/nsl.db"});
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.error().code(), ErrorCode::unavailable);
+  EXPECT_EQ(SqliteDatabase::open({}).error().code(), ErrorCode::invalid_argument);
+}
+
+}  // namespace
+}  // namespace nsl::store
