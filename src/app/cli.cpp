@@ -1,10 +1,12 @@
 #include "app/cli.hpp"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "app/build_info.hpp"
 #include "app/serve.hpp"
+#include "app/storage.hpp"
 #include "config/config.hpp"
 
 namespace nsl::app {
@@ -14,6 +16,7 @@ constexpr const char* kUsage = R"(nsl — the Neo Service Layer
 
 usage:
   nsl serve [--config FILE]          run the API server (ports 5000 http, 5001 https, 9090 metrics)
+  nsl migrate [--config FILE]        apply pending database migrations (database.url; embedded: automatic)
   nsl config print [--config FILE]   print the effective configuration, secrets redacted
   nsl config check [--config FILE]   validate the configuration and exit 0 if it is valid
   nsl config keys                    list every configuration key with its description
@@ -96,6 +99,43 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
       return 2;
     }
     return run_serve(p.config);
+  }
+  if (cmd == "migrate") {
+    Parsed p = parse(args, 1);
+    if (!p.error.empty() || !p.positional.empty()) {
+      err << "nsl migrate: " << (p.error.empty() ? "unexpected argument " + p.positional[0] : p.error) << "\n";
+      return 2;
+    }
+    auto cfg = config::load(p.config, config::process_env());
+    if (!cfg.ok()) {
+      err << "nsl: configuration error:\n" << cfg.error().message() << "\n";
+      return 2;
+    }
+    if (cfg->database.url.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(cfg->data.dir, ec);
+    }
+    auto db = open_store(*cfg);
+    Status st = db.ok() ? (*db)->migrate() : Status(db.error());
+    if (!st.ok()) {
+      err << "nsl migrate: " << st.error().message() << "\n";
+      return 1;
+    }
+    auto version = (*db)->schema_version();
+    if (!version.ok()) {
+      err << "nsl migrate: " << version.error().message() << "\n";
+      return 1;
+    }
+    if (p.json) {
+      out << nlohmann::json{{"backend", (*db)->backend() == store::Backend::sqlite ? "sqlite" : "postgres"},
+                            {"schema_version", *version}}
+                 .dump()
+          << "\n";
+    } else {
+      out << "database schema at version " << *version << " ("
+          << ((*db)->backend() == store::Backend::sqlite ? "sqlite" : "postgres") << ")\n";
+    }
+    return 0;
   }
   if (cmd == "config") {
     Parsed p = parse(args, 1);

@@ -140,3 +140,42 @@ TEST(Cli, ErrorsAreOneLineAndNonZero) {
 
 }  // namespace
 }  // namespace nsl::app
+
+namespace nsl::app {
+namespace {
+
+std::string write_config(const nsl::testing::TempDir& dir, const std::string& body) {
+  return dir.write_file("nsl.toml", "[data]\ndir = \"" + dir.path() + "/data\"\n" + body);
+}
+
+TEST(CliMigrate, AppliesTheEmbeddedSchemaOnceAndReportsIt) {
+  nsl::testing::TempDir dir;
+  const std::string config = write_config(dir, "");
+  auto first = cli({"migrate", "--config", config, "--json"});
+  ASSERT_EQ(first.rc, 0) << first.err;
+  EXPECT_EQ(json_out(first)["backend"], "sqlite");
+  EXPECT_GE(json_out(first)["schema_version"].get<int>(), 1);
+  auto again = cli({"migrate", "--config", config});
+  ASSERT_EQ(again.rc, 0) << again.err;
+  EXPECT_NE(again.out.find("database schema at version"), std::string::npos);
+  EXPECT_FALSE(nsl::testing::read_file(dir.path() + "/data/nsl.db").empty());
+}
+
+TEST(CliMigrate, BadUrlsFailWithoutEchoingThem) {
+  nsl::testing::TempDir dir;
+  auto bad = cli({"migrate", "--config", write_config(dir, "[database]\nurl = \"mysql://root:hunter2@db/x\"\n")});
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.err.find("database.url"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.err.find("hunter2"), std::string::npos) << bad.err;
+  // A PostgreSQL server that is not there: a clean failure, exit 1, no password in the message.
+  const int port = nsl::testing::free_tcp_port();
+  auto down = cli({"migrate", "--config",
+                  write_config(dir, "[database]\nurl = \"postgresql://nsl:hunter2@127.0.0.1:" + std::to_string(port) +
+                                        "/nsl?connect_timeout=2\"\n")});
+  EXPECT_EQ(down.rc, 1) << down.out << down.err;
+  EXPECT_EQ(down.err.find("hunter2"), std::string::npos) << down.err;
+  EXPECT_EQ(cli({"migrate", "extra"}).rc, 2);
+}
+
+}  // namespace
+}  // namespace nsl::app

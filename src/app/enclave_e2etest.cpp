@@ -98,6 +98,10 @@ TEST(EnclaveE2E, EmbeddedDefaultSupervisesASimEnclaveAndSaysSo) {
   EXPECT_NE(info["warnings"][0].get<std::string>().find("simulated enclave"), std::string::npos);
   auto ready = json_of(http_get(s.url("/health/ready")));
   EXPECT_EQ(ready["checks"]["enclave"]["ok"], true) << ready.dump();
+  // The embedded database is created and migrated at start, and readiness checks it too.
+  EXPECT_EQ(ready["checks"]["storage"]["ok"], true) << ready.dump();
+  EXPECT_FALSE(read_file(s.data() + "/nsl.db").empty());
+  EXPECT_NE(s.logs().find("database ready"), std::string::npos);
   EXPECT_NE(s.logs().find("SIMULATED ENCLAVE"), std::string::npos);
 
   struct stat st {};

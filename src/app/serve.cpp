@@ -17,6 +17,7 @@
 
 #include "app/build_info.hpp"
 #include "app/health.hpp"
+#include "app/storage.hpp"
 #include "app/system_routes.hpp"
 #include "config/config.hpp"
 #include "core/strings.hpp"
@@ -116,6 +117,11 @@ class Service {
                                    "notAfter of the HTTPS server certificate, unix seconds");
     reloads_ = &registry_.counter_family("nsl_config_reloads_total", "SIGHUP reloads by result", {"result"});
 
+    if (Status s = open_storage(); !s.ok()) {
+      obs::log_error("start-up failed: database", {{"error", s.error().message()}});
+      obs::flush();
+      return 1;
+    }
     if (Status s = start_enclave(); !s.ok()) {
       obs::log_error("start-up failed: enclave", {{"error", s.error().message()}});
       obs::flush();
@@ -150,6 +156,28 @@ class Service {
   }
 
  private:
+  // The embedded SQLite database is migrated here; a PostgreSQL schema must already be current (`nsl migrate`,
+  // run by the operator or a deploy job as the owner role), so replicas never race to change it.
+  Status open_storage() {
+    NSL_TRY_ASSIGN(db_, open_store(cfg_));
+    const bool sqlite = db_->backend() == store::Backend::sqlite;
+    if (sqlite) NSL_TRY(db_->migrate());
+    NSL_TRY_ASSIGN(int version, db_->schema_version());
+    const int want = latest_schema_version(*db_);
+    if (version != want) {
+      return err::failed_precondition("database schema is at version " + std::to_string(version) +
+                                      ", this nsl needs " + std::to_string(want) + ": run `nsl migrate`");
+    }
+    obs::log_info("database ready", {{"backend", sqlite ? "sqlite" : "postgres"}, {"schema_version", version}});
+    health_.add_check("storage", [this]() -> asio::awaitable<Status> {
+      co_return db_->with_system([](store::Tx& tx) -> Status {
+        NSL_TRY(tx.query("SELECT 1", {}));
+        return {};
+      });
+    });
+    return {};
+  }
+
   // Spawns nsl-enclave when enclave.spawn (embedded default) and connects the client to its socket. Readiness
   // stays false while the enclave is down; the supervisor restarts it, the client re-dials.
   Status start_enclave() {
@@ -331,6 +359,7 @@ class Service {
   obs::Registry registry_;
   Health health_;
   SystemState state_;
+  std::unique_ptr<store::Database> db_;
   std::unique_ptr<enclave::Supervisor> supervisor_;
   std::unique_ptr<enclave::EnclaveClient> enclave_;
   obs::Gauge* enclave_up_ = nullptr;

@@ -129,6 +129,18 @@ struct AttestationConfig {
   friend bool operator==(const AttestationConfig&, const AttestationConfig&) = default;
 };
 
+struct DatabaseConfig {
+  // "" = the embedded SQLite file <data.dir>/nsl.db; "sqlite:PATH"; or a PostgreSQL URI
+  // "postgresql://user:pass@host:5432/db" (the service role, subject to row-level security).
+  SecretString url;
+  std::string url_file;
+  // Owner role for `nsl migrate` on PostgreSQL; "" = url.
+  SecretString migration_url;
+  std::string migration_url_file;
+  unsigned pool_size = 16;  // PostgreSQL connections per process, 1..256
+  friend bool operator==(const DatabaseConfig&, const DatabaseConfig&) = default;
+};
+
 struct Config {
   Profile profile = Profile::embedded;
   ServerConfig server;
@@ -138,6 +150,7 @@ struct Config {
   MetricsConfig metrics;
   EnclaveConfig enclave;
   AttestationConfig attestation;
+  DatabaseConfig database;
   std::string source;  // path of the file read, or "" when none
   friend bool operator==(const Config&, const Config&) = default;
 };

@@ -163,6 +163,13 @@ std::vector<KeyInfo> build_table() {
               kRestart, "deadline of one enclave call"),
       integer("enclave.max_frame_bytes", NSL_FIELD(enclave, max_frame_bytes), 4 * kKiB, 16 * kMiB,
               kRestart, "largest enclave protocol frame in bytes"),
+      secret("database.url", NSL_FIELD(database, url), NSL_PATH(database, url_file), kRestart,
+             "\"\" = the embedded SQLite file <data.dir>/nsl.db; \"sqlite:PATH\"; or a PostgreSQL URI "
+             "postgresql://user:pass@host:5432/db for the service role (row-level security applies)"),
+      secret("database.migration_url", NSL_FIELD(database, migration_url), NSL_PATH(database, migration_url_file),
+             kRestart, "PostgreSQL URI of the schema owner, used by nsl migrate; \"\" = database.url"),
+      integer("database.pool_size", NSL_FIELD(database, pool_size), 1, 256, kRestart,
+              "PostgreSQL connections per process"),
       boolean("attestation.allow_simulated", NSL_FIELD(attestation, allow_simulated), kRestart,
               "accept quotes of the sim enclave (signed by a simulated quoting key; no hardware "
               "protection behind them)"),

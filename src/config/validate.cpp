@@ -194,6 +194,20 @@ void check_enclave(Checker& ck) {
   }
 }
 
+void check_database(Checker& ck) {
+  const Config& c = ck.config();
+  if (!ck.usable("database.url") || c.database.url.empty()) return;
+  const std::string_view url = c.database.url.reveal();
+  const bool ok = url.rfind("sqlite:", 0) == 0 ? url.size() > 7
+                                                : url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+  if (!ok) {
+    // The value may hold a password: name the key, never echo it.
+    ck.add("database.url",
+           "config key 'database.url' must be \"sqlite:PATH\" or a postgresql:// URI (value not shown: it may "
+           "hold a password)");
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> check(const Config& config, const Origins& origins,
@@ -206,6 +220,7 @@ std::vector<std::string> check(const Config& config, const Origins& origins,
   check_profile(ck);
   check_data(ck);
   check_enclave(ck);
+  check_database(ck);
   return ck.take();
 }
 
