@@ -14,6 +14,7 @@
 namespace nsl::config {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
@@ -96,6 +97,9 @@ request_timeout_ms = 1500
 max_frame_bytes = 65536
 [attestation]
 allow_simulated = true
+[database]
+url = "postgresql://nsl@db.internal:5432/nsl"
+pool_size = 32
 [server]
 bind = "::"
 http_port = 8080
@@ -139,6 +143,8 @@ bearer_token = "tok-inline"
   EXPECT_EQ(c.enclave.request_timeout_ms, 1500u);
   EXPECT_EQ(c.enclave.max_frame_bytes, 65536u);
   EXPECT_TRUE(c.attestation.allow_simulated);
+  EXPECT_EQ(c.database.url.reveal(), "postgresql://nsl@db.internal:5432/nsl");
+  EXPECT_EQ(c.database.pool_size, 32u);
   EXPECT_EQ(c.server.http_port, 8080);
   EXPECT_EQ(c.server.https_port, 8443);
   EXPECT_EQ(c.server.metrics_port, 0);
@@ -162,7 +168,7 @@ bearer_token = "tok-inline"
   EXPECT_EQ(c.metrics.bearer_token.reveal(), "tok-inline");
   EXPECT_EQ(c.metrics.bearer_token_file, "");
   EXPECT_EQ(c.source, path);
-  EXPECT_THAT(secret_values(c), ElementsAre("tok-inline"));
+  EXPECT_THAT(secret_values(c), ElementsAre("tok-inline", "postgresql://nsl@db.internal:5432/nsl"));
 }
 
 TEST_F(ConfigTest, EnvTakesPrecedenceOverFile) {
@@ -173,6 +179,7 @@ TEST_F(ConfigTest, EnvTakesPrecedenceOverFile) {
           {"NSL_LOG_ACCESS_LOG", "false"},
           {"NSL_PROFILE", "production"},
           {"NSL_ENCLAVE_MODE", "tdx"},
+          {"NSL_DATABASE_URL", "postgresql://nsl@db/nsl"},
           {"NSL_TLS_CERT_FILE", cert_},
           {"NSL_TLS_KEY_FILE", key_},
           {"NSL_METRICS_BEARER_TOKEN", "env-token"}};
@@ -382,12 +389,33 @@ TEST_F(ConfigTest, ProductionNeedsCertificateWhenHttpsEnabled) {
       load_error("", {{"NSL_PROFILE", "production"}}),
       HasSubstr("env NSL_PROFILE: profile \"production\" with 'server.https_port' 5001 needs "
                 "'tls.cert_file' and 'tls.key_file'"));
-  auto no_https = load("", {{"NSL_PROFILE", "production"}, {"NSL_ENCLAVE_MODE", "snp"}, {"NSL_SERVER_HTTPS_PORT", "0"}});
+  auto no_https = load("", {{"NSL_PROFILE", "production"},
+                            {"NSL_ENCLAVE_MODE", "snp"},
+                            {"NSL_DATABASE_URL", "postgres://nsl@db/nsl"},
+                            {"NSL_SERVER_HTTPS_PORT", "0"}});
   EXPECT_TRUE(no_https.ok()) << no_https.error();
   auto with_cert = load(
       "",
-      {{"NSL_PROFILE", "production"}, {"NSL_ENCLAVE_MODE", "tdx"}, {"NSL_TLS_CERT_FILE", cert_}, {"NSL_TLS_KEY_FILE", key_}});
+      {{"NSL_PROFILE", "production"},
+       {"NSL_ENCLAVE_MODE", "tdx"},
+       {"NSL_DATABASE_URL", "postgresql://nsl@db/nsl"},
+       {"NSL_TLS_CERT_FILE", cert_},
+       {"NSL_TLS_KEY_FILE", key_}});
   EXPECT_TRUE(with_cert.ok()) << with_cert.error();
+}
+
+TEST_F(ConfigTest, ProductionNeedsPostgres) {
+  const Env base{{"NSL_PROFILE", "production"}, {"NSL_ENCLAVE_MODE", "tdx"}, {"NSL_SERVER_HTTPS_PORT", "0"}};
+  EXPECT_THAT(load_error("", base), HasSubstr("profile \"production\" needs PostgreSQL"));
+  Env sqlite = base;
+  sqlite["NSL_DATABASE_URL"] = "sqlite:/var/lib/nsl/nsl.db";
+  EXPECT_THAT(load_error("", sqlite), HasSubstr("needs PostgreSQL"));
+  Env pg = base;
+  pg["NSL_DATABASE_URL"] = "postgresql://nsl:secret@db/nsl";
+  auto ok = load("", pg);
+  EXPECT_TRUE(ok.ok()) << ok.error();
+  EXPECT_THAT(load_error("", {{"NSL_DATABASE_URL", "mysql://u:hunter2@h/d"}}),
+              AllOf(HasSubstr("'database.url' must be"), Not(HasSubstr("hunter2"))));
 }
 
 TEST_F(ConfigTest, ProductionRefusesTheSimEnclave) {
@@ -488,7 +516,8 @@ TEST_F(ConfigTest, AllProblemsReportedTogether) {
   EXPECT_THAT(e, HasSubstr("'log.level'"));
   EXPECT_THAT(e, HasSubstr("profile \"production\""));
   EXPECT_THAT(e, HasSubstr("needs a hardware enclave"));
-  EXPECT_EQ(line_count(e), 7u) << e;
+  EXPECT_THAT(e, HasSubstr("needs PostgreSQL"));
+  EXPECT_EQ(line_count(e), 8u) << e;
 }
 
 TEST_F(ConfigTest, TomlSyntaxErrorHasLineAndColumn) {
@@ -533,12 +562,16 @@ TEST_F(ConfigTest, ProcessEnvReadsOnlyNslVariables) {
 }
 
 // A config far from the defaults, used by the render tests.
-Config non_default(const std::string& cert, const std::string& key) {
+// `db_url_file` holds the database URL (a secret given as a file, so render() prints the reference and the
+// printed config loads back).
+Config non_default(const std::string& cert, const std::string& key, const std::string& db_url_file) {
   Config c;
   c.profile = Profile::production;
   c.enclave.mode = "gramine-sgx";
   c.enclave.spawn = false;
   c.attestation.allow_simulated = true;
+  c.database.url = SecretString("postgresql://nsl:pw@db.internal/nsl");
+  c.database.url_file = db_url_file;
   c.server.bind = "0.0.0.0";
   c.server.http_port = 0;
   c.server.https_port = 443;
@@ -564,7 +597,7 @@ Config non_default(const std::string& cert, const std::string& key) {
 }
 
 TEST_F(ConfigTest, RenderRoundTrips) {
-  Config c = non_default(cert_, key_);
+  Config c = non_default(cert_, key_, write("db_url", "postgresql://nsl:pw@db.internal/nsl\n"));
   ASSERT_TRUE(validate(c).ok()) << validate(c).error();
   std::string text = render(c);
   std::string path = write_config(text);

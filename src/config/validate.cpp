@@ -196,7 +196,15 @@ void check_enclave(Checker& ck) {
 
 void check_database(Checker& ck) {
   const Config& c = ck.config();
-  if (!ck.usable("database.url") || c.database.url.empty()) return;
+  if (!ck.usable("database.url")) return;
+  if (c.profile == Profile::production && ck.usable("profile") &&
+      (c.database.url.empty() || c.database.url.reveal().rfind("sqlite:", 0) == 0)) {
+    ck.add("database.url",
+           "profile \"production\" needs PostgreSQL: set 'database.url' to a postgresql:// URI (SQLite is the "
+           "embedded profile's single-machine store; replicas cannot share it)");
+    return;
+  }
+  if (c.database.url.empty()) return;
   const std::string_view url = c.database.url.reveal();
   const bool ok = url.rfind("sqlite:", 0) == 0 ? url.size() > 7
                                                 : url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
