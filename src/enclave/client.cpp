@@ -170,24 +170,7 @@ class EnclaveClient::Impl {
       done(err::unavailable("enclave client: too many requests in flight"));
       return;
     }
-    const std::uint64_t id = next_id_.fetch_add(1);
-    req.set_version(protocol::kProtocolVersion);
-    req.set_id(id);
-    req.set_deadline_ms(static_cast<std::uint32_t>(std::max<std::int64_t>(1, budget.count())));
-    std::string frame;
-    if (Status st = protocol::append_message(frame, req, opt_.max_frame); !st.ok()) {
-      in_flight_.fetch_sub(1);
-      done(st.error());
-      return;
-    }
-    {
-      std::lock_guard lock(conn->pending_mu);
-      conn->pending.emplace(id, Pending{std::move(done), Clock::now() + budget, budget});
-    }
-    // A failed send kills the connection; its reader then fails this call with the others.
-    conn->send(frame);
-    ::explicit_bzero(frame.data(), frame.size());  // it may hold a secret to seal
-    if (!conn->alive.load()) fail_all(*conn);
+    send_on(conn, std::move(req), budget, std::move(done));
   }
 
   Result<v1::Response> call_sync(v1::Request req, std::optional<std::chrono::milliseconds> deadline) {
@@ -355,19 +338,31 @@ class EnclaveClient::Impl {
   // Like call(), on a given connection (used right after dialling, before the slot is visible to pick()).
   void call_on(const std::shared_ptr<Conn>& conn, v1::Request req, std::chrono::milliseconds budget, Callback done) {
     in_flight_.fetch_add(1);
+    send_on(conn, std::move(req), budget, std::move(done));
+  }
+
+  // The shared tail of call() and call_on(), with in_flight_ already counted: frame, register, send.
+  void send_on(const std::shared_ptr<Conn>& conn, v1::Request req, std::chrono::milliseconds budget, Callback done) {
     const std::uint64_t id = next_id_.fetch_add(1);
     req.set_version(protocol::kProtocolVersion);
     req.set_id(id);
-    req.set_deadline_ms(static_cast<std::uint32_t>(budget.count()));
+    req.set_deadline_ms(static_cast<std::uint32_t>(std::max<std::int64_t>(1, budget.count())));
     std::string frame;
-    (void)protocol::append_message(frame, req, opt_.max_frame);
+    Status framed = protocol::append_message(frame, req, opt_.max_frame);
     if (req.has_hello()) SecretString::wipe(*req.mutable_hello()->mutable_token());
+    if (!framed.ok()) {
+      in_flight_.fetch_sub(1);
+      done(framed.error());
+      return;
+    }
     {
       std::lock_guard lock(conn->pending_mu);
       conn->pending.emplace(id, Pending{std::move(done), Clock::now() + budget, budget});
     }
+    // A failed send kills the connection; its reader then fails this call with the others.
     conn->send(frame);
-    ::explicit_bzero(frame.data(), frame.size());  // a Hello holds the token
+    ::explicit_bzero(frame.data(), frame.size());  // it may hold a secret to seal or the token
+    if (!conn->alive.load()) fail_all(*conn);
   }
 
   void retire(std::shared_ptr<Conn> c) {
