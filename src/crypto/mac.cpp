@@ -57,6 +57,12 @@ void* octets(ByteSpan s) noexcept {
 
 }  // namespace
 
+std::array<std::uint8_t, 20> hmac_sha1(ByteSpan key, ByteSpan data) noexcept {
+  return hmac<20>("SHA1", key, data);
+}
+std::array<std::uint8_t, 20> hmac_sha1(const SecretBytes& key, ByteSpan data) noexcept {
+  return hmac_sha1(key.reveal(SecretAccess::grant()), data);
+}
 std::array<std::uint8_t, 32> hmac_sha256(ByteSpan key, ByteSpan data) noexcept {
   return hmac<32>("SHA256", key, data);
 }

@@ -1,4 +1,5 @@
-// nsl/crypto/mac.hpp — HMAC-SHA-256/512, HKDF-SHA-256 (RFC 5869), scrypt (RFC 7914); OpenSSL.
+// nsl/crypto/mac.hpp — HMAC-SHA-256/512 (and HMAC-SHA-1 for TOTP only), HKDF-SHA-256 (RFC 5869),
+// scrypt (RFC 7914); OpenSSL.
 //
 // HMAC outputs are public-size arrays (a MAC is not secret once computed); derived keys (HKDF,
 // scrypt) are returned as SecretBytes. Every function taking key material has an overload for
@@ -31,6 +32,11 @@ inline constexpr std::size_t kHkdfSha256MaxLength = 255 * 32;
 inline constexpr std::size_t kHkdfMaxInfo = 1024;
 inline constexpr std::uint64_t kScryptMaxMemory = std::uint64_t{1} << 30;
 
+// HMAC-SHA-1 exists ONLY for RFC 6238 TOTP / RFC 4226 HOTP, whose default algorithm is SHA-1 and
+// which every authenticator app implements (HMAC-SHA-1 is still a sound PRF; SHA-1 collisions do
+// not affect it). Do not use it for anything new: take hmac_sha256.
+std::array<std::uint8_t, 20> hmac_sha1(ByteSpan key, ByteSpan data) noexcept;
+std::array<std::uint8_t, 20> hmac_sha1(const SecretBytes& key, ByteSpan data) noexcept;
 std::array<std::uint8_t, 32> hmac_sha256(ByteSpan key, ByteSpan data) noexcept;
 std::array<std::uint8_t, 32> hmac_sha256(const SecretBytes& key, ByteSpan data) noexcept;
 std::array<std::uint8_t, 64> hmac_sha512(ByteSpan key, ByteSpan data) noexcept;

@@ -42,6 +42,36 @@ TEST(Hmac, Rfc4231) {
   EXPECT_EQ(hmac_sha512(SecretBytes::copy_of(k6), m6), hmac_sha512(k6, m6));
 }
 
+// RFC 2202 §3: HMAC-SHA-1 test cases 1-7 (TOTP's default PRF).
+TEST(Hmac, Sha1Rfc2202) {
+  struct Case {
+    Bytes key;
+    std::string data;
+    const char* mac;
+  };
+  const std::string dd(50, '\xdd');
+  const std::string cd(50, '\xcd');
+  Bytes k4;
+  for (std::uint8_t i = 1; i <= 25; ++i) k4.push_back(i);
+  const Case cases[] = {
+      {Bytes(20, 0x0b), "Hi There", "b617318655057264e28bc0b6fb378c8ef146be00"},
+      {Bytes{'J', 'e', 'f', 'e'}, "what do ya want for nothing?",
+       "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"},
+      {Bytes(20, 0xaa), dd, "125d7342b9ac11cd91a39af48aa17b4f63f175d3"},
+      {k4, cd, "4c9007f4026250c6bc8414f9bf50c86c2d7235da"},
+      {Bytes(20, 0x0c), "Test With Truncation", "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04"},
+      {Bytes(80, 0xaa), "Test Using Larger Than Block-Size Key - Hash Key First",
+       "aa4ae5e15272d00e95705637ce8a3b55ed402112"},
+      {Bytes(80, 0xaa), "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data",
+       "e8e99d0f45237d786d6bbaa7965c7808bbff1a91"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(hex_of(hmac_sha1(c.key, as_bytes(c.data))), c.mac) << c.data;
+    EXPECT_EQ(hmac_sha1(SecretBytes::copy_of(c.key), as_bytes(c.data)),
+              hmac_sha1(c.key, as_bytes(c.data)));
+  }
+}
+
 TEST(Hmac, EmptyKeyAndMessage) {
   EXPECT_EQ(hex_of(hmac_sha256(ByteSpan{}, ByteSpan{})),
             "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");

@@ -1,10 +1,9 @@
 #include "http/json_body.hpp"
 
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
-#include <vector>
 
+#include "core/json_strict.hpp"
 #include "core/strings.hpp"
 
 namespace nsl::http {
@@ -22,41 +21,9 @@ bool is_json_media_type(std::string_view ct) {
 }  // namespace
 
 Result<json> parse_json_strict(std::string_view text, std::size_t max_depth, bool require_object) {
+  // The checks live in core (auth parses JWTs with them too); http keeps its body-specific wording.
   if (trim(text).empty()) return err::invalid_argument("request body is empty; a JSON object is required");
-  std::vector<std::set<std::string>> keys;  // member names seen, per open object
-  std::string problem;
-  json::parser_callback_t cb = [&](int depth, json::parse_event_t ev, json& parsed) -> bool {
-    if (!problem.empty()) return false;
-    if (static_cast<std::size_t>(depth) > max_depth) {
-      problem = "JSON nested deeper than " + std::to_string(max_depth) + " levels";
-      return false;
-    }
-    switch (ev) {
-      case json::parse_event_t::object_start:
-        keys.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
-          problem = "duplicate JSON member name \"" + parsed.get<std::string>() + "\"";
-          return false;
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/true, /*ignore_comments=*/false);
-  } catch (const json::exception& e) {
-    // nlohmann's message names line/column and the offending token from the client's own input.
-    return err::invalid_argument(std::string("invalid JSON: ") + e.what());
-  }
-  if (!problem.empty()) return err::invalid_argument(problem);
+  NSL_TRY_ASSIGN(json j, nsl::parse_json_strict(text, max_depth, /*require_object=*/false));
   if (require_object && !j.is_object()) return err::invalid_argument("request body must be a JSON object");
   return j;
 }
