@@ -24,6 +24,8 @@ usage:
   nsl evm ...                        NeoX/EVM offline tools (nsl evm help)
   nsl attest verify QUOTE [opts]     verify an SGX/TDX DCAP or sim quote (nsl attest help)
   nsl enclave info|quote [opts]      identity of the running enclave, or a quote of its transport key
+  nsl tenants create NAME [--json]   create a tenant; prints its id and a one-time owner API key
+  nsl audit verify [--tenant ID]     check the tamper-evident audit trail (hash chain, signed checkpoints)
   nsl version [--json]               print version and build information
   nsl help                           this text
 
@@ -92,6 +94,8 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
   if (cmd == "neo") return run_neo_cli(args, in, out, err);
   if (cmd == "attest") return run_attest_cli(args, in, out, err);
   if (cmd == "enclave") return run_enclave_cli(args, in, out, err);
+  if (cmd == "tenants") return run_tenants_cli(args, in, out, err);
+  if (cmd == "audit") return run_audit_cli(args, in, out, err);
   if (cmd == "serve") {
     Parsed p = parse(args, 1);
     if (!p.error.empty() || !p.positional.empty()) {

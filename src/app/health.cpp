@@ -12,16 +12,20 @@ namespace nsl::app {
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
-void Health::add_check(std::string name, HealthCheck check) { checks_.emplace_back(std::move(name), std::move(check)); }
+void Health::add_check(std::string name, HealthCheck check, bool critical) {
+  checks_.push_back({std::move(name), std::move(check), critical});
+}
 
 asio::awaitable<HealthReport> Health::check() const {
   HealthReport r;
   auto ex = co_await asio::this_coro::executor;
   bool all_ok = true;
   // Checks run one after another, each bounded by the timeout; there are few and each is a single ping.
-  for (const auto& [name, fn] : checks_) {
+  for (const auto& entry : checks_) {
+    const HealthCheck& fn = entry.fn;
     CheckResult c;
-    c.name = name;
+    c.name = entry.name;
+    c.critical = entry.critical;
     auto t0 = std::chrono::steady_clock::now();
     asio::steady_timer timer(ex, timeout_);
     std::variant<Status, std::tuple<boost::system::error_code>> v;
@@ -39,7 +43,7 @@ asio::awaitable<HealthReport> Health::check() const {
       if (!s.ok()) c.message = s.error().message();
     }
     c.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    all_ok = all_ok && c.ok;
+    all_ok = all_ok && (c.ok || !c.critical);
     r.checks.push_back(std::move(c));
   }
   if (draining_.load()) {
@@ -64,11 +68,12 @@ std::string render_health(const HealthReport& r) {
     checks[c.name] = std::move(cj);
   }
   j["checks"] = std::move(checks);
-  std::vector<std::string> failing;
+  std::vector<std::string> failing, degraded;
   for (const auto& c : r.checks) {
-    if (!c.ok) failing.push_back(c.name);
+    if (!c.ok) (c.critical ? failing : degraded).push_back(c.name);
   }
   if (!failing.empty()) j["failing"] = failing;
+  if (!degraded.empty()) j["degraded"] = degraded;
   return j.dump();
 }
 

@@ -31,6 +31,7 @@ struct CheckResult {
   bool ok = false;
   std::string message;  // client-safe reason when not ok
   double latency_ms = 0;
+  bool critical = true;  // false: a failure is reported ("degraded") but readiness stays true
 };
 
 struct HealthReport {
@@ -43,7 +44,9 @@ class Health {
  public:
   explicit Health(std::chrono::milliseconds check_timeout = std::chrono::milliseconds(2000))
       : timeout_(check_timeout) {}
-  void add_check(std::string name, HealthCheck check);
+  // A critical check failing makes the replica not ready; a non-critical one (a dependency with a
+  // declared fallback, such as Redis for the general rate limits) is reported under "degraded".
+  void add_check(std::string name, HealthCheck check, bool critical = true);
   void set_started(bool v) noexcept { started_.store(v); }
   void set_draining(bool v) noexcept { draining_.store(v); }
   bool draining() const noexcept { return draining_.load(); }
@@ -51,7 +54,12 @@ class Health {
 
  private:
   std::chrono::milliseconds timeout_;
-  std::vector<std::pair<std::string, HealthCheck>> checks_;
+  struct Entry {
+    std::string name;
+    HealthCheck fn;
+    bool critical;
+  };
+  std::vector<Entry> checks_;
   std::atomic<bool> started_{false};
   std::atomic<bool> draining_{false};
 };

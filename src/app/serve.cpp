@@ -15,10 +15,16 @@
 #include <iostream>
 #include <thread>
 
+#include "app/access.hpp"
+#include "app/access_routes.hpp"
+#include "app/audit_keys.hpp"
+#include "app/blocking.hpp"
 #include "app/build_info.hpp"
 #include "app/health.hpp"
 #include "app/storage.hpp"
 #include "app/system_routes.hpp"
+#include "cache/local_cache.hpp"
+#include "cache/redis_cache.hpp"
 #include "config/config.hpp"
 #include "core/strings.hpp"
 #include "enclave/client.hpp"
@@ -86,6 +92,39 @@ Result<http::TlsSettings> tls_settings(const config::Config& cfg) {
   return s;
 }
 
+auth::RatePolicy rate_policy(const config::Config& cfg) {
+  auth::RatePolicy p;
+  auto fb = [](const std::string& s) { return auth::parse_rate_fallback(s).value_or(auth::RateFallback::local); };
+  p.classes = {
+      {"general", {cfg.rate_limit.general_per_minute, fb(cfg.rate_limit.general_fallback)}},
+      {"keys", {cfg.rate_limit.keys_per_minute, fb(cfg.rate_limit.keys_fallback)}},
+      {"ip", {cfg.rate_limit.ip_per_minute, fb(cfg.rate_limit.general_fallback)}},
+  };
+  return p;
+}
+
+// Opens the enclave-held audit key on first use, so that a replica starting while the enclave is
+// briefly away still starts (checkpoints wait; records do not).
+class LazyAuditSigner final : public audit::CheckpointSigner {
+ public:
+  LazyAuditSigner(store::Database& db, enclave::Enclave& e) : db_(db), enclave_(e) {}
+  std::string key_id() const override { return "audit-ed25519-1"; }
+  std::string alg() const override { return std::string(audit::kEd25519Alg); }
+  Result<std::vector<std::uint8_t>> sign(crypto::ByteSpan message) override {
+    std::lock_guard lk(mu_);
+    if (!inner_) {
+      NSL_TRY_ASSIGN(inner_, open_audit_signer(db_, enclave_));
+    }
+    return inner_->sign(message);
+  }
+
+ private:
+  store::Database& db_;
+  enclave::Enclave& enclave_;
+  std::mutex mu_;
+  std::unique_ptr<audit::CheckpointSigner> inner_;
+};
+
 class Service {
  public:
   explicit Service(config::Config cfg) : cfg_(std::move(cfg)), signals_(ioc_, SIGTERM, SIGINT, SIGHUP) {}
@@ -127,6 +166,11 @@ class Service {
       obs::flush();
       return 1;
     }
+    if (Status s = start_access(); !s.ok()) {
+      obs::log_error("start-up failed: access control", {{"error", s.error().message()}});
+      obs::flush();
+      return 1;
+    }
     if (Status s = build_and_listen(); !s.ok()) {
       obs::log_error("start-up failed", {{"error", s.error().message()}});
       obs::flush();
@@ -134,6 +178,7 @@ class Service {
     }
 
     co_spawn(ioc_, signal_loop(), asio::detached);
+    co_spawn(ioc_, maintenance_loop(), asio::detached);
     server_->start();
     health_.set_started(true);
     unsigned workers = cfg_.server.workers != 0 ? cfg_.server.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -148,6 +193,9 @@ class Service {
     for (unsigned i = 1; i < workers; ++i) threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
     for (auto& t : threads) t.join();
+    pool_->join();
+    // Every acknowledged request's audit record is already committed; this flushes the rest.
+    audit_->stop();
     enclave_.reset();
     if (supervisor_) supervisor_->stop();
     obs::log_info(forced_ ? "nsl stopped (forced)" : "nsl stopped", {{"in_flight_abandoned", abandoned_}});
@@ -244,13 +292,93 @@ class Service {
     return {};
   }
 
+  // Cache (Redis or in-process), audit log, identity, tokens, rate limits, authenticator.
+  Status start_access() {
+    pool_ = std::make_unique<asio::thread_pool>(std::max(4u, cfg_.database.pool_size));
+    local_cache_ = std::make_unique<cache::LocalCache>();
+    if (cfg_.cache.url.empty()) {
+      if (cfg_.profile != config::Profile::embedded) return err::failed_precondition("cache.url is required");
+    } else {
+      NSL_TRY_ASSIGN(redis_, cache::RedisCache::create({
+                                 .url = std::string(cfg_.cache.url.reveal()),
+                                 .prefix = cfg_.cache.prefix,
+                                 .pool_size = cfg_.cache.pool_size,
+                                 .connect_timeout = milliseconds(cfg_.cache.timeout_ms),
+                                 .command_timeout = milliseconds(cfg_.cache.timeout_ms),
+                                 .pool_wait_timeout = milliseconds(cfg_.cache.timeout_ms),
+                             }));
+      health_.add_check(
+          "cache",
+          [this]() -> asio::awaitable<Status> { co_return co_await offload(*pool_, [this] { return redis_->ping(); }); },
+          /*critical=*/false);
+    }
+    cache::Cache& shared = redis_ ? static_cast<cache::Cache&>(*redis_) : *local_cache_;
+    audit_signer_ = std::make_unique<LazyAuditSigner>(*db_, *enclave_);
+    audit_ = std::make_unique<audit::AuditLog>(
+        *db_, audit::AuditLogOptions{.signer = audit_signer_.get(), .metrics = &registry_});
+    identity_ = std::make_unique<identity::IdentityService>(*db_, audit_.get(), Clock::real());
+    auto alg = auth::jws_alg_from_name(cfg_.auth.token_alg);
+    tokens_ = std::make_unique<auth::TokenService>(
+        *db_, *enclave_,
+        auth::TokenOptions{.issuer = cfg_.auth.issuer,
+                           .audience = cfg_.auth.audience,
+                           .alg = alg.value_or(auth::JwsAlg::ES256),
+                           .access_ttl = std::chrono::seconds(cfg_.auth.access_token_ttl_s),
+                           .rotation = std::chrono::hours(24) * cfg_.auth.key_rotation_days},
+        Clock::real());
+    if (Status st = tokens_->maintain(); !st.ok()) {
+      // Issuing retries on demand and the maintenance loop every minute; verification of tokens
+      // signed by keys in the store works as soon as they load.
+      obs::log_warn("token signing keys not ready yet", {{"error", st.error().message()}});
+    }
+    limiter_ = std::make_unique<auth::RateLimiter>(shared, *local_cache_, rate_policy(cfg_), &registry_);
+    auto* ids = identity_.get();
+    auto* tokens = tokens_.get();
+    const auto api_key_ttl = std::chrono::seconds(cfg_.auth.api_key_cache_ttl_s);
+    authn_ = std::make_unique<Authenticator>(
+        [ids, api_key_ttl](std::string_view credential, std::string* why) -> Result<Verified> {
+          auto p = ids->authenticate_api_key(credential);
+          if (!p.ok()) return std::move(p).error();
+          (void)why;
+          return Verified{.principal = std::move(*p), .reuse_until = std::chrono::system_clock::now() + api_key_ttl};
+        },
+        [tokens](std::string_view credential, std::string* why) -> Result<Verified> {
+          auto p = tokens->verify(credential, why);
+          if (!p.ok()) return std::move(p).error();
+          const auto until = std::chrono::system_clock::time_point(std::chrono::milliseconds(p->expires_at_ms));
+          return Verified{.principal = std::move(*p), .reuse_until = until};
+        },
+        revocation_check(shared), Clock::real(), &registry_, AccessOptions{.api_key_cache_ttl = api_key_ttl});
+    return {};
+  }
+
+  // Background upkeep: token signing keys (rotation, keys made by other replicas).
+  asio::awaitable<void> maintenance_loop() {
+    asio::steady_timer timer(ioc_);
+    for (;;) {
+      timer.expires_after(std::chrono::seconds(60));
+      auto [ec] = co_await timer.async_wait(kNoThrow);
+      if (ec || stopping_) co_return;
+      Status st = co_await offload(*pool_, [this] { return tokens_->maintain(); });
+      if (!st.ok()) obs::log_warn("token key maintenance failed", {{"error", st.error().message()}});
+    }
+  }
+
   Status build_and_listen() {
     http::Router api;
     NSL_TRY(add_api_system_routes(api, health_, state_));
+    cache::Cache& shared = redis_ ? static_cast<cache::Cache&>(*redis_) : *local_cache_;
+    NSL_TRY(add_access_routes(api, AccessRoutesDeps{.identity = *identity_,
+                                                    .tokens = *tokens_,
+                                                    .audit = *audit_,
+                                                    .cache = shared,
+                                                    .authn = *authn_,
+                                                    .pool = *pool_}));
     http::Router metrics;
     NSL_TRY(add_metrics_routes(metrics, registry_, state_));
     api_ = std::make_unique<http::Dispatcher>(std::move(api), registry_,
                                               http::DispatcherOptions{.access_log = cfg_.log.access_log});
+    api_->use(access_middleware(*authn_, *limiter_, *pool_));
     metrics_dispatcher_ = std::make_unique<http::Dispatcher>(
         std::move(metrics), registry_,
         http::DispatcherOptions{.access_log = false, .metrics = true, .metric_prefix = "nsl_metrics_http"});
@@ -349,6 +477,8 @@ class Service {
     cfg_.log = next->log;
     cfg_.tls = next->tls;
     cfg_.metrics = next->metrics;
+    cfg_.rate_limit = next->rate_limit;
+    limiter_->set_policy(rate_policy(cfg_));
     reloads_->with({"ok"}).inc();
     obs::log_info("SIGHUP: configuration reloaded", {{"log_level", cfg_.log.level}});
   }
@@ -364,6 +494,15 @@ class Service {
   std::unique_ptr<enclave::EnclaveClient> enclave_;
   obs::Gauge* enclave_up_ = nullptr;
   obs::Gauge* enclave_restarts_ = nullptr;
+  std::unique_ptr<asio::thread_pool> pool_;
+  std::unique_ptr<cache::LocalCache> local_cache_;
+  std::unique_ptr<cache::RedisCache> redis_;
+  std::unique_ptr<audit::CheckpointSigner> audit_signer_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<identity::IdentityService> identity_;
+  std::unique_ptr<auth::TokenService> tokens_;
+  std::unique_ptr<auth::RateLimiter> limiter_;
+  std::unique_ptr<Authenticator> authn_;
   std::unique_ptr<http::Dispatcher> api_, metrics_dispatcher_;
   std::unique_ptr<http::Server> server_;
   std::shared_ptr<http::TlsContext> tls_;

@@ -141,6 +141,40 @@ struct DatabaseConfig {
   friend bool operator==(const DatabaseConfig&, const DatabaseConfig&) = default;
 };
 
+struct CacheConfig {
+  // "" = in-process cache (embedded; one replica only); or redis://[user:pass@]host:6379[/db], shared by all
+  // replicas (rate limits, revocations, locks). The production profile requires Redis.
+  SecretString url;
+  std::string url_file;
+  std::string prefix = "nsl:";  // namespace of every key in Redis
+  unsigned pool_size = 8;       // Redis connections per process, 1..256
+  std::uint32_t timeout_ms = 500;  // one Redis command, 1 ms..60 s
+  friend bool operator==(const CacheConfig&, const CacheConfig&) = default;
+};
+
+struct AuthConfig {
+  std::string issuer = "nsl";    // `iss` of the access tokens this service issues (and accepts)
+  std::string audience = "nsl";  // `aud` of those tokens
+  // Signing algorithm of issued access tokens: ES256 / EdDSA (key generated and held inside the enclave; the
+  // private key never leaves it) or RS256 (RSA-3072 key sealed by the enclave at rest, signing in this
+  // process).
+  std::string token_alg = "ES256";
+  std::uint32_t access_token_ttl_s = 900;   // lifetime of an access token, 60 s..24 h
+  std::uint32_t key_rotation_days = 7;      // a new signing key this often; the old one verifies until expiry
+  std::uint32_t api_key_cache_ttl_s = 10;   // reuse of a verified API key; a revocation takes at most this
+  friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
+};
+
+struct RateLimitConfig {
+  std::uint32_t general_per_minute = 1000;  // per tenant + principal, routes of class "general"
+  std::uint32_t keys_per_minute = 100;      // per tenant + principal, key-management routes (class "keys")
+  std::uint32_t ip_per_minute = 3000;       // per client address, every authenticated route
+  // When Redis is unreachable: local (each replica limits alone), deny (fail closed, 503) or allow.
+  std::string general_fallback = "local";
+  std::string keys_fallback = "deny";
+  friend bool operator==(const RateLimitConfig&, const RateLimitConfig&) = default;
+};
+
 struct Config {
   Profile profile = Profile::embedded;
   ServerConfig server;
@@ -151,6 +185,9 @@ struct Config {
   EnclaveConfig enclave;
   AttestationConfig attestation;
   DatabaseConfig database;
+  CacheConfig cache;
+  AuthConfig auth;
+  RateLimitConfig rate_limit;
   std::string source;  // path of the file read, or "" when none
   friend bool operator==(const Config&, const Config&) = default;
 };

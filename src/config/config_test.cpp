@@ -100,6 +100,14 @@ allow_simulated = true
 [database]
 url = "postgresql://nsl@db.internal:5432/nsl"
 pool_size = 32
+[cache]
+url = "redis://cache.internal:6379/0"
+[auth]
+token_alg = "RS256"
+access_token_ttl_s = 600
+[rate_limit]
+keys_per_minute = 50
+keys_fallback = "local"
 [server]
 bind = "::"
 http_port = 8080
@@ -168,7 +176,12 @@ bearer_token = "tok-inline"
   EXPECT_EQ(c.metrics.bearer_token.reveal(), "tok-inline");
   EXPECT_EQ(c.metrics.bearer_token_file, "");
   EXPECT_EQ(c.source, path);
-  EXPECT_THAT(secret_values(c), ElementsAre("tok-inline", "postgresql://nsl@db.internal:5432/nsl"));
+  EXPECT_EQ(c.auth.token_alg, "RS256");
+  EXPECT_EQ(c.auth.access_token_ttl_s, 600u);
+  EXPECT_EQ(c.rate_limit.keys_per_minute, 50u);
+  EXPECT_EQ(c.rate_limit.keys_fallback, "local");
+  EXPECT_THAT(secret_values(c), ElementsAre("tok-inline", "postgresql://nsl@db.internal:5432/nsl",
+                                            "redis://cache.internal:6379/0"));
 }
 
 TEST_F(ConfigTest, EnvTakesPrecedenceOverFile) {
@@ -180,6 +193,7 @@ TEST_F(ConfigTest, EnvTakesPrecedenceOverFile) {
           {"NSL_PROFILE", "production"},
           {"NSL_ENCLAVE_MODE", "tdx"},
           {"NSL_DATABASE_URL", "postgresql://nsl@db/nsl"},
+          {"NSL_CACHE_URL", "redis://cache/0"},
           {"NSL_TLS_CERT_FILE", cert_},
           {"NSL_TLS_KEY_FILE", key_},
           {"NSL_METRICS_BEARER_TOKEN", "env-token"}};
@@ -392,6 +406,7 @@ TEST_F(ConfigTest, ProductionNeedsCertificateWhenHttpsEnabled) {
   auto no_https = load("", {{"NSL_PROFILE", "production"},
                             {"NSL_ENCLAVE_MODE", "snp"},
                             {"NSL_DATABASE_URL", "postgres://nsl@db/nsl"},
+                            {"NSL_CACHE_URL", "redis://cache"},
                             {"NSL_SERVER_HTTPS_PORT", "0"}});
   EXPECT_TRUE(no_https.ok()) << no_https.error();
   auto with_cert = load(
@@ -399,6 +414,7 @@ TEST_F(ConfigTest, ProductionNeedsCertificateWhenHttpsEnabled) {
       {{"NSL_PROFILE", "production"},
        {"NSL_ENCLAVE_MODE", "tdx"},
        {"NSL_DATABASE_URL", "postgresql://nsl@db/nsl"},
+       {"NSL_CACHE_URL", "redis://cache"},
        {"NSL_TLS_CERT_FILE", cert_},
        {"NSL_TLS_KEY_FILE", key_}});
   EXPECT_TRUE(with_cert.ok()) << with_cert.error();
@@ -412,10 +428,27 @@ TEST_F(ConfigTest, ProductionNeedsPostgres) {
   EXPECT_THAT(load_error("", sqlite), HasSubstr("needs PostgreSQL"));
   Env pg = base;
   pg["NSL_DATABASE_URL"] = "postgresql://nsl:secret@db/nsl";
+  pg["NSL_CACHE_URL"] = "redis://cache:6379";
   auto ok = load("", pg);
   EXPECT_TRUE(ok.ok()) << ok.error();
   EXPECT_THAT(load_error("", {{"NSL_DATABASE_URL", "mysql://u:hunter2@h/d"}}),
               AllOf(HasSubstr("'database.url' must be"), Not(HasSubstr("hunter2"))));
+}
+
+TEST_F(ConfigTest, ProductionNeedsRedis) {
+  const Env base{{"NSL_PROFILE", "production"},
+                 {"NSL_ENCLAVE_MODE", "tdx"},
+                 {"NSL_SERVER_HTTPS_PORT", "0"},
+                 {"NSL_DATABASE_URL", "postgresql://nsl@db/nsl"}};
+  EXPECT_THAT(load_error("", base), HasSubstr("profile \"production\" needs Redis"));
+  Env redis = base;
+  redis["NSL_CACHE_URL"] = "redis://:pw@cache:6379/1";
+  auto ok = load("", redis);
+  EXPECT_TRUE(ok.ok()) << ok.error();
+  EXPECT_THAT(load_error("", {{"NSL_CACHE_URL", "memcached://u:hunter2@h"}}),
+              AllOf(HasSubstr("'cache.url' must be a redis:// URI"), Not(HasSubstr("hunter2"))));
+  EXPECT_THAT(load_error("", {{"NSL_RATE_LIMIT_KEYS_FALLBACK", "maybe"}}), HasSubstr("rate_limit.keys_fallback"));
+  EXPECT_THAT(load_error("", {{"NSL_AUTH_TOKEN_ALG", "HS256"}}), HasSubstr("auth.token_alg"));
 }
 
 TEST_F(ConfigTest, ProductionRefusesTheSimEnclave) {
@@ -517,7 +550,8 @@ TEST_F(ConfigTest, AllProblemsReportedTogether) {
   EXPECT_THAT(e, HasSubstr("profile \"production\""));
   EXPECT_THAT(e, HasSubstr("needs a hardware enclave"));
   EXPECT_THAT(e, HasSubstr("needs PostgreSQL"));
-  EXPECT_EQ(line_count(e), 8u) << e;
+  EXPECT_THAT(e, HasSubstr("needs Redis"));
+  EXPECT_EQ(line_count(e), 9u) << e;
 }
 
 TEST_F(ConfigTest, TomlSyntaxErrorHasLineAndColumn) {
@@ -564,7 +598,8 @@ TEST_F(ConfigTest, ProcessEnvReadsOnlyNslVariables) {
 // A config far from the defaults, used by the render tests.
 // `db_url_file` holds the database URL (a secret given as a file, so render() prints the reference and the
 // printed config loads back).
-Config non_default(const std::string& cert, const std::string& key, const std::string& db_url_file) {
+Config non_default(const std::string& cert, const std::string& key, const std::string& db_url_file,
+                   const std::string& cache_url_file) {
   Config c;
   c.profile = Profile::production;
   c.enclave.mode = "gramine-sgx";
@@ -572,6 +607,10 @@ Config non_default(const std::string& cert, const std::string& key, const std::s
   c.attestation.allow_simulated = true;
   c.database.url = SecretString("postgresql://nsl:pw@db.internal/nsl");
   c.database.url_file = db_url_file;
+  c.cache.url = SecretString("redis://cache.internal:6379");
+  c.cache.url_file = cache_url_file;
+  c.auth.token_alg = "EdDSA";
+  c.rate_limit.general_per_minute = 500;
   c.server.bind = "0.0.0.0";
   c.server.http_port = 0;
   c.server.https_port = 443;
@@ -597,7 +636,8 @@ Config non_default(const std::string& cert, const std::string& key, const std::s
 }
 
 TEST_F(ConfigTest, RenderRoundTrips) {
-  Config c = non_default(cert_, key_, write("db_url", "postgresql://nsl:pw@db.internal/nsl\n"));
+  Config c = non_default(cert_, key_, write("db_url", "postgresql://nsl:pw@db.internal/nsl\n"),
+                         write("cache_url", "redis://cache.internal:6379\n"));
   ASSERT_TRUE(validate(c).ok()) << validate(c).error();
   std::string text = render(c);
   std::string path = write_config(text);
@@ -738,7 +778,9 @@ TEST(ConfigKeys, NamesAndFlags) {
   }
   EXPECT_EQ(reloadable, (std::set<std::string_view>{"log.level", "tls.cert_file", "tls.key_file",
                                                     "tls.client_ca_file", "tls.min_version",
-                                                    "metrics.bearer_token"}));
+                                                    "metrics.bearer_token", "rate_limit.general_per_minute",
+                                                    "rate_limit.keys_per_minute", "rate_limit.ip_per_minute",
+                                                    "rate_limit.general_fallback", "rate_limit.keys_fallback"}));
 }
 
 }  // namespace

@@ -216,6 +216,35 @@ void check_database(Checker& ck) {
   }
 }
 
+void check_cache(Checker& ck) {
+  const Config& c = ck.config();
+  if (!ck.usable("cache.url")) return;
+  if (c.profile == Profile::production && ck.usable("profile") && c.cache.url.empty()) {
+    ck.add("cache.url",
+           "profile \"production\" needs Redis: set 'cache.url' to a redis:// URI (rate limits, revocations and "
+           "locks must be shared by every replica)");
+    return;
+  }
+  if (c.cache.url.empty()) return;
+  const std::string_view url = c.cache.url.reveal();
+  if (url.rfind("redis://", 0) != 0 || url.size() <= 8) {
+    ck.add("cache.url", "config key 'cache.url' must be a redis:// URI (value not shown: it may hold a password)");
+  }
+}
+
+void check_auth(Checker& ck) {
+  const Config& c = ck.config();
+  if (ck.usable("auth.issuer") && (c.auth.issuer.empty() || c.auth.issuer.size() > 256)) {
+    ck.add("auth.issuer", "config key 'auth.issuer' must be 1..256 characters");
+  }
+  if (ck.usable("auth.audience") && (c.auth.audience.empty() || c.auth.audience.size() > 256)) {
+    ck.add("auth.audience", "config key 'auth.audience' must be 1..256 characters");
+  }
+  if (ck.usable("cache.prefix") && c.cache.prefix.size() > 64) {
+    ck.add("cache.prefix", "config key 'cache.prefix' must be at most 64 characters");
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> check(const Config& config, const Origins& origins,
@@ -229,6 +258,8 @@ std::vector<std::string> check(const Config& config, const Origins& origins,
   check_data(ck);
   check_enclave(ck);
   check_database(ck);
+  check_cache(ck);
+  check_auth(ck);
   return ck.take();
 }
 

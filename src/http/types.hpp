@@ -9,11 +9,16 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace nsl::auth {
+struct Principal;
+}
 
 namespace nsl::http {
 
@@ -54,7 +59,8 @@ struct RequestContext {
   std::string_view route;        // route pattern, e.g. "/v1/keys/{id}"; "unmatched" when no route (static storage
                                  // or the router's, which outlives every request)
   const Route* route_info = nullptr;  // the matched route (access rule, rate class); null until routed
-  std::string tenant;            // set by authentication (later modules)
+  std::string tenant;            // set by authentication (tenant id), "" on public routes
+  std::shared_ptr<const auth::Principal> principal;  // set by authentication; null on public routes
   std::chrono::steady_clock::time_point start;
 };
 

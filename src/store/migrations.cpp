@@ -20,8 +20,113 @@ CREATE TABLE tenant_settings (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 1> kSqlite{{
+// Identity, access and audit. Times are integers (Unix milliseconds) on both back ends, so that
+// repositories read the same text from each.
+constexpr std::string_view kSqlite0002 = R"sql(
+CREATE TABLE users (
+  tenant_id      TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id             TEXT NOT NULL,
+  email          TEXT NOT NULL,
+  password_hash  TEXT,
+  totp_sealed    TEXT,
+  totp_last_step INTEGER NOT NULL DEFAULT 0,
+  failed_logins  INTEGER NOT NULL DEFAULT 0,
+  locked_until   INTEGER NOT NULL DEFAULT 0,
+  disabled       INTEGER NOT NULL DEFAULT 0,
+  created_at     INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, email)
+) WITHOUT ROWID;
+CREATE TABLE api_keys (
+  tenant_id    TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id           TEXT NOT NULL,
+  prefix       TEXT NOT NULL UNIQUE,
+  hash         TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  scopes       TEXT NOT NULL DEFAULT '',
+  created_by   TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  revoked_at   INTEGER,
+  last_used_at INTEGER,
+  PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+-- Maps an API key's public prefix to its tenant before any tenant context exists; holds no
+-- secret, so it is not tenant-filtered.
+CREATE TABLE api_key_index (
+  prefix    TEXT PRIMARY KEY NOT NULL,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE role_bindings (
+  tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id         TEXT NOT NULL,
+  principal  TEXT NOT NULL,
+  role       TEXT NOT NULL,
+  resource   TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, principal, role, resource)
+) WITHOUT ROWID;
+CREATE TABLE refresh_tokens (
+  tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id         TEXT NOT NULL,
+  family_id  TEXT NOT NULL,
+  user_id    TEXT NOT NULL,
+  hash       TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER,
+  revoked_at INTEGER,
+  PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+CREATE INDEX refresh_tokens_family ON refresh_tokens (tenant_id, family_id);
+-- Service-wide keys (token signing, audit checkpoints): public half in clear, private half sealed
+-- by the enclave. Not tenant-owned.
+CREATE TABLE system_keys (
+  id             TEXT PRIMARY KEY NOT NULL,
+  purpose        TEXT NOT NULL,
+  alg            TEXT NOT NULL,
+  public_key     TEXT NOT NULL,
+  sealed_private TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  retire_at      INTEGER NOT NULL,
+  expire_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX system_keys_purpose ON system_keys (purpose, created_at);
+CREATE TABLE audit_records (
+  tenant_id  TEXT NOT NULL REFERENCES tenants(id),
+  seq        INTEGER NOT NULL,
+  ts         INTEGER NOT NULL,
+  actor      TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  resource   TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  result     TEXT NOT NULL,
+  detail     TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE audit_heads (
+  tenant_id TEXT PRIMARY KEY NOT NULL REFERENCES tenants(id),
+  seq       INTEGER NOT NULL,
+  hash      TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE audit_checkpoints (
+  tenant_id  TEXT NOT NULL REFERENCES tenants(id),
+  seq        INTEGER NOT NULL,
+  hash       TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  key_id     TEXT NOT NULL,
+  alg        TEXT NOT NULL,
+  signature  TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, seq)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 2> kSqlite{{
     {1, "tenants", kSqlite0001},
+    {2, "identity_and_audit", kSqlite0002},
 }};
 
 // ---- PostgreSQL --------------------------------------------------------------------------------
@@ -56,8 +161,130 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON tenant_settings TO nsl_app;
 GRANT SELECT ON schema_migrations TO nsl_app;
 )sql";
 
-constexpr std::array<Migration, 1> kPostgres{{
+constexpr std::string_view kPostgres0002 = R"sql(
+CREATE TABLE users (
+  tenant_id      uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id             text NOT NULL,
+  email          text NOT NULL,
+  password_hash  text,
+  totp_sealed    text,
+  totp_last_step bigint NOT NULL DEFAULT 0,
+  failed_logins  bigint NOT NULL DEFAULT 0,
+  locked_until   bigint NOT NULL DEFAULT 0,
+  disabled       bigint NOT NULL DEFAULT 0,
+  created_at     bigint NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, email)
+);
+CREATE TABLE api_keys (
+  tenant_id    uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id           text NOT NULL,
+  prefix       text NOT NULL UNIQUE,
+  hash         text NOT NULL,
+  name         text NOT NULL,
+  scopes       text NOT NULL DEFAULT '',
+  created_by   text NOT NULL,
+  created_at   bigint NOT NULL,
+  expires_at   bigint,
+  revoked_at   bigint,
+  last_used_at bigint,
+  PRIMARY KEY (tenant_id, id)
+);
+-- Maps an API key's public prefix to its tenant before any tenant context exists; holds no
+-- secret, so it is not tenant-filtered.
+CREATE TABLE api_key_index (
+  prefix    text PRIMARY KEY NOT NULL,
+  tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE
+);
+CREATE TABLE role_bindings (
+  tenant_id  uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id         text NOT NULL,
+  principal  text NOT NULL,
+  role       text NOT NULL,
+  resource   text NOT NULL DEFAULT '',
+  created_at bigint NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, principal, role, resource)
+);
+CREATE TABLE refresh_tokens (
+  tenant_id  uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id         text NOT NULL,
+  family_id  text NOT NULL,
+  user_id    text NOT NULL,
+  hash       text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  used_at    bigint,
+  revoked_at bigint,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX refresh_tokens_family ON refresh_tokens (tenant_id, family_id);
+-- Service-wide keys (token signing, audit checkpoints): public half in clear, private half sealed
+-- by the enclave. Not tenant-owned.
+CREATE TABLE system_keys (
+  id             text PRIMARY KEY NOT NULL,
+  purpose        text NOT NULL,
+  alg            text NOT NULL,
+  public_key     text NOT NULL,
+  sealed_private text NOT NULL,
+  created_at     bigint NOT NULL,
+  retire_at      bigint NOT NULL,
+  expire_at      bigint NOT NULL
+);
+CREATE INDEX system_keys_purpose ON system_keys (purpose, created_at);
+CREATE TABLE audit_records (
+  tenant_id  uuid NOT NULL REFERENCES tenants(id),
+  seq        bigint NOT NULL,
+  ts         bigint NOT NULL,
+  actor      text NOT NULL,
+  action     text NOT NULL,
+  resource   text NOT NULL,
+  request_id text NOT NULL,
+  result     text NOT NULL,
+  detail     text NOT NULL,
+  prev_hash  text NOT NULL,
+  hash       text NOT NULL,
+  PRIMARY KEY (tenant_id, seq)
+);
+CREATE TABLE audit_heads (
+  tenant_id uuid PRIMARY KEY NOT NULL REFERENCES tenants(id),
+  seq       bigint NOT NULL,
+  hash      text NOT NULL
+);
+CREATE TABLE audit_checkpoints (
+  tenant_id  uuid NOT NULL REFERENCES tenants(id),
+  seq        bigint NOT NULL,
+  hash       text NOT NULL,
+  created_at bigint NOT NULL,
+  key_id     text NOT NULL,
+  alg        text NOT NULL,
+  signature  text NOT NULL,
+  PRIMARY KEY (tenant_id, seq)
+);
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['users', 'api_keys', 'role_bindings', 'refresh_tokens',
+                           'audit_records', 'audit_heads', 'audit_checkpoints'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I'
+      ' USING (tenant_id = NULLIF(current_setting(''app.current_tenant'', true), '''')::uuid)'
+      ' WITH CHECK (tenant_id = NULLIF(current_setting(''app.current_tenant'', true), '''')::uuid)', t);
+  END LOOP;
+END
+$$;
+GRANT SELECT, INSERT, UPDATE, DELETE ON users, api_keys, role_bindings, refresh_tokens TO nsl_app;
+GRANT SELECT, INSERT, DELETE ON api_key_index TO nsl_app;
+GRANT SELECT, INSERT, UPDATE ON system_keys TO nsl_app;
+-- The audit trail is append-only for the service: no UPDATE or DELETE on records or checkpoints.
+GRANT SELECT, INSERT ON audit_records, audit_checkpoints TO nsl_app;
+GRANT SELECT, INSERT, UPDATE ON audit_heads TO nsl_app;
+)sql";
+
+constexpr std::array<Migration, 2> kPostgres{{
     {1, "tenants", kPostgres0001},
+    {2, "identity_and_audit", kPostgres0002},
 }};
 
 }  // namespace

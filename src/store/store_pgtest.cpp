@@ -17,94 +17,13 @@
 
 #include "core/random.hpp"
 #include "store/postgres_db.hpp"
+#include "harness/pg_scratch.hpp"
 #include "store/store_contract.hpp"
 
 namespace nsl::store {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A superuser connection on the harness database (test setup only).
-class Admin {
- public:
-  explicit Admin(const std::string& dsn) : c_(PQconnectdb(dsn.c_str())) {}
-  ~Admin() { PQfinish(c_); }
-  Admin(const Admin&) = delete;
-  Admin& operator=(const Admin&) = delete;
-  bool ok() const { return PQstatus(c_) == CONNECTION_OK; }
-  // Runs sql; returns the first column of the first row ("" when none); fails the test on error.
-  std::string run(const std::string& sql) {
-    PGresult* r = PQexec(c_, sql.c_str());
-    const auto st = PQresultStatus(r);
-    std::string out;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      ADD_FAILURE() << "admin sql failed: " << sql << ": " << PQerrorMessage(c_);
-    } else if (st == PGRES_TUPLES_OK && PQntuples(r) > 0) {
-      out = PQgetvalue(r, 0, 0);
-    }
-    PQclear(r);
-    return out;
-  }
-
- private:
-  PGconn* c_;
-};
-
-// host/port of the harness DSN, for keyword DSNs with other users and databases.
-std::string dsn_for(const std::string& db, const std::string& user, const std::string& password) {
-  const std::string base = *::nsl::testing::pg_dsn();
-  PQconninfoOption* opts = PQconninfoParse(base.c_str(), nullptr);
-  std::string host = "127.0.0.1";
-  std::string port = "5432";
-  for (auto* o = opts; o && o->keyword; ++o) {
-    if (!o->val) continue;
-    if (std::string_view(o->keyword) == "host") host = o->val;
-    if (std::string_view(o->keyword) == "port") port = o->val;
-  }
-  PQconninfoFree(opts);
-  return "host=" + host + " port=" + port + " dbname=" + db + " user=" + user +
-         " password=" + password + " connect_timeout=5";
-}
-
-struct Roles {
-  std::string suffix = random_hex(4);
-  std::string owner = "nsl_store_owner_" + suffix;
-  std::string service = "nsl_store_svc_" + suffix;
-  std::string password = random_hex(16);
-  std::vector<std::string> databases;
-  std::mutex mu;
-};
-
-Roles& roles() {
-  static Roles* r = [] {
-    auto* rr = new Roles();
-    Admin admin(*::nsl::testing::pg_dsn());
-    admin.run(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'nsl_app') THEN "
-        "CREATE ROLE nsl_app NOLOGIN; END IF; "
-        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
-    admin.run("CREATE ROLE " + rr->owner + " LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '" +
-              rr->password + "'");
-    admin.run("CREATE ROLE " + rr->service +
-              " LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD '" + rr->password +
-              "' IN ROLE nsl_app");
-    return rr;
-  }();
-  return *r;
-}
-
-class Cleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (!::nsl::testing::pg_dsn()) return;
-    Roles& r = roles();
-    Admin admin(*::nsl::testing::pg_dsn());
-    for (const auto& db : r.databases) admin.run("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-    admin.run("DROP ROLE IF EXISTS " + r.service);
-    admin.run("DROP ROLE IF EXISTS " + r.owner);
-  }
-};
-const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new Cleanup);
 
 struct PgTraits {
   static std::string unavailable_reason() {
@@ -113,6 +32,7 @@ struct PgTraits {
                : std::string("PostgreSQL not configured (NSL_TEST_SERVICES_ENV)");
   }
   struct Env {
+    ::nsl::testing::PgScratch scratch;
     std::string name;
     std::unique_ptr<PostgresDatabase> service;
     std::unique_ptr<PostgresDatabase> own;
@@ -120,21 +40,12 @@ struct PgTraits {
     Database& owner() { return *own; }
   };
   static std::unique_ptr<Env> make(int pool_size = 4) {
-    Roles& r = roles();
     auto env = std::make_unique<Env>();
-    env->name = "nsl_store_" + r.suffix + "_" + random_hex(4);
-    {
-      Admin admin(*::nsl::testing::pg_dsn());
-      if (!admin.ok()) {
-        ADD_FAILURE() << "cannot connect to the harness PostgreSQL";
-        return nullptr;
-      }
-      admin.run("CREATE DATABASE " + env->name + " OWNER " + r.owner);
-      std::lock_guard lock(r.mu);
-      r.databases.push_back(env->name);
-    }
-    const std::string svc = dsn_for(env->name, r.service, r.password);
-    const std::string own = dsn_for(env->name, r.owner, r.password);
+    env->scratch = ::nsl::testing::pg_scratch_database("store");
+    env->name = env->scratch.name;
+    if (env->scratch.service_dsn.empty()) return nullptr;
+    const std::string& svc = env->scratch.service_dsn;
+    const std::string& own = env->scratch.owner_dsn;
     auto s = PostgresDatabase::open(
         {.dsn = SecretString(svc), .migration_dsn = SecretString(own), .pool_size = pool_size});
     auto o = PostgresDatabase::open({.dsn = SecretString(own), .pool_size = 1});
@@ -265,7 +176,7 @@ TEST_F(PostgresStoreTest, TenantContextDoesNotLeakToTheNextTransactionOnAConnect
 }
 
 TEST_F(PostgresStoreTest, TerminatedConnectionFailsAtMostOnceThenWorks) {
-  const std::string role = roles().service;
+  const std::string role = env_->scratch.service_role;
   // Warm the pool: several connections, all idle afterwards.
   std::vector<std::thread> threads;
   for (int i = 0; i < 3; ++i) {
@@ -274,12 +185,11 @@ TEST_F(PostgresStoreTest, TerminatedConnectionFailsAtMostOnceThenWorks) {
     });
   }
   for (auto& t : threads) t.join();
-  Admin admin(*::nsl::testing::pg_dsn());
   const std::string killed =
-      admin.run("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '" +
+      ::nsl::testing::pg_admin_sql("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '" +
                 role + "' AND datname = '" + env_->name + "'");
   EXPECT_NE(killed, "0");
-  for (int i = 0; i < 100 && admin.run("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = '" +
+  for (int i = 0; i < 100 && ::nsl::testing::pg_admin_sql("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = '" +
                                        role + "' AND datname = '" + env_->name + "'") != "0";
        ++i) {
     std::this_thread::sleep_for(20ms);
@@ -300,11 +210,10 @@ TEST_F(PostgresStoreTest, TerminatedConnectionFailsAtMostOnceThenWorks) {
 }
 
 TEST_F(PostgresStoreTest, KilledMidTransactionIsUnavailableThenRecovers) {
-  const std::string role = roles().service;
+  const std::string role = env_->scratch.service_role;
   const std::string dbname = env_->name;
   auto r = db().with_tenant(a_, [&role, &dbname](Tx& tx) -> Result<Rows> {
-    Admin admin(*::nsl::testing::pg_dsn());
-    admin.run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role +
+    ::nsl::testing::pg_admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role +
               "' AND datname = '" + dbname + "'");
     std::this_thread::sleep_for(100ms);
     return tx.query("SELECT value FROM tenant_settings");
@@ -349,7 +258,7 @@ TEST_F(PostgresStoreTest, PoolCountsWaitsAndTimesOut) {
   auto env = PgTraits::make(1);
   ASSERT_TRUE(env);
   auto db1 = PostgresDatabase::open(
-      {.dsn = SecretString(dsn_for(env->name, roles().service, roles().password)),
+      {.dsn = SecretString(env->scratch.service_dsn),
        .pool_size = 1,
        .acquire_timeout = 50ms});
   ASSERT_TRUE(db1.ok());

@@ -1,0 +1,398 @@
+// End-to-end tests of tenants, credentials, RBAC, rate limits and the audit trail through `nsl
+// serve` processes: the embedded default, PostgreSQL shared by three replicas, Redis shared by
+// them, and Redis / PostgreSQL outages mid-test.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "auth/jwt.hpp"
+#include "core/base64.hpp"
+#include "core/random.hpp"
+#include "harness/harness.hpp"
+#include "harness/nsl_server.hpp"
+#include "harness/pg_scratch.hpp"
+
+namespace nsl::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+json json_of(const HttpResponse& r) { return json::parse(r.body, nullptr, false); }
+
+std::string base64_of(const std::string& s) {
+  return base64_encode(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+}
+
+// The last JSON object line a CLI printed.
+json cli_json(const CliRun& r) {
+  std::size_t end = r.out.size();
+  while (end > 0) {
+    std::size_t start = r.out.rfind('\n', end - 1);
+    start = start == std::string::npos ? 0 : start + 1;
+    std::string line = r.out.substr(start, end - start);
+    if (!line.empty() && line.front() == '{') {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_object() && !j.contains("level")) return j;  // skip log lines
+    }
+    if (start == 0) break;
+    end = start - 1;
+  }
+  return json();
+}
+
+struct Tenant {
+  std::string id;
+  std::string key;
+  std::string key_id;
+};
+
+Tenant create_tenant(const NslServer& n, const std::string& name) {
+  auto r = n.cli({"tenants", "create", name, "--json"});
+  EXPECT_EQ(r.rc, 0) << r.out;
+  json j = cli_json(r);
+  EXPECT_TRUE(j.is_object()) << r.out;
+  if (!j.is_object()) return {};
+  return {j["tenant_id"], j["api_key"], j["api_key_id"]};
+}
+
+HttpResponse call(const std::string& method, const std::string& url, const std::string& credential,
+                  const std::string& body = "",
+                  const std::string& content_type = "application/json") {
+  HttpRequestOptions o{.method = method, .url = url};
+  if (!credential.empty()) o.headers.push_back(NslServer::bearer(credential));
+  if (!body.empty()) {
+    o.body = body;
+    o.headers.emplace_back("Content-Type", content_type);
+  }
+  return http_request(o);
+}
+
+HttpResponse get(const NslServer& n, const std::string& path, const std::string& credential) {
+  return call("GET", n.url(path), credential);
+}
+
+std::string new_key(const NslServer& n, const std::string& owner_key, const json& body,
+                    std::string* id = nullptr) {
+  auto r = call("POST", n.url("/v1/apikeys"), owner_key, body.dump());
+  EXPECT_EQ(r.status, 201) << r.body;
+  json j = json_of(r);
+  if (id != nullptr) *id = j.value("id", "");
+  return j.value("api_key", "");
+}
+
+std::string token_for(const NslServer& n, const std::string& api_key) {
+  auto r = call("POST", n.url("/v1/auth/token"), "",
+                "grant_type=client_credentials&client_secret=" + api_key,
+                "application/x-www-form-urlencoded");
+  EXPECT_EQ(r.status, 200) << r.body;
+  return json_of(r).value("access_token", "");
+}
+
+TEST(Access, BootstrapKeysTokensRbacAndAudit) {
+  NslServer n;
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  Tenant t = create_tenant(n, "acme");
+  ASSERT_FALSE(t.key.empty());
+
+  // No credential / a bad one: 401 problem with WWW-Authenticate (RFC 6750).
+  auto none = get(n, "/v1/apikeys", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.headers["content-type"], "application/problem+json");
+  EXPECT_EQ(none.headers["www-authenticate"], "Bearer realm=\"nsl\"");
+  std::string tampered = t.key;
+  tampered[20] = tampered[20] == 'a' ? 'b' : 'a';
+  auto bad = get(n, "/v1/apikeys", tampered);
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_NE(bad.headers["www-authenticate"].find("invalid_token"), std::string::npos);
+
+  // The owner key works and carries rate-limit headers.
+  auto list = get(n, "/v1/apikeys", t.key);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.headers["ratelimit-limit"], "100");  // API keys are key management
+  EXPECT_FALSE(list.headers["ratelimit-remaining"].empty());
+  ASSERT_EQ(json_of(list)["items"].size(), 1u);
+  EXPECT_EQ(json_of(list)["items"][0]["id"], t.key_id);
+  EXPECT_EQ(list.body.find(t.key), std::string::npos);  // never returned again
+
+  // A signer key may not manage keys: 403, and it cannot mint itself more power.
+  std::string signer_id;
+  std::string signer =
+      new_key(n, t.key, {{"name", "ci"}, {"roles", {{{"role", "signer"}}}}}, &signer_id);
+  ASSERT_FALSE(signer.empty());
+  EXPECT_EQ(get(n, "/v1/apikeys", signer).status, 403);
+  auto esc =
+      call("POST", n.url("/v1/apikeys"), signer, json{{"name", "x"}, {"roles", {"owner"}}}.dump());
+  EXPECT_EQ(esc.status, 403);
+
+  // Client credentials → ES256 access token that verifies against the published JWKS.
+  std::string tok = token_for(n, t.key);
+  ASSERT_FALSE(tok.empty());
+  auto jwks = http_get(n.url("/.well-known/jwks.json"));
+  ASSERT_EQ(jwks.status, 200);
+  auto keys = auth::parse_jwks(jwks.body);
+  ASSERT_TRUE(keys.ok()) << keys.error();
+  auto set = auth::KeySet::create(*keys);
+  ASSERT_TRUE(set.ok());
+  auto v = auth::jwt_verify(tok, *set, {.issuers = {"nsl"}, .audiences = {"nsl"}},
+                            std::chrono::system_clock::now());
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_EQ(v->alg, auth::JwsAlg::ES256);
+  EXPECT_EQ(v->claims["tid"], t.id);
+  EXPECT_EQ(v->claims["sub"], "apikey:" + t.key_id);
+  auto disco = json_of(http_get(n.url("/.well-known/openid-configuration")));
+  EXPECT_EQ(disco["jwks_uri"], n.url("/.well-known/jwks.json"));
+
+  // HTTP Basic with client_id = key id works too; a wrong grant type is an OAuth error.
+  HttpRequestOptions basic{.method = "POST", .url = n.url("/v1/auth/token")};
+  basic.headers = {{"Authorization", "Basic " + base64_of(t.key_id + ":" + t.key)},
+                   {"Content-Type", "application/x-www-form-urlencoded"}};
+  basic.body = "grant_type=client_credentials";
+  EXPECT_EQ(http_request(basic).status, 200);
+  auto wrong =
+      call("POST", n.url("/v1/auth/token"), "", "grant_type=password&client_secret=" + t.key,
+           "application/x-www-form-urlencoded");
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_EQ(json_of(wrong)["error"], "unsupported_grant_type");
+
+  // The token works; introspection describes it; after revocation it is refused everywhere.
+  EXPECT_EQ(get(n, "/v1/tenants/" + t.id, tok).status, 200);
+  auto intro = call("POST", n.url("/v1/auth/introspect"), t.key, json{{"token", tok}}.dump());
+  ASSERT_EQ(intro.status, 200) << intro.body;
+  EXPECT_EQ(json_of(intro)["active"], true);
+  auto rv = call("POST", n.url("/v1/auth/revoke"), "", "token=" + tok,
+                 "application/x-www-form-urlencoded");
+  EXPECT_EQ(rv.status, 200);
+  EXPECT_EQ(get(n, "/v1/tenants/" + t.id, tok).status, 401);
+  EXPECT_EQ(json_of(call("POST", n.url("/v1/auth/introspect"), t.key,
+                         json{{"token", tok}}.dump()))["active"],
+            false);
+
+  // Revoking an API key takes effect (this replica forgets it at once; others within the cache
+  // TTL).
+  auto del = call("DELETE", n.url("/v1/apikeys/" + signer_id), t.key);
+  EXPECT_EQ(del.status, 200) << del.body;
+  EXPECT_FALSE(json_of(del)["revoked_at"].is_null());
+
+  // Every change is in the audit trail, which verifies.
+  auto audit = get(n, "/v1/audit?limit=100", t.key);
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  std::multiset<std::string> actions;
+  const json audit_items = json_of(audit)["items"];
+  for (const auto& r : audit_items) actions.insert(r["action"].get<std::string>());
+  for (const char* a : {"tenant.create", "apikey.create", "auth.token.issue", "auth.token.revoke",
+                        "apikey.revoke"}) {
+    EXPECT_GT(actions.count(a), 0u) << a;
+  }
+  const json only = json_of(get(n, "/v1/audit?action=apikey.create", t.key))["items"];
+  EXPECT_EQ(only.size(), 2u);
+  for (const auto& r : only) EXPECT_EQ(r["action"], "apikey.create");
+  EXPECT_EQ(get(n, "/v1/audit?limit=0", t.key).status, 400);
+  EXPECT_EQ(get(n, "/v1/audit", signer).status, 401);  // revoked above
+  auto verify = n.cli({"audit", "verify", "--json"});
+  EXPECT_EQ(verify.rc, 0) << verify.out;
+  EXPECT_EQ(cli_json(verify)["ok"], true) << verify.out;
+}
+
+TEST(Access, AnotherTenantsResourcesAreNotFound) {
+  NslServer n;
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  Tenant a = create_tenant(n, "acme");
+  Tenant b = create_tenant(n, "globex");
+  std::string a_key_id;
+  new_key(n, a.key, {{"name", "k"}, {"roles", {"viewer"}}}, &a_key_id);
+  auto rbs = json_of(get(n, "/v1/role-bindings", a.key))["items"];
+  ASSERT_FALSE(rbs.empty());
+  const std::string a_rb = rbs[0]["id"];
+  const std::string a_tok = token_for(n, a.key);
+
+  // Every route naming one of A's resources, with B's owner credentials: 404, never A's data.
+  struct Probe {
+    std::string method, path, body;
+  };
+  const std::vector<Probe> probes = {
+      {"GET", "/v1/tenants/" + a.id, ""},
+      {"GET", "/v1/apikeys/" + a_key_id, ""},
+      {"GET", "/v1/apikeys/" + a.key_id, ""},
+      {"DELETE", "/v1/apikeys/" + a_key_id, ""},
+      {"DELETE", "/v1/role-bindings/" + a_rb, ""},
+      {"POST", "/v1/role-bindings",
+       json{{"principal", "apikey:" + a_key_id}, {"role", "viewer"}}.dump()},
+  };
+  for (const std::string& cred : {b.key, token_for(n, b.key)}) {
+    for (const auto& p : probes) {
+      auto r = call(p.method, n.url(p.path), cred, p.body);
+      EXPECT_EQ(r.status, 404) << p.method << " " << p.path << ": " << r.body;
+      json problem = json_of(r);
+      problem.erase("instance");  // the request's own path
+      EXPECT_EQ(problem.dump().find(a.id), std::string::npos) << p.path;
+    }
+    // Listings show only B's own.
+    for (const char* path : {"/v1/apikeys", "/v1/role-bindings", "/v1/audit"}) {
+      auto r = get(n, path, cred);
+      ASSERT_EQ(r.status, 200) << path << r.body;
+      EXPECT_EQ(r.body.find(a_key_id), std::string::npos) << path;
+      EXPECT_EQ(r.body.find(a.key_id), std::string::npos) << path;
+      EXPECT_EQ(r.body.find(a.id), std::string::npos) << path;
+    }
+    EXPECT_EQ(json_of(call("POST", n.url("/v1/auth/introspect"), cred,
+                           json{{"token", a_tok}}.dump()))["active"],
+              false);
+  }
+  // A's things are intact.
+  EXPECT_EQ(get(n, "/v1/apikeys/" + a_key_id, a.key).status, 200);
+  EXPECT_EQ(get(n, "/v1/role-bindings", a.key).status, 200);
+}
+
+// A private redis-server on a fixed port, stoppable and restartable.
+class PrivateRedis {
+ public:
+  PrivateRedis() : port_(free_tcp_port()) { start(); }
+  void start() {
+    proc_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+        "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no", "--dir", dir_.path()});
+    for (int i = 0; i < 200; ++i) {
+      if (proc_->output().find("Ready to accept connections") != std::string::npos) return;
+      std::this_thread::sleep_for(20ms);
+    }
+    ADD_FAILURE() << "redis-server did not start: " << proc_->output();
+  }
+  void stop() {
+    proc_->signal(SIGKILL);
+    proc_->wait_exit(5s);
+  }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+
+ private:
+  TempDir dir_;
+  int port_;
+  std::unique_ptr<ChildProcess> proc_;
+};
+
+TEST(Access, KeyManagementLimitHoldsInSumAcrossThreeReplicas) {
+  NSL_REQUIRE_PG();
+  PrivateRedis redis;
+  auto pg = pg_scratch_database("e2e_limit");
+  TempDir shared;  // one simulated enclave identity for all replicas (real enclaves share MRSIGNER)
+  const std::string cache_prefix = "limit" + random_hex(4) + ":";
+  std::vector<std::unique_ptr<NslServer>> replicas;
+  for (int i = 0; i < 3; ++i) {
+    const std::string toml = "[database]\nurl = \"" + pg.service_url + "\"\nmigration_url = \"" +
+                             pg.owner_url + "\"\n[cache]\nurl = \"" + redis.url() +
+                             "\"\nprefix = \"" + cache_prefix + "\"\n[enclave]\nsocket = \"" +
+                             shared.path() + "/enclave-" + std::to_string(i) + ".sock\"\n";
+    replicas.push_back(std::make_unique<NslServer>(
+        NslServerOptions{.toml = toml, .start = false, .data_dir = shared.path()}));
+  }
+  auto mig = replicas[0]->cli({"migrate"});
+  ASSERT_EQ(mig.rc, 0) << mig.out;
+  for (auto& r : replicas) r->start();
+  for (auto& r : replicas) ASSERT_TRUE(r->wait_ready()) << r->logs();
+  Tenant t = create_tenant(*replicas[0], "acme");
+  ASSERT_FALSE(t.key.empty());
+
+  std::atomic<int> ok{0}, limited{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int th = 0; th < 6; ++th) {
+    threads.emplace_back([&, th] {
+      for (int i = 0; i < 25; ++i) {
+        auto r = get(*replicas[(th + i) % 3], "/v1/apikeys", t.key);
+        if (r.status == 200) {
+          ++ok;
+        } else if (r.status == 429) {
+          ++limited;
+          EXPECT_FALSE(r.headers["retry-after"].empty());
+          EXPECT_EQ(r.headers["ratelimit-remaining"], "0");
+        } else {
+          ++other;
+          ADD_FAILURE() << r.status << " " << r.body;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  // 150 requests within seconds against 100/min shared by three replicas: the burst of 100 plus at
+  // most a couple refilled while the test ran.
+  EXPECT_GE(ok.load(), 100);
+  EXPECT_LE(ok.load(), 103);
+  EXPECT_EQ(ok + limited, 150);
+  EXPECT_EQ(other.load(), 0);
+  // General routes have their own budget.
+  EXPECT_EQ(get(*replicas[1], "/v1/audit?limit=1", t.key).status, 200);
+}
+
+TEST(Access, RedisOutageFailsKeyManagementClosedAndGeneralRoutesLocally) {
+  PrivateRedis redis;
+  NslServer n({.toml = "[cache]\nurl = \"" + redis.url() + "\"\ntimeout_ms = 300\n"});
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  Tenant t = create_tenant(n, "acme");
+  EXPECT_EQ(get(n, "/v1/apikeys", t.key).status, 200);
+  EXPECT_EQ(get(n, "/v1/audit?limit=1", t.key).status, 200);
+
+  redis.stop();
+  auto keys = get(n, "/v1/apikeys", t.key);
+  EXPECT_EQ(keys.status, 503) << keys.body;  // fail closed
+  EXPECT_EQ(json_of(keys)["code"], "unavailable");
+  auto general = get(n, "/v1/audit?limit=1", t.key);
+  EXPECT_EQ(general.status, 200) << general.body;  // local limits
+  auto ready = http_get(n.url("/health/ready"));
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(json_of(ready)["degraded"], json::array({"cache"})) << ready.body;
+  auto metrics = http_get(n.metrics_url());
+  EXPECT_NE(metrics.body.find("nsl_ratelimit_degraded 1"), std::string::npos);
+
+  redis.start();
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    back = get(n, "/v1/apikeys", t.key).status == 200;
+    if (!back) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(back) << n.logs();
+  EXPECT_EQ(json_of(http_get(n.url("/health/ready"))).contains("degraded"), false);
+  EXPECT_NE(http_get(n.metrics_url()).body.find("nsl_ratelimit_degraded 0"), std::string::npos);
+}
+
+TEST(Access, PostgresOutageIs503OnlyWhileItLasts) {
+  NSL_REQUIRE_PG();
+  auto pg = pg_scratch_database("e2e_outage");
+  NslServer n({.toml = "[database]\nurl = \"" + pg.service_url + "\"\nmigration_url = \"" +
+                       pg.owner_url + "\"\n[auth]\napi_key_cache_ttl_s = 0\n",
+               .start = false});
+  ASSERT_EQ(n.cli({"migrate"}).rc, 0);
+  n.start();
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  Tenant t = create_tenant(n, "acme");
+  ASSERT_EQ(get(n, "/v1/apikeys", t.key).status, 200);
+
+  // The database refuses this service: new connections and the open ones end.
+  pg_admin_sql("ALTER DATABASE " + pg.name + " ALLOW_CONNECTIONS false");
+  pg_admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+               pg.name + "'");
+  for (int i = 0; i < 3; ++i) {
+    auto r = get(n, "/v1/apikeys", t.key);
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(json_of(r)["code"], "unavailable");
+  }
+  EXPECT_EQ(http_get(n.url("/health/ready")).status, 503);
+
+  pg_admin_sql("ALTER DATABASE " + pg.name + " ALLOW_CONNECTIONS true");
+  int first_ok = -1;
+  for (int i = 0; i < 50 && first_ok < 0; ++i) {
+    if (get(n, "/v1/apikeys", t.key).status == 200)
+      first_ok = i;
+    else
+      std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GE(first_ok, 0) << n.logs();
+  EXPECT_LE(first_ok, 1);  // at most one request pays for the reconnect
+  EXPECT_EQ(http_get(n.url("/health/ready")).status, 200);
+}
+
+}  // namespace
+}  // namespace nsl::testing

@@ -1,0 +1,192 @@
+// `nsl tenants create` and `nsl audit verify`: operator commands on the configured database.
+//
+//   nsl tenants create NAME [--config FILE] [--json]
+//   nsl audit verify [--tenant ID] [--config FILE] [--json]
+//
+// `tenants create` prints the new tenant's id and its bootstrap API key (role owner) once; the key
+// is stored only as a hash. The embedded SQLite database is migrated first (as `nsl serve` does);
+// a PostgreSQL schema must be current (`nsl migrate`).
+// `audit verify` walks every record of one tenant (or of all), recomputing the hash chain and
+// checking the signed checkpoints against the stored audit public keys.
+// Exit status: 0 ok; 1 refused, or the audit trail failed verification; 2 usage or configuration.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "app/audit_keys.hpp"
+#include "app/cli.hpp"
+#include "app/cli_args.hpp"
+#include "app/storage.hpp"
+#include "config/config.hpp"
+#include "services/audit/audit_log.hpp"
+#include "services/audit/verify.hpp"
+#include "services/identity/service.hpp"
+
+namespace nsl::app {
+namespace {
+
+constexpr const char* kTenantsUsage = R"(usage:
+  nsl tenants create NAME [--config FILE] [--json]
+      creates a tenant and prints its id and a one-time owner API key (store it now: it is not shown again)
+exit status: 0 ok, 1 refused (name taken, database unavailable), 2 usage or configuration error
+)";
+
+constexpr const char* kAuditUsage = R"(usage:
+  nsl audit verify [--tenant ID] [--config FILE] [--json]
+      checks the hash chain and signed checkpoints of one tenant's audit trail, or of every tenant
+exit status: 0 intact, 1 a finding (altered, removed, inserted, reordered record; bad checkpoint) or an error,
+2 usage or configuration error
+)";
+
+Result<std::unique_ptr<store::Database>> open_current(const config::Config& cfg) {
+  if (cfg.database.url.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.data.dir, ec);
+  }
+  NSL_TRY_ASSIGN(std::unique_ptr<store::Database> db, open_store(cfg));
+  if (db->backend() == store::Backend::sqlite) NSL_TRY(db->migrate());
+  NSL_TRY_ASSIGN(int version, db->schema_version());
+  if (version != latest_schema_version(*db)) {
+    return err::failed_precondition(
+        "database schema is at version " + std::to_string(version) + ", this nsl needs " +
+        std::to_string(latest_schema_version(*db)) + ": run `nsl migrate`");
+  }
+  return db;
+}
+
+}  // namespace
+
+int run_tenants_cli(const std::vector<std::string>& args, std::istream&, std::ostream& out,
+                    std::ostream& err) {
+  if (args.size() < 2 || args[1] == "help" || args[1] == "--help") {
+    (args.size() < 2 ? err : out) << kTenantsUsage;
+    return args.size() < 2 ? 2 : 0;
+  }
+  if (args[1] != "create") {
+    err << "nsl tenants: unknown subcommand '" << args[1] << "' (expected create)\n";
+    return 2;
+  }
+  CliArgs a;
+  if (!a.parse(args, 2, {"--config"}, {"--json"}) || a.positional.size() != 1) {
+    err << "nsl tenants create: " << (a.error.empty() ? "expected exactly one NAME" : a.error)
+        << "\n";
+    return 2;
+  }
+  auto cfg = config::load(a.option("--config").value_or(""), config::process_env());
+  if (!cfg.ok()) {
+    err << "nsl: configuration error:\n" << cfg.error().message() << "\n";
+    return 2;
+  }
+  auto db = open_current(*cfg);
+  if (!db.ok()) {
+    err << "nsl tenants create: " << db.error().message() << "\n";
+    return 1;
+  }
+  audit::AuditLog log(**db);
+  identity::IdentityService ids(**db, &log, Clock::real());
+  auto t = ids.create_tenant(a.positional[0], {.subject = "operator", .request_id = ""});
+  log.stop();
+  if (!t.ok()) {
+    err << "nsl tenants create: " << t.error().message() << "\n";
+    return t.error().code() == ErrorCode::invalid_argument ? 2 : 1;
+  }
+  if (a.flag("--json")) {
+    out << nlohmann::json{{"tenant_id", t->tenant.id.str()},
+                          {"name", t->tenant.name},
+                          {"api_key_id", t->admin_key.id},
+                          {"api_key", std::string(t->admin_token.reveal())},
+                          {"role", "owner"}}
+               .dump()
+        << "\n";
+  } else {
+    out << "tenant   " << t->tenant.name << "\n"
+        << "id       " << t->tenant.id.str() << "\n"
+        << "api key  " << t->admin_token.reveal() << "\n"
+        << "         (role owner, id " << t->admin_key.id << "; shown once: store it now)\n";
+  }
+  return 0;
+}
+
+int run_audit_cli(const std::vector<std::string>& args, std::istream&, std::ostream& out,
+                  std::ostream& err) {
+  if (args.size() < 2 || args[1] == "help" || args[1] == "--help") {
+    (args.size() < 2 ? err : out) << kAuditUsage;
+    return args.size() < 2 ? 2 : 0;
+  }
+  if (args[1] != "verify") {
+    err << "nsl audit: unknown subcommand '" << args[1] << "' (expected verify)\n";
+    return 2;
+  }
+  CliArgs a;
+  if (!a.parse(args, 2, {"--config", "--tenant"}, {"--json"}) || !a.positional.empty()) {
+    err << "nsl audit verify: "
+        << (a.error.empty() ? "unexpected argument " + a.positional[0] : a.error) << "\n";
+    return 2;
+  }
+  std::vector<store::TenantId> tenants;
+  if (auto t = a.option("--tenant")) {
+    auto id = store::TenantId::parse(*t);
+    if (!id.ok()) {
+      err << "nsl audit verify: --tenant must be a tenant id (UUID)\n";
+      return 2;
+    }
+    tenants.push_back(*id);
+  }
+  auto cfg = config::load(a.option("--config").value_or(""), config::process_env());
+  if (!cfg.ok()) {
+    err << "nsl: configuration error:\n" << cfg.error().message() << "\n";
+    return 2;
+  }
+  auto db = open_current(*cfg);
+  if (!db.ok()) {
+    err << "nsl audit verify: " << db.error().message() << "\n";
+    return 1;
+  }
+  if (tenants.empty()) {
+    auto all = audit::list_tenants(**db);
+    if (!all.ok()) {
+      err << "nsl audit verify: " << all.error().message() << "\n";
+      return 1;
+    }
+    tenants = std::move(*all);
+  }
+  auto verifier = stored_audit_verifier(**db);
+  if (!verifier.ok()) {
+    err << "nsl audit verify: " << verifier.error().message() << "\n";
+    return 1;
+  }
+  bool intact = true;
+  nlohmann::json reports = nlohmann::json::array();
+  for (const auto& t : tenants) {
+    auto r = audit::verify_tenant(**db, t, verifier->get());
+    if (!r.ok()) {
+      err << "nsl audit verify: tenant " << t.str() << ": " << r.error().message() << "\n";
+      return 1;
+    }
+    intact = intact && r->ok();
+    nlohmann::json findings = nlohmann::json::array();
+    for (const auto& f : r->findings) {
+      findings.push_back({{"kind", std::string(audit::finding_kind_name(f.kind))},
+                          {"seq", f.seq},
+                          {"message", f.message}});
+    }
+    reports.push_back({{"tenant", t.str()},
+                       {"ok", r->ok()},
+                       {"records", r->records_checked},
+                       {"last_seq", r->last_seq},
+                       {"checkpoints", r->checkpoints_checked},
+                       {"findings", findings}});
+    if (!a.flag("--json")) {
+      out << t.str() << ": " << (r->ok() ? "intact" : "FAILED") << ", " << r->records_checked
+          << " records, " << r->checkpoints_checked << " signed checkpoints\n";
+      for (const auto& f : r->findings) {
+        out << "  " << audit::finding_kind_name(f.kind) << " at seq " << f.seq << ": " << f.message
+            << "\n";
+      }
+    }
+  }
+  if (a.flag("--json")) out << nlohmann::json{{"ok", intact}, {"tenants", reports}}.dump() << "\n";
+  return intact ? 0 : 1;
+}
+
+}  // namespace nsl::app

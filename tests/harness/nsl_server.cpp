@@ -1,0 +1,63 @@
+#include "harness/nsl_server.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace nsl::testing {
+
+NslServer::NslServer(NslServerOptions options)
+    : opts_(std::move(options)),
+      http_(free_tcp_port()),
+      https_(free_tcp_port()),
+      metrics_(free_tcp_port()) {
+  config_ = dir_.write_file(
+      "nsl.toml", "[server]\nhttp_port = " + std::to_string(http_) +
+                      "\nhttps_port = " + std::to_string(opts_.https ? https_ : 0) +
+                      "\nmetrics_port = " + std::to_string(metrics_) + "\nworkers = 2\n" +
+                      "[data]\ndir = \"" +
+                      (opts_.data_dir.empty() ? dir_.path() + "/data" : opts_.data_dir) + "\"\n" +
+                      opts_.toml + "\n");
+  if (opts_.start) start();
+}
+
+NslServer::~NslServer() = default;
+
+void NslServer::start() {
+  auto env = opts_.env;
+  env.emplace_back("NSL_TEST_MARKER", "1");
+  proc_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{nsl_binary(), "serve", "--config", config_}, env,
+      dir_.path() + "/nsl-" + std::to_string(++starts_) + ".log");
+}
+
+bool NslServer::wait_ready() {
+  return proc_ && wait_for_http(url("/health/live"), std::chrono::seconds(20));
+}
+
+std::string NslServer::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(http_) + path;
+}
+
+std::string NslServer::metrics_url() const {
+  return "http://127.0.0.1:" + std::to_string(metrics_) + "/metrics";
+}
+
+std::string NslServer::logs() const { return proc_ ? proc_->output() : std::string(); }
+
+CliRun NslServer::cli(std::vector<std::string> args) const {
+  args.insert(args.begin(), nsl_binary());
+  args.push_back("--config");
+  args.push_back(config_);
+  static int n = 0;
+  const std::string out = dir_.path() + "/cli-" + std::to_string(++n) + ".out";
+  ChildProcess p(args, opts_.env, out);
+  CliRun r;
+  r.rc = p.wait_exit(std::chrono::seconds(60)).value_or(-1);
+  // ChildProcess merges stdout and stderr; the CLI prints results on stdout and problems on stderr,
+  // and tests look at one or the other by content.
+  r.out = p.output();
+  r.err = r.out;
+  return r;
+}
+
+}  // namespace nsl::testing
