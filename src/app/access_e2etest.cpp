@@ -160,6 +160,30 @@ TEST(Access, BootstrapKeysTokensRbacAndAudit) {
   EXPECT_EQ(wrong.status, 400);
   EXPECT_EQ(json_of(wrong)["error"], "unsupported_grant_type");
 
+  // Scopes only narrow: a key scoped to keys:read cannot obtain keys:* (RFC 6749 invalid_scope,
+  // 400).
+  std::string admin_id;
+  std::string narrow = new_key(n, t.key,
+                               {{"name", "ro"},
+                                {"roles", {"admin"}},
+                                {"scopes", {"keys:read", "audit:read"}},
+                                {"expires_in", 120}},
+                               &admin_id);
+  auto wide = call("POST", n.url("/v1/auth/token"), "",
+                   "grant_type=client_credentials&scope=keys%3A*&client_secret=" + narrow,
+                   "application/x-www-form-urlencoded");
+  EXPECT_EQ(wide.status, 400) << wide.body;
+  EXPECT_EQ(json_of(wide)["error"], "invalid_scope");
+  auto fits = call("POST", n.url("/v1/auth/token"), "",
+                   "grant_type=client_credentials&scope=keys%3Aread&client_secret=" + narrow,
+                   "application/x-www-form-urlencoded");
+  ASSERT_EQ(fits.status, 200) << fits.body;
+  EXPECT_EQ(json_of(fits)["scope"], "keys:read");
+  EXPECT_LE(json_of(fits)["expires_in"].get<int>(), 120);  // never outlives its key
+  // An admin cannot revoke the owner's key.
+  std::string admin = new_key(n, t.key, {{"name", "adm"}, {"roles", {"admin"}}});
+  EXPECT_EQ(call("DELETE", n.url("/v1/apikeys/" + t.key_id), admin).status, 403);
+
   // The token works; introspection describes it; after revocation it is refused everywhere.
   EXPECT_EQ(get(n, "/v1/tenants/" + t.id, tok).status, 200);
   auto intro = call("POST", n.url("/v1/auth/introspect"), t.key, json{{"token", tok}}.dump());
@@ -190,7 +214,7 @@ TEST(Access, BootstrapKeysTokensRbacAndAudit) {
     EXPECT_GT(actions.count(a), 0u) << a;
   }
   const json only = json_of(get(n, "/v1/audit?action=apikey.create", t.key))["items"];
-  EXPECT_EQ(only.size(), 2u);
+  EXPECT_EQ(only.size(), 4u);
   for (const auto& r : only) EXPECT_EQ(r["action"], "apikey.create");
   EXPECT_EQ(get(n, "/v1/audit?limit=0", t.key).status, 400);
   EXPECT_EQ(get(n, "/v1/audit", signer).status, 401);  // revoked above

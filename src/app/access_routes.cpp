@@ -27,11 +27,17 @@ std::string rfc3339_ms(std::int64_t ms) {
   return buf;
 }
 
-Authenticator::RevokedFn revocation_check(cache::Cache& cache) {
-  return [&cache](const auth::Principal& p) -> Result<bool> {
+Authenticator::RevokedFn revocation_check(cache::Cache& shared, cache::Cache& local) {
+  return [&shared, &local](const auth::Principal& p) -> Result<bool> {
     if (p.token_id.empty()) return false;
-    NSL_TRY_ASSIGN(std::optional<std::string> v, cache.get("revoked:" + p.token_id));
-    return v.has_value();
+    const std::string key = "revoked:" + p.token_id;
+    auto v = shared.get(key);
+    if (v.ok()) return v->has_value();
+    if (v.error().code() != ErrorCode::unavailable) return std::move(v).error();
+    // Shared cache down: revocations made through this replica still hold; others' are missed
+    // until it returns (the same degraded mode as the general rate limits, reported likewise).
+    NSL_TRY_ASSIGN(std::optional<std::string> l, local.get(key));
+    return l.has_value();
   };
 }
 
@@ -222,6 +228,7 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
   auto& tokens = d.tokens;
   auto& audit = d.audit;
   auto& cache = d.cache;
+  auto& local = d.local_cache;
   auto& pool = d.pool;
   // Collected first, added after: a route's handler may itself use NSL_TRY.
   std::vector<http::Route> routes;
@@ -254,7 +261,11 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
                                          {std::string(auth::jws_alg_name(tokens.options().alg))}},
                                         {"scopes_supported", auth::all_permissions()}};
                                  Response res = Response::json(200, j.dump());
-                                 res.headers.set("cache-control", "public, max-age=300");
+                                 // URLs derived from the request's Host must not be kept by shared
+                                 // caches.
+                                 res.headers.set("cache-control", base != tokens.options().issuer
+                                                                      ? "private, no-cache"
+                                                                      : "public, max-age=300");
                                  co_return res;
                                },
                                .is_public = true});
@@ -279,6 +290,7 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
         std::string secret = p["client_secret"];
         SecretString key = SecretString::take(secret);
         p.erase("client_secret");
+        std::string oauth_code;  // set where RFC 6749 names a specific error
         auto result = co_await offload(pool, [&]() -> Result<json> {
           NSL_TRY_ASSIGN(auth::Principal who, ids.authenticate_api_key(key.reveal()));
           if (p.count("client_id") != 0 && p["client_id"] != who.subject.substr(7) &&
@@ -286,17 +298,24 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
             return err::unauthenticated("client_id does not match the client secret");
           }
           if (p.count("scope") != 0) {
-            // A narrower token: every requested scope must already be allowed to the key.
+            // A narrower token: every requested scope must already be within the key's own. A
+            // wildcard is within them only when the key is unrestricted or holds that wildcard.
             std::vector<std::string> want = identity::repo::split_scopes(p["scope"]);
+            oauth_code = "invalid_scope";
             if (want.empty()) return err::invalid_argument("scope is empty");
             for (const auto& s : want) {
-              if (!auth::is_valid_scope(s))
+              if (!auth::is_valid_scope(s)) {
                 return err::invalid_argument("unknown scope \"" + s + "\"");
-              if (auth::is_known_permission(s) && !auth::scope_allows(who.scopes, s)) {
-                return err::permission_denied("scope \"" + s +
-                                              "\" exceeds the client's own scopes");
+              }
+              const bool within =
+                  who.scopes.empty() ||
+                  std::find(who.scopes.begin(), who.scopes.end(), s) != who.scopes.end() ||
+                  (auth::is_known_permission(s) && auth::scope_allows(who.scopes, s));
+              if (!within) {
+                return err::invalid_argument("scope \"" + s + "\" exceeds the client's own scopes");
               }
             }
+            oauth_code.clear();
             who.scopes = std::move(want);
           }
           NSL_TRY_ASSIGN(auth::IssuedToken t, tokens.issue(who));
@@ -314,10 +333,10 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
         if (!result.ok()) {
           const auto c = result.error().code();
           co_return oauth_error(req, result.error(),
-                                c == ErrorCode::unauthenticated     ? "invalid_client"
-                                : c == ErrorCode::permission_denied ? "invalid_scope"
-                                : c == ErrorCode::invalid_argument  ? "invalid_request"
-                                                                    : "server_error");
+                                !oauth_code.empty()                ? oauth_code
+                                : c == ErrorCode::unauthenticated  ? "invalid_client"
+                                : c == ErrorCode::invalid_argument ? "invalid_request"
+                                                                   : "server_error");
         }
         co_return json_response(200, *result);
       },
@@ -326,7 +345,7 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
   routes.push_back(http::Route{
       .method = Method::post,
       .pattern = "/v1/auth/revoke",
-      .handler = [&tokens, &cache, &audit, &pool,
+      .handler = [&tokens, &cache, &local, &audit, &pool,
                   &authn = d.authn](Request& req) -> asio::awaitable<Response> {
         auto params = token_params(req);
         if (!params.ok()) co_return oauth_error(req, params.error(), "invalid_request");
@@ -341,6 +360,7 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
                                           std::chrono::system_clock::now().time_since_epoch())
                                           .count();
           const std::int64_t ttl = std::max<std::int64_t>(p->expires_at_ms - now_ms, 0) + 120'000;
+          NSL_TRY(local.set("revoked:" + p->token_id, "1", std::chrono::milliseconds(ttl)));
           NSL_TRY(cache.set("revoked:" + p->token_id, "1", std::chrono::milliseconds(ttl)));
           authn.forget(token);
           return audit.append_wait({.tenant = p->tenant,
@@ -355,39 +375,39 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
       },
       .is_public = true});
 
-  routes.push_back(
-      http::Route{.method = Method::post,
-                  .pattern = "/v1/auth/introspect",
-                  .handler = [&tokens, &cache, &pool](Request& req) -> asio::awaitable<Response> {
-                    auto params = token_params(req);
-                    if (!params.ok()) co_return http::problem(params.error(), req);
-                    const std::string token = (*params)["token"];
-                    const auth::Principal& caller = principal_of(req);
-                    auto out = co_await offload(pool, [&]() -> Result<json> {
-                      auto p = tokens.verify(token);
-                      // Tokens of other tenants are "inactive" to this caller: existence is not
-                      // confirmed.
-                      if (!p.ok() || !(p->tenant == caller.tenant)) return json{{"active", false}};
-                      NSL_TRY_ASSIGN(bool revoked, revocation_check(cache)(*p));
-                      if (revoked) return json{{"active", false}};
-                      json roles = json::array();
-                      for (const auto& b : p->bindings) roles.push_back(auth::binding_to_string(b));
-                      json j{{"active", true},
-                             {"token_type", "Bearer"},
-                             {"sub", p->subject},
-                             {"tid", p->tenant.str()},
-                             {"jti", p->token_id},
-                             {"exp", p->expires_at_ms / 1000},
-                             {"iss", tokens.options().issuer},
-                             {"aud", tokens.options().audience},
-                             {"roles", roles}};
-                      if (!p->scopes.empty()) j["scope"] = identity::repo::join_scopes(p->scopes);
-                      return j;
-                    });
-                    if (!out.ok()) co_return http::problem(out.error(), req);
-                    co_return json_response(200, *out);
-                  },
-                  .permission = "tenants:read"});
+  routes.push_back(http::Route{
+      .method = Method::post,
+      .pattern = "/v1/auth/introspect",
+      .handler = [&tokens, &cache, &local, &pool](Request& req) -> asio::awaitable<Response> {
+        auto params = token_params(req);
+        if (!params.ok()) co_return http::problem(params.error(), req);
+        const std::string token = (*params)["token"];
+        const auth::Principal& caller = principal_of(req);
+        auto out = co_await offload(pool, [&]() -> Result<json> {
+          auto p = tokens.verify(token);
+          // Tokens of other tenants are "inactive" to this caller: existence is not
+          // confirmed.
+          if (!p.ok() || !(p->tenant == caller.tenant)) return json{{"active", false}};
+          NSL_TRY_ASSIGN(bool revoked, revocation_check(cache, local)(*p));
+          if (revoked) return json{{"active", false}};
+          json roles = json::array();
+          for (const auto& b : p->bindings) roles.push_back(auth::binding_to_string(b));
+          json j{{"active", true},
+                 {"token_type", "Bearer"},
+                 {"sub", p->subject},
+                 {"tid", p->tenant.str()},
+                 {"jti", p->token_id},
+                 {"exp", p->expires_at_ms / 1000},
+                 {"iss", tokens.options().issuer},
+                 {"aud", tokens.options().audience},
+                 {"roles", roles}};
+          if (!p->scopes.empty()) j["scope"] = identity::repo::join_scopes(p->scopes);
+          return j;
+        });
+        if (!out.ok()) co_return http::problem(out.error(), req);
+        co_return json_response(200, *out);
+      },
+      .permission = "tenants:read"});
 
   // ---- tenants ----
   routes.push_back(
@@ -491,8 +511,8 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
       .handler = [&ids, &pool, &authn = d.authn](Request& req) -> asio::awaitable<Response> {
         const auth::Principal& p = principal_of(req);
         const std::string id(req.param("id").value_or(""));
-        auto k =
-            co_await offload(pool, [&] { return ids.revoke_api_key(p.tenant, id, actor_of(req)); });
+        auto k = co_await offload(
+            pool, [&] { return ids.revoke_api_key(p.tenant, id, &p, actor_of(req)); });
         if (!k.ok()) co_return http::problem(k.error(), req);
         authn.forget_subject(p.tenant, "apikey:" + k->id);
         co_return json_response(200, api_key_json(*k));

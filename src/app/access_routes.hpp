@@ -26,15 +26,17 @@ struct AccessRoutesDeps {
   identity::IdentityService& identity;
   auth::TokenService& tokens;
   audit::AuditLog& audit;
-  cache::Cache& cache;  // revocation list
+  cache::Cache& cache;        // revocation list, shared by the replicas
+  cache::Cache& local_cache;  // this replica's copy, used while the shared one is unreachable
   Authenticator& authn;
   boost::asio::thread_pool& pool;
 };
 
 Status add_access_routes(http::Router& router, AccessRoutesDeps deps);
 
-// The revocation-list check the Authenticator runs for access tokens (cache key "revoked:<jti>").
-Authenticator::RevokedFn revocation_check(cache::Cache& cache);
+// The revocation-list check the Authenticator runs for access tokens (cache key "revoked:<jti>"):
+// the shared cache, or this replica's local copy while the shared one is unreachable.
+Authenticator::RevokedFn revocation_check(cache::Cache& shared, cache::Cache& local);
 
 // "2026-11-30T04:10:25.683Z" from Unix milliseconds.
 std::string rfc3339_ms(std::int64_t ms);

@@ -348,7 +348,7 @@ class Service {
           const auto until = std::chrono::system_clock::time_point(std::chrono::milliseconds(p->expires_at_ms));
           return Verified{.principal = std::move(*p), .reuse_until = until};
         },
-        revocation_check(shared), Clock::real(), &registry_, AccessOptions{.api_key_cache_ttl = api_key_ttl});
+        revocation_check(shared, *local_cache_), Clock::real(), &registry_, AccessOptions{.api_key_cache_ttl = api_key_ttl});
     return {};
   }
 
@@ -372,6 +372,7 @@ class Service {
                                                     .tokens = *tokens_,
                                                     .audit = *audit_,
                                                     .cache = shared,
+                                                    .local_cache = *local_cache_,
                                                     .authn = *authn_,
                                                     .pool = *pool_}));
     http::Router metrics;

@@ -247,7 +247,12 @@ Result<IssuedToken> TokenService::issue(const Principal& p,
     if (it == loaded->signers.end()) return err::unavailable("no token signing key is available");
   }
   const std::int64_t iat = duration_cast<seconds>(now.time_since_epoch()).count();
-  const std::int64_t life = std::min(ttl.value_or(opts_.access_ttl), opts_.access_ttl).count();
+  std::int64_t life = std::min(ttl.value_or(opts_.access_ttl), opts_.access_ttl).count();
+  if (p.expires_at_ms > 0) {
+    // A token never outlives the credential it was issued for.
+    life = std::min<std::int64_t>(life, p.expires_at_ms / 1000 - iat);
+    if (life <= 0) return err::unauthenticated("the credential has expired");
+  }
   IssuedToken out;
   out.jti = random_hex(16);
   out.exp = iat + life;

@@ -136,7 +136,8 @@ TYPED_TEST_P(IdentityContract, BadKeysAreRefusedAlikeAndRevocationAndExpiryApply
                                        {.name = "ci2", .roles = {RoleBinding{Role::viewer, {}}}},
                                        &owner, {.subject = owner.subject});
   ASSERT_TRUE(k2.ok()) << k2.error();
-  auto revoked = this->ids_->revoke_api_key(t.tenant.id, k2->key.id, {.subject = owner.subject});
+  auto revoked =
+      this->ids_->revoke_api_key(t.tenant.id, k2->key.id, &owner, {.subject = owner.subject});
   ASSERT_TRUE(revoked.ok()) << revoked.error();
   EXPECT_TRUE(revoked->revoked_at.has_value());
   EXPECT_EQ(this->ids_->authenticate_api_key(k2->token.reveal()).error().code(),
@@ -166,6 +167,12 @@ TYPED_TEST_P(IdentityContract, RolesLimitWhatAKeyMayDoAndNobodyGrantsMoreThanThe
                                         &admin, {.subject = admin.subject});
   ASSERT_FALSE(esc.ok());
   EXPECT_EQ(esc.error().code(), ErrorCode::permission_denied);
+  // Nor can the admin revoke the owner's key (that would be taking more than it could give).
+  auto cut =
+      this->ids_->revoke_api_key(t.tenant.id, t.admin_key.id, &admin, {.subject = admin.subject});
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().code(), ErrorCode::permission_denied);
+  EXPECT_TRUE(this->ids_->authenticate_api_key(t.admin_token.reveal()).ok());
   auto esc2 = this->ids_->create_role_binding(t.tenant.id, "apikey:" + signer_key->key.id,
                                               RoleBinding{Role::signer, {}}, &signer,
                                               {.subject = signer.subject});
@@ -193,7 +200,7 @@ TYPED_TEST_P(IdentityContract, AnotherTenantsIdsAreNotFound) {
   auto in_b = this->ids_->get_api_key(b.tenant.id, a.admin_key.id);
   ASSERT_FALSE(in_b.ok());
   EXPECT_EQ(in_b.error().code(), ErrorCode::not_found);
-  EXPECT_EQ(this->ids_->revoke_api_key(b.tenant.id, a.admin_key.id, {}).error().code(),
+  EXPECT_EQ(this->ids_->revoke_api_key(b.tenant.id, a.admin_key.id, nullptr, {}).error().code(),
             ErrorCode::not_found);
   auto list = this->ids_->list_api_keys(b.tenant.id, 100, std::nullopt);
   ASSERT_TRUE(list.ok());

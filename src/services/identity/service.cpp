@@ -197,11 +197,29 @@ Result<std::vector<repo::ApiKeyRow>> IdentityService::list_api_keys(
 }
 
 Result<repo::ApiKeyRow> IdentityService::revoke_api_key(const store::TenantId& tenant,
-                                                        std::string_view id, const Actor& actor) {
-  NSL_TRY_ASSIGN(repo::ApiKeyRow row, db_.with_tenant(tenant, [&](store::Tx& tx) {
+                                                        std::string_view id,
+                                                        const auth::Principal* caller,
+                                                        const Actor& actor) {
+  bool changed = false;
+  auto row = db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<repo::ApiKeyRow> {
+    NSL_TRY_ASSIGN(repo::ApiKeyRow before, repo::get_api_key(tx, id));
+    if (before.revoked_at) return before;  // already revoked: nothing changes, nothing to audit
+    if (caller != nullptr) {
+      // Revoking a key needs the power to have granted it: an admin cannot cut off the owner.
+      NSL_TRY_ASSIGN(auto bindings, repo::role_bindings_of(tx, "apikey:" + before.id));
+      for (const auto& r : bindings) {
+        auto b = auth::binding_from_string(r.resource.empty() ? r.role : r.role + "@" + r.resource);
+        if (b && !may_grant(*caller, *b)) {
+          return err::permission_denied("you cannot revoke a key holding the role \"" + r.role +
+                                        "\": it carries permissions you do not hold");
+        }
+      }
+    }
+    changed = true;
     return repo::revoke_api_key(tx, id, now_ms());
-  }));
-  NSL_TRY(audit(tenant, actor, "apikey.revoke", "apikey:" + row.id, "ok"));
+  });
+  if (!row.ok()) return row;
+  if (changed) NSL_TRY(audit(tenant, actor, "apikey.revoke", "apikey:" + row->id, "ok"));
   return row;
 }
 

@@ -72,7 +72,10 @@ class IdentityService {
   Result<repo::ApiKeyRow> get_api_key(const store::TenantId& tenant, std::string_view id);
   Result<std::vector<repo::ApiKeyRow>> list_api_keys(const store::TenantId& tenant, int limit,
                                                      std::optional<std::string> after_id);
+  // Idempotent: revoking a revoked key returns it unchanged (and writes no audit record). The
+  // caller must be able to grant every role the key holds.
   Result<repo::ApiKeyRow> revoke_api_key(const store::TenantId& tenant, std::string_view id,
+                                         const auth::Principal* caller,
                                          const Actor& actor);
 
   Result<repo::RoleBindingRow> create_role_binding(const store::TenantId& tenant,
