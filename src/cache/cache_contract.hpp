@@ -28,11 +28,7 @@ template <class Traits>
 class CacheContractTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string why = Traits::unavailable_reason();
-    if (!why.empty()) {
-      if (::nsl::testing::in_ci()) FAIL() << why << " (CI is set)";
-      GTEST_SKIP() << why;
-    }
+    NSL_REQUIRE_AVAILABLE(Traits::unavailable_reason());
     run_ = "t" + random_hex(4) + ":";
     cache_ = Traits::make(run_ + "a:");
     ASSERT_TRUE(cache_);

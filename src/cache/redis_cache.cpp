@@ -307,7 +307,8 @@ void RedisCache::release(ContextPtr ctx, bool broken) {
 }
 
 Result<RedisCache::ReplyPtr> RedisCache::command(const std::vector<std::string>& argv,
-                                                 bool retry_once) {
+                                                 bool retry_once,
+                                                 std::chrono::milliseconds extra_timeout) {
   std::vector<const char*> ptrs;
   std::vector<std::size_t> lens;
   ptrs.reserve(argv.size());
@@ -320,8 +321,20 @@ Result<RedisCache::ReplyPtr> RedisCache::command(const std::vector<std::string>&
     NSL_TRY_ASSIGN(auto acquired, acquire());
     ContextPtr ctx = std::move(acquired.first);
     const bool reused = acquired.second;
+    const bool longer = extra_timeout.count() > 0;
+    if (longer && redisSetTimeout(ctx.get(), to_timeval(options_.command_timeout +
+                                                        extra_timeout)) != REDIS_OK) {
+      release(std::move(ctx), true);
+      return err::unavailable("redis unavailable");
+    }
     ReplyPtr r(static_cast<redisReply*>(
         redisCommandArgv(ctx.get(), static_cast<int>(argv.size()), ptrs.data(), lens.data())));
+    // Back to the normal timeout before the context returns to the pool.
+    if (r && longer &&
+        redisSetTimeout(ctx.get(), to_timeval(options_.command_timeout)) != REDIS_OK) {
+      release(std::move(ctx), true);
+      return r;
+    }
     if (!r) {
       ++command_errors_;
       release(std::move(ctx), true);

@@ -102,10 +102,16 @@ class RedisCache final : public Cache {
   Result<std::pair<ContextPtr, bool>> acquire();
   void release(ContextPtr ctx, bool broken);
   // Runs one command; `retry_once` repeats it on a fresh connection when a reused one was broken.
-  Result<ReplyPtr> command(const std::vector<std::string>& argv, bool retry_once);
+  // `extra_timeout` lengthens the command timeout for this call (blocking commands such as
+  // XREADGROUP BLOCK), so the wait is not mistaken for a dead server.
+  Result<ReplyPtr> command(const std::vector<std::string>& argv, bool retry_once,
+                           std::chrono::milliseconds extra_timeout = std::chrono::milliseconds(0));
   Result<ReplyPtr> eval(const Script& script, const std::vector<std::string>& keys,
                         const std::vector<std::string>& args);
   std::string k(std::string_view key) const { return options_.prefix + std::string(key); }
+
+  // Streams share this pool, prefix and stats (cache/redis_stream.hpp).
+  friend class RedisStream;
 
   RedisCacheOptions options_;
   RedisUrl url_;

@@ -187,30 +187,36 @@ void append_labels(std::string& out, const std::vector<std::string>& names,
 
 class CallbackFamily final : public internal::FamilyBase {
  public:
-  CallbackFamily(std::string name, std::string help, MetricType type, std::function<double()> fn)
-      : FamilyBase(std::move(name), std::move(help), type, {}), fn_(std::move(fn)) {}
+  CallbackFamily(std::string name, std::string help, MetricType type,
+                 std::vector<std::string> label_names, std::function<LabelledValues()> fn)
+      : FamilyBase(std::move(name), std::move(help), type, std::move(label_names)),
+        fn_(std::move(fn)) {}
 
   bool is_callback() const noexcept override { return true; }
   // Called with the Registry mutex held, which also guards every call of fn_.
-  void set_fn(std::function<double()> fn) { fn_ = std::move(fn); }
+  void set_fn(std::function<LabelledValues()> fn) { fn_ = std::move(fn); }
 
  protected:
   void append_samples(std::string& out) const override {
-    double v = 0;
+    LabelledValues samples;
     // A family without samples is valid exposition; one broken callback must not fail the scrape.
     try {
-      v = fn_();
+      samples = fn_();
     } catch (...) {
       return;
     }
-    out += name();
-    out += ' ';
-    append_double(out, v);
-    out += '\n';
+    for (const auto& [values, v] : samples) {
+      if (values.size() != label_names().size()) continue;  // malformed sample: skipped, not fatal
+      out += name();
+      append_labels(out, label_names(), values);
+      out += ' ';
+      append_double(out, v);
+      out += '\n';
+    }
   }
 
  private:
-  std::function<double()> fn_;
+  std::function<LabelledValues()> fn_;
 };
 
 }  // namespace
@@ -428,20 +434,31 @@ Histogram& Registry::histogram(std::string name, std::string help, std::vector<d
 
 void Registry::callback(std::string name, std::string help, MetricType type,
                         std::function<double()> fn) {
-  validate_definition(name, help, type, {});
+  if (!fn) fail(name, "callback function is empty");
+  callback_family(std::move(name), std::move(help), type, {}, [fn = std::move(fn)] {
+    return LabelledValues{{{}, fn()}};
+  });
+}
+
+void Registry::callback_family(std::string name, std::string help, MetricType type,
+                               std::vector<std::string> label_names,
+                               std::function<LabelledValues()> fn) {
+  validate_definition(name, help, type, label_names);
   if (type == MetricType::histogram) fail(name, "a callback metric must be a counter or a gauge");
   if (!fn) fail(name, "callback function is empty");
   std::lock_guard lock(mu_);
   if (auto it = families_.find(name); it != families_.end()) {
     internal::FamilyBase& existing = *it->second;
-    if (!existing.is_callback() || existing.type() != type) {
+    if (!existing.is_callback() || existing.type() != type ||
+        existing.label_names() != label_names) {
       fail(name, "already registered with a different kind; cannot register it as a callback " +
                      std::string(metric_type_name(type)));
     }
     static_cast<CallbackFamily&>(existing).set_fn(std::move(fn));
     return;
   }
-  auto created = std::make_unique<CallbackFamily>(name, std::move(help), type, std::move(fn));
+  auto created = std::make_unique<CallbackFamily>(name, std::move(help), type,
+                                                  std::move(label_names), std::move(fn));
   families_.emplace(std::move(name), std::move(created));
 }
 

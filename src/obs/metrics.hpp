@@ -27,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace nsl::obs {
@@ -187,6 +188,9 @@ extern template class Family<Counter>;
 extern template class Family<Gauge>;
 extern template class Family<Histogram>;
 
+// Samples of a labelled callback metric: (label values, value) per child.
+using LabelledValues = std::vector<std::pair<std::vector<std::string>, double>>;
+
 class Registry {
  public:
   Registry() = default;
@@ -212,6 +216,13 @@ class Registry {
   // leaves a dangling callback. `fn` runs inside expose(): it must be quick and must not call back
   // into this Registry. If it throws, the family is printed without a sample.
   void callback(std::string name, std::string help, MetricType type, std::function<double()> fn);
+  // The labelled form: `fn` returns one (label values, value) pair per child, label values in the
+  // order of `label_names` (a pair with the wrong number of values is skipped). Same rules as
+  // callback(): re-registering the same name, type and labels replaces `fn`.
+  //   reg.callback_family("nsl_pool_connections", "Connections.", MetricType::gauge, {"state"},
+  //                       [&] { return LabelledValues{{{"idle"}, 3}, {{"in_use"}, 1}}; });
+  void callback_family(std::string name, std::string help, MetricType type,
+                       std::vector<std::string> label_names, std::function<LabelledValues()> fn);
 
   // The full text exposition: families sorted by name, children sorted by label values.
   std::string expose() const;

@@ -293,6 +293,24 @@ TEST(Metrics, CallbackIsEvaluatedAtScrapeTime) {
             std::string::npos);
 }
 
+TEST(Metrics, LabelledCallbackPrintsOneSamplePerChild) {
+  Registry reg;
+  double idle = 3;
+  reg.callback_family("nsl_test_pool", "Pool.", MetricType::gauge, {"state"}, [&idle] {
+    return LabelledValues{{{"idle"}, idle}, {{"in_use"}, 1}, {{"too", "many"}, 9}};
+  });
+  EXPECT_EQ(reg.expose(),
+            "# HELP nsl_test_pool Pool.\n# TYPE nsl_test_pool gauge\n"
+            "nsl_test_pool{state=\"idle\"} 3\nnsl_test_pool{state=\"in_use\"} 1\n");
+  idle = 5;
+  EXPECT_NE(reg.expose().find("nsl_test_pool{state=\"idle\"} 5\n"), std::string::npos);
+  // Same name, type and labels: replaced.
+  reg.callback_family("nsl_test_pool", "Pool.", MetricType::gauge, {"state"}, [] {
+    return LabelledValues{{{"idle"}, 7}};
+  });
+  EXPECT_NE(reg.expose().find("nsl_test_pool{state=\"idle\"} 7\n"), std::string::npos);
+}
+
 TEST(Metrics, ThrowingCallbackPrintsNoSample) {
   Registry reg;
   reg.callback("nsl_test_broken", "Broken.", MetricType::gauge,

@@ -27,6 +27,7 @@
 //   connection lost, server shutting down or
 //   restarting, pool exhausted, SQLite busy/locked  -> unavailable (reconnects on next use)
 //   statement timeout / cancel                      -> deadline_exceeded
+//   a write in a with_*_read transaction (PG)       -> failed_precondition
 //   anything else                                   -> internal
 //
 // A failed statement aborts the transaction on both back ends: later statements fail and it does
@@ -127,27 +128,52 @@ class Database {
   auto with_system(F&& fn) {
     return run_typed(std::optional<TenantId>(), std::forward<F>(fn));
   }
+  // Read-only transactions that may be served by a read replica (PostgreSQL with
+  // database.replica_url; else the primary pool, in a READ ONLY transaction; SQLite: as
+  // with_tenant). A replica lags the primary: reading what this request just wrote needs
+  // with_tenant / with_system. A write inside fails on PostgreSQL (failed_precondition).
+  template <class F>
+  auto with_tenant_read(const TenantId& tenant, F&& fn) {
+    return run_typed(std::optional<TenantId>(tenant), std::forward<F>(fn), /*read_only=*/true);
+  }
+  template <class F>
+  auto with_system_read(F&& fn) {
+    return run_typed(std::optional<TenantId>(), std::forward<F>(fn), /*read_only=*/true);
+  }
 
  protected:
   // Runs body in one transaction (tenant context set when tenant has a value).
   virtual Status run(const std::optional<TenantId>& tenant,
                      const std::function<Status(Tx&)>& body) = 0;
+  // Runs body in one read-only transaction, on a replica when there is one. Default: run().
+  virtual Status run_read(const std::optional<TenantId>& tenant,
+                          const std::function<Status(Tx&)>& body) {
+    return run(tenant, body);
+  }
 
  private:
+  Status dispatch(const std::optional<TenantId>& tenant, const std::function<Status(Tx&)>& body,
+                  bool read_only) {
+    return read_only ? run_read(tenant, body) : run(tenant, body);
+  }
   template <class F>
-  auto run_typed(std::optional<TenantId> tenant, F&& fn) {
+  auto run_typed(std::optional<TenantId> tenant, F&& fn, bool read_only = false) {
     using R = std::invoke_result_t<F&, Tx&>;
     if constexpr (std::is_same_v<R, Status>) {
-      return run(tenant, [&fn](Tx& tx) -> Status { return fn(tx); });
+      return dispatch(
+          tenant, [&fn](Tx& tx) -> Status { return fn(tx); }, read_only);
     } else {
       using T = typename R::value_type;
       std::optional<T> out;
-      Status st = run(tenant, [&fn, &out](Tx& tx) -> Status {
-        R r = fn(tx);
-        if (!r.ok()) return std::move(r).error();
-        out.emplace(std::move(r).value());
-        return {};
-      });
+      Status st = dispatch(
+          tenant,
+          [&fn, &out](Tx& tx) -> Status {
+            R r = fn(tx);
+            if (!r.ok()) return std::move(r).error();
+            out.emplace(std::move(r).value());
+            return {};
+          },
+          read_only);
       if (!st.ok()) return R(std::move(st).error());
       return R(std::move(*out));
     }

@@ -55,6 +55,7 @@ Error map_pg(Conn& conn, PGresult* res) {
   if (s == "23505") return err::conflict("already exists");
   if (s == "40001" || s == "40P01") return err::conflict("concurrent update, retry");
   if (s == "57014") return err::deadline_exceeded("database statement timed out");
+  if (s == "25006") return err::failed_precondition("write in a read-only transaction");
   if (s == "53300" || s == "53000" || s == "55P03") return err::unavailable("database busy");
   return err::internal("database error (" + std::string(s) + ")");
 }
@@ -71,8 +72,8 @@ Status simple(Conn& conn, const char* sql) {
   return {};
 }
 
-Result<std::unique_ptr<Conn>> connect(const SecretString& dsn,
-                                      std::chrono::seconds connect_timeout) {
+Result<std::unique_ptr<Conn>> connect(const SecretString& dsn, std::chrono::seconds connect_timeout,
+                                      std::chrono::milliseconds statement_timeout) {
   auto conn = std::make_unique<Conn>();
   std::string text(dsn.reveal());  // libpq wants a NUL-terminated string; wiped right after
   const std::string timeout = std::to_string(connect_timeout.count());
@@ -88,6 +89,11 @@ Result<std::unique_ptr<Conn>> connect(const SecretString& dsn,
   // Server-side messages in English are not needed; keep notices off our stderr.
   PQsetNoticeProcessor(
       conn->c, [](void*, const char*) {}, nullptr);
+  if (statement_timeout.count() > 0) {
+    // Session-wide, set once per connection: transactions on it need no extra round trip.
+    const std::string set = "SET statement_timeout = " + std::to_string(statement_timeout.count());
+    NSL_TRY(simple(*conn, set.c_str()));
+  }
   return conn;
 }
 
@@ -181,7 +187,7 @@ struct PostgresDatabase::Impl {
     }
     ++open;
     lock.unlock();
-    auto c = connect(opts.dsn, opts.connect_timeout);
+    auto c = connect(opts.dsn, opts.connect_timeout, opts.statement_timeout);
     if (!c.ok()) {
       lock.lock();
       --open;
@@ -212,12 +218,15 @@ struct PostgresDatabase::Impl {
   }
 };
 
-PostgresDatabase::PostgresDatabase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PostgresDatabase::PostgresDatabase(std::unique_ptr<Impl> impl, std::unique_ptr<Impl> read_impl)
+    : impl_(std::move(impl)), read_impl_(std::move(read_impl)) {}
 PostgresDatabase::~PostgresDatabase() = default;
 
 Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::open(const PostgresOptions& options) {
   if (options.dsn.empty()) return err::invalid_argument("postgres dsn is empty");
   if (options.pool_size < 1) return err::invalid_argument("postgres pool size must be at least 1");
+  if (options.statement_timeout.count() < 0)
+    return err::invalid_argument("postgres statement timeout must not be negative");
   char* errmsg = nullptr;
   std::string text(options.dsn.reveal());
   PQconninfoOption* parsed = PQconninfoParse(text.c_str(), &errmsg);
@@ -228,26 +237,42 @@ Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::open(const PostgresO
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
   if (impl->opts.migration_dsn.empty()) impl->opts.migration_dsn = options.dsn;
-  return std::unique_ptr<PostgresDatabase>(new PostgresDatabase(std::move(impl)));
+  std::unique_ptr<Impl> read_impl;
+  if (!options.replica_dsn.empty()) {
+    std::string replica(options.replica_dsn.reveal());
+    PQconninfoOption* rp = PQconninfoParse(replica.c_str(), &errmsg);
+    SecretString::wipe(replica);
+    if (errmsg) PQfreemem(errmsg);
+    if (!rp) return err::invalid_argument("postgres replica dsn is malformed");
+    PQconninfoFree(rp);
+    read_impl = std::make_unique<Impl>();
+    read_impl->opts = impl->opts;
+    read_impl->opts.dsn = options.replica_dsn;
+  }
+  return std::unique_ptr<PostgresDatabase>(
+      new PostgresDatabase(std::move(impl), std::move(read_impl)));
 }
 
-PoolStats PostgresDatabase::pool_stats() const {
-  std::lock_guard lock(impl_->mu);
-  PoolStats s = impl_->stats;
-  s.size = impl_->open;
-  s.in_use = impl_->open - static_cast<int>(impl_->idle.size());
-  s.max = impl_->opts.pool_size;
+namespace {
+
+PoolStats stats_of(const PostgresDatabase::Impl& impl) {
+  std::lock_guard lock(impl.mu);
+  PoolStats s = impl.stats;
+  s.size = impl.open;
+  s.in_use = impl.open - static_cast<int>(impl.idle.size());
+  s.max = impl.opts.pool_size;
   return s;
 }
 
-Status PostgresDatabase::run(const std::optional<TenantId>& tenant,
-                             const std::function<Status(Tx&)>& body) {
+Status run_on(PostgresDatabase::Impl& pool, const std::optional<TenantId>& tenant,
+              const std::function<Status(Tx&)>& body, bool read_only) {
+  const char* begin = read_only ? "BEGIN READ ONLY" : "BEGIN";
   for (int attempt = 0;; ++attempt) {
-    NSL_TRY_ASSIGN(std::unique_ptr<Conn> conn, impl_->acquire());
-    Status begun = simple(*conn, "BEGIN");
+    NSL_TRY_ASSIGN(std::unique_ptr<Conn> conn, pool.acquire());
+    Status begun = simple(*conn, begin);
     if (!begun.ok()) {
       const bool retry = conn->broken && attempt == 0;
-      impl_->release(std::move(conn));
+      pool.release(std::move(conn));
       if (retry) continue;  // nothing ran yet: one fresh connection
       return begun;
     }
@@ -263,7 +288,7 @@ Status PostgresDatabase::run(const std::optional<TenantId>& tenant,
       } catch (
           ...) {  // not ours to swallow, but the connection must go back (closed: state unknown)
         conn->broken = true;
-        impl_->release(std::move(conn));
+        pool.release(std::move(conn));
         throw;
       }
     }
@@ -278,9 +303,28 @@ Status PostgresDatabase::run(const std::optional<TenantId>& tenant,
     } else if (!conn->broken) {
       (void)simple(*conn, "ROLLBACK");
     }
-    impl_->release(std::move(conn));
+    pool.release(std::move(conn));
     return st;
   }
+}
+
+}  // namespace
+
+PoolStats PostgresDatabase::pool_stats() const { return stats_of(*impl_); }
+
+std::optional<PoolStats> PostgresDatabase::read_pool_stats() const {
+  if (!read_impl_) return std::nullopt;
+  return stats_of(*read_impl_);
+}
+
+Status PostgresDatabase::run(const std::optional<TenantId>& tenant,
+                             const std::function<Status(Tx&)>& body) {
+  return run_on(*impl_, tenant, body, false);
+}
+
+Status PostgresDatabase::run_read(const std::optional<TenantId>& tenant,
+                                  const std::function<Status(Tx&)>& body) {
+  return run_on(read_impl_ ? *read_impl_ : *impl_, tenant, body, true);
 }
 
 Result<int> PostgresDatabase::schema_version() {
@@ -294,7 +338,8 @@ Result<int> PostgresDatabase::schema_version() {
 
 Status PostgresDatabase::migrate() {
   NSL_TRY_ASSIGN(std::unique_ptr<Conn> conn,
-                 connect(impl_->opts.migration_dsn, impl_->opts.connect_timeout));
+                 connect(impl_->opts.migration_dsn, impl_->opts.connect_timeout,
+                         std::chrono::milliseconds(0)));
   NSL_TRY(simple(*conn, kMigrationLockSql));  // released with the session at the latest
   const auto all = postgres_migrations();
   const int latest = all.empty() ? 0 : all.back().version;

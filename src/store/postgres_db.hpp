@@ -14,12 +14,17 @@
 //
 // Roles: `dsn` must name a NON-owner LOGIN role (NOSUPERUSER, NOBYPASSRLS, member of `nsl_app`) —
 // superusers and BYPASSRLS roles skip RLS. `migration_dsn` (default: dsn) names the owner role and
-// is used only by migrate(). Read replicas are not routed yet.
+// is used only by migrate().
+//
+// Read replica: with `replica_dsn`, with_tenant_read / with_system_read run on a second pool of the
+// same size and options against the replica (BEGIN READ ONLY; RLS applies there too); without it,
+// on the primary pool, still READ ONLY. Replication lag is the caller's concern (see db.hpp).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/secret_string.hpp"
@@ -30,11 +35,16 @@ namespace nsl::store {
 struct PostgresOptions {
   SecretString dsn;            // libpq conninfo or URI (may hold a password), service role
   SecretString migration_dsn;  // owner role for migrate(); empty: dsn
+  SecretString replica_dsn;    // read replica (service role) for with_*_read; empty: none
   int pool_size = 8;
   // libpq connect_timeout unless the DSN sets its own (whole seconds, at least 2 as libpq
   // enforces).
   std::chrono::seconds connect_timeout{5};
   std::chrono::milliseconds acquire_timeout{5000};
+  // Longest a statement may run (SET statement_timeout on each new pool connection), so a runaway
+  // query cannot hold a pooled connection forever; it fails with deadline_exceeded and the
+  // connection stays usable. 0 = no limit. migrate() is not limited (migrations may be slow).
+  std::chrono::milliseconds statement_timeout{5000};
 };
 
 struct PoolStats {
@@ -61,16 +71,21 @@ class PostgresDatabase final : public Database {
   Status migrate() override;
   Result<int> schema_version() override;
   PoolStats pool_stats() const;
+  // The replica pool's counters; nullopt when no replica_dsn is configured.
+  std::optional<PoolStats> read_pool_stats() const;
 
   struct Impl;
 
  protected:
   Status run(const std::optional<TenantId>& tenant,
              const std::function<Status(Tx&)>& body) override;
+  Status run_read(const std::optional<TenantId>& tenant,
+                  const std::function<Status(Tx&)>& body) override;
 
  private:
-  explicit PostgresDatabase(std::unique_ptr<Impl> impl);
+  PostgresDatabase(std::unique_ptr<Impl> impl, std::unique_ptr<Impl> read_impl);
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> read_impl_;  // nullptr without a replica
 };
 
 }  // namespace nsl::store

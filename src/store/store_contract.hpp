@@ -30,11 +30,7 @@ template <class Traits>
 class StoreContractTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string why = Traits::unavailable_reason();
-    if (!why.empty()) {
-      if (::nsl::testing::in_ci()) FAIL() << why << " (CI is set)";
-      GTEST_SKIP() << why;
-    }
+    NSL_REQUIRE_AVAILABLE(Traits::unavailable_reason());
     env_ = Traits::make();
     ASSERT_TRUE(env_);
   }
@@ -261,12 +257,32 @@ TYPED_TEST_P(StoreContractTest, AFailedStatementAbortsTheTransactionEvenWhenSwal
   EXPECT_EQ(rows->size(), 1u);  // "new" was not committed
 }
 
+// with_*_read sees committed rows, with the same tenant scoping (replica routing is pg-only).
+TYPED_TEST_P(StoreContractTest, ReadTransactionsSeeCommittedRowsOfTheirTenant) {
+  this->migrate();
+  const TenantId a = this->create_tenant("a");
+  const TenantId b = this->create_tenant("b");
+  ASSERT_TRUE(
+      this->db().with_tenant(a, [](Tx& tx) { return TestFixture::put(tx, "k", "va"); }).ok());
+  ASSERT_TRUE(
+      this->db().with_tenant(b, [](Tx& tx) { return TestFixture::put(tx, "k", "vb"); }).ok());
+  auto rows = this->db().with_tenant_read(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0][1].value_or(""), "va");
+  auto n =
+      this->db().with_system_read([](Tx& tx) { return tx.query("SELECT COUNT(*) FROM tenants"); });
+  ASSERT_TRUE(n.ok()) << n.error();
+  EXPECT_EQ(n->at(0).at(0).value_or(""), "2");
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, MigrateTwiceIsANoOp,
                             RefusesADatabaseNewerThanTheBinary, InsertAndReadWithinATenant,
                             UniqueViolationIsConflictAndRollsBack,
                             ErrorFromTheBodyRollsBackAndIsReturnedUnchanged,
                             SqlErrorsAreInternalWithoutSqlOrValues, TenantACannotSeeTenantBsRows,
                             ConcurrentTransactionsFromManyThreads,
-                            AFailedStatementAbortsTheTransactionEvenWhenSwallowed);
+                            AFailedStatementAbortsTheTransactionEvenWhenSwallowed,
+                            ReadTransactionsSeeCommittedRowsOfTheirTenant);
 
 }  // namespace nsl::store::contract

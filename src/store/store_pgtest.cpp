@@ -293,6 +293,83 @@ TEST_F(PostgresStoreTest, AThrowingBodyDoesNotLeakAPoolSlot) {
   EXPECT_EQ(env->service->pool_stats().size, 1);
 }
 
+TEST_F(PostgresStoreTest, StatementTimeoutIsDeadlineExceededAndKeepsTheConnection) {
+  auto db1 = PostgresDatabase::open(
+      {.dsn = SecretString(env_->scratch.service_dsn), .pool_size = 1, .statement_timeout = 200ms});
+  ASSERT_TRUE(db1.ok());
+  PostgresDatabase& d = **db1;
+  const auto start = std::chrono::steady_clock::now();
+  auto slow = d.with_system([](Tx& tx) { return tx.query("SELECT pg_sleep(2)"); });
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(slow.ok());
+  EXPECT_EQ(slow.error().code(), ErrorCode::deadline_exceeded);
+  EXPECT_LT(took, 1500ms);
+  // The same connection serves the next transaction: nothing was dropped or reopened.
+  auto shown = d.with_system([](Tx& tx) { return tx.query("SHOW statement_timeout"); });
+  ASSERT_TRUE(shown.ok()) << shown.error();
+  EXPECT_EQ(shown->at(0).at(0).value_or(""), "200ms");
+  const PoolStats s = d.pool_stats();
+  EXPECT_EQ(s.size, 1);
+  EXPECT_EQ(s.reconnects, 0u);
+
+  // The default is 5 s; 0 leaves the server's setting (none).
+  auto def = PostgresDatabase::open({.dsn = SecretString(env_->scratch.service_dsn)});
+  auto none = PostgresDatabase::open(
+      {.dsn = SecretString(env_->scratch.service_dsn), .statement_timeout = 0ms});
+  ASSERT_TRUE(def.ok() && none.ok());
+  auto show = [](PostgresDatabase& p) {
+    auto r = p.with_system([](Tx& tx) { return tx.query("SHOW statement_timeout"); });
+    return r.ok() ? r->at(0).at(0).value_or("") : r.error().message();
+  };
+  EXPECT_EQ(show(**def), "5s");
+  EXPECT_EQ(show(**none), "0");
+  EXPECT_EQ(PostgresDatabase::open(
+                {.dsn = SecretString(env_->scratch.service_dsn), .statement_timeout = -1ms})
+                .error()
+                .code(),
+            ErrorCode::invalid_argument);
+}
+
+// The same server as primary and replica: what proves the routing is which pool was used.
+TEST_F(PostgresStoreTest, ReadTransactionsUseTheReplicaPoolAndAreReadOnly) {
+  const std::string& svc = env_->scratch.service_dsn;
+  auto routed = PostgresDatabase::open(
+      {.dsn = SecretString(svc), .replica_dsn = SecretString(svc), .pool_size = 2});
+  ASSERT_TRUE(routed.ok()) << routed.error();
+  PostgresDatabase& d = **routed;
+  auto rows = d.with_tenant_read(
+      a_, [](Tx& tx) { return tx.query("SELECT value FROM tenant_settings WHERE key = 'k'"); });
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  ASSERT_EQ(rows->size(), 1u);  // RLS applies on the read pool too
+  EXPECT_EQ(rows->at(0).at(0).value_or(""), "from-a");
+  ASSERT_TRUE(d.with_system_read([](Tx& tx) { return tx.query("SELECT 1"); }).ok());
+  ASSERT_TRUE(d.read_pool_stats().has_value());
+  EXPECT_EQ(d.read_pool_stats()->acquires, 2u);
+  EXPECT_EQ(d.read_pool_stats()->max, 2);
+  EXPECT_EQ(d.pool_stats().acquires, 0u);  // the primary pool was not touched
+  auto write = d.with_tenant_read(
+      a_, [](Tx& tx) { return tx.exec("UPDATE tenant_settings SET value = 'x' WHERE key = 'k'"); });
+  ASSERT_FALSE(write.ok());
+  EXPECT_EQ(write.error().code(), ErrorCode::failed_precondition);
+  ASSERT_TRUE(d.with_system([](Tx& tx) { return tx.query("SELECT 1"); }).ok());
+  EXPECT_EQ(d.pool_stats().acquires, 1u);
+
+  // Without a replica: reads go to the primary pool, still read-only.
+  auto plain = PostgresDatabase::open({.dsn = SecretString(svc), .pool_size = 1});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE((*plain)->read_pool_stats().has_value());
+  ASSERT_TRUE((*plain)->with_system_read([](Tx& tx) { return tx.query("SELECT 1"); }).ok());
+  EXPECT_EQ((*plain)->pool_stats().acquires, 1u);
+  auto w2 = (*plain)->with_tenant_read(
+      a_, [](Tx& tx) { return tx.exec("UPDATE tenant_settings SET value = 'x' WHERE key = 'k'"); });
+  ASSERT_FALSE(w2.ok());
+  EXPECT_EQ(w2.error().code(), ErrorCode::failed_precondition);
+  EXPECT_EQ(PostgresDatabase::open({.dsn = SecretString(svc), .replica_dsn = SecretString("a=b=c")})
+                .error()
+                .code(),
+            ErrorCode::invalid_argument);
+}
+
 TEST(PostgresDatabaseTest, UnreachableServerIsUnavailableAndBadDsnInvalid) {
   auto db = PostgresDatabase::open(
       {.dsn = SecretString("host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2")});
