@@ -420,3 +420,47 @@ TEST(Access, PostgresOutageIs503OnlyWhileItLasts) {
 
 }  // namespace
 }  // namespace nsl::testing
+
+namespace nsl::testing {
+namespace {
+
+// One nsl trusts another as an external OpenID Connect issuer: tokens minted by A (issuer "nsl-a",
+// audience "nsl-b") are accepted by B for B's tenant, with A's roles claim mapped to B's roles.
+TEST(Access, ExternalOidcIssuerTokensAreAcceptedForTheConfiguredTenant) {
+  NslServer a({.toml = "[auth]\nissuer = \"nsl-a\"\naudience = \"nsl-b\"\n"});
+  ASSERT_TRUE(a.wait_ready()) << a.logs();
+  Tenant at = create_tenant(a, "issuer");
+  TempDir b_data;
+  NslServer setup({.start = false, .data_dir = b_data.path()});
+  Tenant bt = create_tenant(setup, "relying");
+  ASSERT_FALSE(bt.id.empty());
+  NslServer b({.toml = "[auth]\noidc_issuer = \"nsl-a\"\noidc_jwks_url = \"" + a.url("/.well-known/jwks.json") +
+                       "\"\noidc_audience = \"nsl-b\"\noidc_tenant = \"" + bt.id + "\"\noidc_roles_claim = \"roles\"\n",
+               .data_dir = b_data.path()});
+  ASSERT_TRUE(b.wait_ready()) << b.logs();
+
+  // A's owner token works on B, inside B's tenant only.
+  const std::string owner_tok = token_for(a, at.key);
+  auto keys = get(b, "/v1/apikeys", owner_tok);
+  ASSERT_EQ(keys.status, 200) << keys.body;
+  EXPECT_EQ(json_of(keys)["items"][0]["id"], bt.key_id);
+  EXPECT_EQ(get(b, "/v1/tenants/" + bt.id, owner_tok).status, 200);
+  EXPECT_EQ(get(b, "/v1/tenants/" + at.id, owner_tok).status, 404);
+  // A viewer at A is a viewer at B: no key management.
+  const std::string viewer = new_key(a, at.key, {{"name", "v"}, {"roles", {"viewer"}}});
+  const std::string viewer_tok = token_for(a, viewer);
+  EXPECT_EQ(get(b, "/v1/apikeys", viewer_tok).status, 403);
+  EXPECT_EQ(get(b, "/v1/tenants/" + bt.id, viewer_tok).status, 200);
+  // B's own tokens still work; a token of another issuer (A's, tampered) does not.
+  EXPECT_EQ(get(b, "/v1/tenants/" + bt.id, token_for(b, bt.key)).status, 200);
+  std::string forged = owner_tok;
+  forged[forged.rfind('.') + 3] ^= 1;
+  EXPECT_EQ(get(b, "/v1/apikeys", forged).status, 401);
+  // Changes made with it are attributed to the external subject.
+  auto created = call("POST", b.url("/v1/apikeys"), owner_tok, json{{"name", "via-oidc"}, {"roles", {"viewer"}}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(json_of(created)["created_by"], "oidc:apikey:" + at.key_id);
+}
+
+}  // namespace
+}  // namespace nsl::testing

@@ -221,6 +221,26 @@ std::string base_url(const Request& req, const std::string& issuer) {
          std::string(req.headers.get("host").value_or("localhost"));
 }
 
+// GET handler of an id-ordered listing of the caller's tenant: ?limit= (1..100, default 50) and
+// ?cursor= (the last id of the previous page); {items, next_cursor}.
+template <class ListFn, class ToJson>
+http::Handler id_listing(asio::thread_pool& pool, ListFn list, ToJson to_json) {
+  return [&pool, list, to_json](Request& req) -> asio::awaitable<Response> {
+    auto pg = paging(req, 50, 100);
+    if (!pg.ok()) co_return http::problem(pg.error(), req);
+    auto after = cursor_id(pg->second);
+    if (!after.ok()) co_return http::problem(after.error(), req);
+    const auth::Principal& p = principal_of(req);
+    auto rows = co_await offload(pool, [&] { return list(p.tenant, pg->first, *after); });
+    if (!rows.ok()) co_return http::problem(rows.error(), req);
+    json items = json::array();
+    for (const auto& r : *rows) items.push_back(to_json(r));
+    json out{{"items", items}, {"next_cursor", nullptr}};
+    if (static_cast<int>(rows->size()) == pg->first) out["next_cursor"] = rows->back().id;
+    co_return json_response(200, out);
+  };
+}
+
 }  // namespace
 
 Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
@@ -425,27 +445,17 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
                   .permission = "tenants:read"});
 
   // ---- API keys ----
-  routes.push_back(http::Route{.method = Method::get,
-                               .pattern = "/v1/apikeys",
-                               .handler = [&ids, &pool](Request& req) -> asio::awaitable<Response> {
-                                 auto pg = paging(req, 50, 100);
-                                 if (!pg.ok()) co_return http::problem(pg.error(), req);
-                                 auto after = cursor_id(pg->second);
-                                 if (!after.ok()) co_return http::problem(after.error(), req);
-                                 const auth::Principal& p = principal_of(req);
-                                 auto rows = co_await offload(pool, [&] {
-                                   return ids.list_api_keys(p.tenant, pg->first, *after);
-                                 });
-                                 if (!rows.ok()) co_return http::problem(rows.error(), req);
-                                 json items = json::array();
-                                 for (const auto& k : *rows) items.push_back(api_key_json(k));
-                                 json out{{"items", items}, {"next_cursor", nullptr}};
-                                 if (static_cast<int>(rows->size()) == pg->first)
-                                   out["next_cursor"] = rows->back().id;
-                                 co_return json_response(200, out);
-                               },
-                               .permission = "apikeys:read",
-                               .rate_class = "keys"});
+  routes.push_back(http::Route{
+      .method = Method::get,
+      .pattern = "/v1/apikeys",
+      .handler = id_listing(
+          pool,
+          [&ids](const store::TenantId& t, int limit, std::optional<std::string> after) {
+            return ids.list_api_keys(t, limit, std::move(after));
+          },
+          api_key_json),
+      .permission = "apikeys:read",
+      .rate_class = "keys"});
   routes.push_back(http::Route{
       .method = Method::post,
       .pattern = "/v1/apikeys",
@@ -521,27 +531,17 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
       .rate_class = "keys"});
 
   // ---- role bindings ----
-  routes.push_back(http::Route{.method = Method::get,
-                               .pattern = "/v1/role-bindings",
-                               .handler = [&ids, &pool](Request& req) -> asio::awaitable<Response> {
-                                 auto pg = paging(req, 50, 100);
-                                 if (!pg.ok()) co_return http::problem(pg.error(), req);
-                                 auto after = cursor_id(pg->second);
-                                 if (!after.ok()) co_return http::problem(after.error(), req);
-                                 const auth::Principal& p = principal_of(req);
-                                 auto rows = co_await offload(pool, [&] {
-                                   return ids.list_role_bindings(p.tenant, pg->first, *after);
-                                 });
-                                 if (!rows.ok()) co_return http::problem(rows.error(), req);
-                                 json items = json::array();
-                                 for (const auto& b : *rows) items.push_back(binding_json(b));
-                                 json out{{"items", items}, {"next_cursor", nullptr}};
-                                 if (static_cast<int>(rows->size()) == pg->first)
-                                   out["next_cursor"] = rows->back().id;
-                                 co_return json_response(200, out);
-                               },
-                               .permission = "roles:read",
-                               .rate_class = "keys"});
+  routes.push_back(http::Route{
+      .method = Method::get,
+      .pattern = "/v1/role-bindings",
+      .handler = id_listing(
+          pool,
+          [&ids](const store::TenantId& t, int limit, std::optional<std::string> after) {
+            return ids.list_role_bindings(t, limit, std::move(after));
+          },
+          binding_json),
+      .permission = "roles:read",
+      .rate_class = "keys"});
   routes.push_back(http::Route{
       .method = Method::post,
       .pattern = "/v1/role-bindings",

@@ -54,6 +54,24 @@ Result<std::unique_ptr<store::Database>> open_current(const config::Config& cfg)
   return db;
 }
 
+// The configuration (--config) and its database, current; on failure prints why and sets *rc.
+std::unique_ptr<store::Database> open_for(const std::string& cmd, const CliArgs& a,
+                                          std::ostream& err, int* rc) {
+  auto cfg = config::load(a.option("--config").value_or(""), config::process_env());
+  if (!cfg.ok()) {
+    err << "nsl: configuration error:\n" << cfg.error().message() << "\n";
+    *rc = 2;
+    return nullptr;
+  }
+  auto db = open_current(*cfg);
+  if (!db.ok()) {
+    err << "nsl " << cmd << ": " << db.error().message() << "\n";
+    *rc = 1;
+    return nullptr;
+  }
+  return std::move(*db);
+}
+
 }  // namespace
 
 int run_tenants_cli(const std::vector<std::string>& args, std::istream&, std::ostream& out,
@@ -72,18 +90,11 @@ int run_tenants_cli(const std::vector<std::string>& args, std::istream&, std::os
         << "\n";
     return 2;
   }
-  auto cfg = config::load(a.option("--config").value_or(""), config::process_env());
-  if (!cfg.ok()) {
-    err << "nsl: configuration error:\n" << cfg.error().message() << "\n";
-    return 2;
-  }
-  auto db = open_current(*cfg);
-  if (!db.ok()) {
-    err << "nsl tenants create: " << db.error().message() << "\n";
-    return 1;
-  }
-  audit::AuditLog log(**db);
-  identity::IdentityService ids(**db, &log, Clock::real());
+  int rc = 0;
+  auto db = open_for("tenants create", a, err, &rc);
+  if (!db) return rc;
+  audit::AuditLog log(*db);
+  identity::IdentityService ids(*db, &log, Clock::real());
   auto t = ids.create_tenant(a.positional[0], {.subject = "operator", .request_id = ""});
   log.stop();
   if (!t.ok()) {
@@ -132,25 +143,18 @@ int run_audit_cli(const std::vector<std::string>& args, std::istream&, std::ostr
     }
     tenants.push_back(*id);
   }
-  auto cfg = config::load(a.option("--config").value_or(""), config::process_env());
-  if (!cfg.ok()) {
-    err << "nsl: configuration error:\n" << cfg.error().message() << "\n";
-    return 2;
-  }
-  auto db = open_current(*cfg);
-  if (!db.ok()) {
-    err << "nsl audit verify: " << db.error().message() << "\n";
-    return 1;
-  }
+  int rc = 0;
+  auto db = open_for("audit verify", a, err, &rc);
+  if (!db) return rc;
   if (tenants.empty()) {
-    auto all = audit::list_tenants(**db);
+    auto all = audit::list_tenants(*db);
     if (!all.ok()) {
       err << "nsl audit verify: " << all.error().message() << "\n";
       return 1;
     }
     tenants = std::move(*all);
   }
-  auto verifier = stored_audit_verifier(**db);
+  auto verifier = stored_audit_verifier(*db);
   if (!verifier.ok()) {
     err << "nsl audit verify: " << verifier.error().message() << "\n";
     return 1;
@@ -158,7 +162,7 @@ int run_audit_cli(const std::vector<std::string>& args, std::istream&, std::ostr
   bool intact = true;
   nlohmann::json reports = nlohmann::json::array();
   for (const auto& t : tenants) {
-    auto r = audit::verify_tenant(**db, t, verifier->get());
+    auto r = audit::verify_tenant(*db, t, verifier->get());
     if (!r.ok()) {
       err << "nsl audit verify: tenant " << t.str() << ": " << r.error().message() << "\n";
       return 1;

@@ -17,11 +17,13 @@
 
 #include "app/access.hpp"
 #include "app/access_routes.hpp"
+#include "app/user_routes.hpp"
 #include "app/audit_keys.hpp"
 #include "app/blocking.hpp"
 #include "app/build_info.hpp"
 #include "app/health.hpp"
 #include "app/storage.hpp"
+#include "auth/oidc.hpp"
 #include "app/system_routes.hpp"
 #include "cache/local_cache.hpp"
 #include "cache/redis_cache.hpp"
@@ -208,6 +210,7 @@ class Service {
   // run by the operator or a deploy job as the owner role), so replicas never race to change it.
   Status open_storage() {
     NSL_TRY_ASSIGN(db_, open_store(cfg_));
+    register_db_metrics(registry_, *db_);  // PostgreSQL pool gauges/counters; no-op for SQLite
     const bool sqlite = db_->backend() == store::Backend::sqlite;
     if (sqlite) NSL_TRY(db_->migrate());
     NSL_TRY_ASSIGN(int version, db_->schema_version());
@@ -317,6 +320,7 @@ class Service {
     audit_ = std::make_unique<audit::AuditLog>(
         *db_, audit::AuditLogOptions{.signer = audit_signer_.get(), .metrics = &registry_});
     identity_ = std::make_unique<identity::IdentityService>(*db_, audit_.get(), Clock::real());
+    users_ = std::make_unique<identity::UserService>(*db_, audit_.get(), Clock::real(), *enclave_);
     auto alg = auth::jws_alg_from_name(cfg_.auth.token_alg);
     tokens_ = std::make_unique<auth::TokenService>(
         *db_, *enclave_,
@@ -332,8 +336,24 @@ class Service {
       obs::log_warn("token signing keys not ready yet", {{"error", st.error().message()}});
     }
     limiter_ = std::make_unique<auth::RateLimiter>(shared, *local_cache_, rate_policy(cfg_), &registry_);
+    if (!cfg_.auth.oidc_issuer.empty()) {
+      NSL_TRY_ASSIGN(store::TenantId oidc_tenant, store::TenantId::parse(cfg_.auth.oidc_tenant));
+      NSL_TRY(auth::check_jwks_url(cfg_.auth.oidc_jwks_url));
+      oidc_ = std::make_unique<auth::OidcVerifier>(
+          auth::OidcIssuerConfig{.issuer = cfg_.auth.oidc_issuer,
+                                 .jwks_url = cfg_.auth.oidc_jwks_url,
+                                 .audience = cfg_.auth.oidc_audience,
+                                 .tenant = oidc_tenant,
+                                 .roles_claim = cfg_.auth.oidc_roles_claim},
+          auth::make_curl_jwks_source(), Clock::real());
+      if (Status st = oidc_->refresh(); !st.ok()) {
+        obs::log_warn("external issuer JWKS not fetched yet; retried on demand",
+                      {{"issuer", cfg_.auth.oidc_issuer}, {"error", st.error().message()}});
+      }
+    }
     auto* ids = identity_.get();
     auto* tokens = tokens_.get();
+    auto* oidc = oidc_.get();
     const auto api_key_ttl = std::chrono::seconds(cfg_.auth.api_key_cache_ttl_s);
     authn_ = std::make_unique<Authenticator>(
         [ids, api_key_ttl](std::string_view credential, std::string* why) -> Result<Verified> {
@@ -342,8 +362,10 @@ class Service {
           (void)why;
           return Verified{.principal = std::move(*p), .reuse_until = std::chrono::system_clock::now() + api_key_ttl};
         },
-        [tokens](std::string_view credential, std::string* why) -> Result<Verified> {
-          auto p = tokens->verify(credential, why);
+        [tokens, oidc](std::string_view credential, std::string* why) -> Result<Verified> {
+          // The unverified iss only picks the verifier; each verifies everything itself.
+          const bool external = oidc != nullptr && auth::unverified_issuer(credential) == oidc->config().issuer;
+          auto p = external ? oidc->verify(credential, why) : tokens->verify(credential, why);
           if (!p.ok()) return std::move(p).error();
           const auto until = std::chrono::system_clock::time_point(std::chrono::milliseconds(p->expires_at_ms));
           return Verified{.principal = std::move(*p), .reuse_until = until};
@@ -375,6 +397,8 @@ class Service {
                                                     .local_cache = *local_cache_,
                                                     .authn = *authn_,
                                                     .pool = *pool_}));
+    NSL_TRY(add_user_routes(
+        api, UserRoutesDeps{.users = *users_, .tokens = *tokens_, .audit = *audit_, .pool = *pool_}));
     http::Router metrics;
     NSL_TRY(add_metrics_routes(metrics, registry_, state_));
     api_ = std::make_unique<http::Dispatcher>(std::move(api), registry_,
@@ -501,7 +525,9 @@ class Service {
   std::unique_ptr<audit::CheckpointSigner> audit_signer_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<identity::IdentityService> identity_;
+  std::unique_ptr<identity::UserService> users_;
   std::unique_ptr<auth::TokenService> tokens_;
+  std::unique_ptr<auth::OidcVerifier> oidc_;
   std::unique_ptr<auth::RateLimiter> limiter_;
   std::unique_ptr<Authenticator> authn_;
   std::unique_ptr<http::Dispatcher> api_, metrics_dispatcher_;

@@ -8,6 +8,7 @@
 #include "app/access_routes.hpp"
 #include "app/health.hpp"
 #include "app/system_routes.hpp"
+#include "app/user_routes.hpp"
 #include "auth/rbac.hpp"
 #include "cache/local_cache.hpp"
 #include "core/error.hpp"
@@ -68,8 +69,8 @@ TEST(OpenApiSpec, EveryRouteIsDocumented) {
   }
 }
 
-// The access routes (tokens, keys, bindings, audit) as nsl serve registers them, on throw-away
-// dependencies: an SQLite file and the sim enclave in-process.
+// The access and user routes (tokens, keys, bindings, audit, users) as nsl serve registers them,
+// on throw-away dependencies: an SQLite file and the sim enclave in-process.
 struct AccessFixture {
   nsl::testing::TempDir dir;
   std::unique_ptr<store::Database> db;
@@ -77,6 +78,7 @@ struct AccessFixture {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<identity::IdentityService> ids;
   std::unique_ptr<auth::TokenService> tokens;
+  std::unique_ptr<identity::UserService> users;
   cache::LocalCache shared, local;
   std::unique_ptr<Authenticator> authn;
   boost::asio::thread_pool pool{1};
@@ -105,6 +107,10 @@ struct AccessFixture {
                                            .authn = *authn,
                                            .pool = pool})
                     .ok());
+    users = std::make_unique<identity::UserService>(*db, audit.get(), Clock::real(), *enclave);
+    EXPECT_TRUE(
+        add_user_routes(router, {.users = *users, .tokens = *tokens, .audit = *audit, .pool = pool})
+            .ok());
   }
   ~AccessFixture() {
     pool.join();

@@ -137,7 +137,12 @@ struct DatabaseConfig {
   // Owner role for `nsl migrate` on PostgreSQL; "" = url.
   SecretString migration_url;
   std::string migration_url_file;
+  // PostgreSQL read replica (service role) for read-only transactions; "" = read from the primary.
+  SecretString replica_url;
+  std::string replica_url_file;
   unsigned pool_size = 16;  // PostgreSQL connections per process, 1..256
+  // Longest one PostgreSQL statement may run (then deadline_exceeded); 0 = no limit. 0..1 h.
+  std::uint32_t statement_timeout_ms = 5000;
   friend bool operator==(const DatabaseConfig&, const DatabaseConfig&) = default;
 };
 
@@ -162,6 +167,14 @@ struct AuthConfig {
   std::uint32_t access_token_ttl_s = 900;   // lifetime of an access token, 60 s..24 h
   std::uint32_t key_rotation_days = 7;      // a new signing key this often; the old one verifies until expiry
   std::uint32_t api_key_cache_ttl_s = 10;   // reuse of a verified API key; a revocation takes at most this
+  // An external OpenID Connect issuer whose access tokens are accepted ("" = none): its exact `iss`, the
+  // JWKS URL (https://, or http:// to loopback), the `aud` it puts in tokens for nsl, the tenant its
+  // principals belong to, and the claim holding their roles (array of "role" / "role@resource").
+  std::string oidc_issuer;
+  std::string oidc_jwks_url;
+  std::string oidc_audience;
+  std::string oidc_tenant;
+  std::string oidc_roles_claim = "nsl_roles";
   friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
 

@@ -240,6 +240,27 @@ void check_auth(Checker& ck) {
   if (ck.usable("auth.audience") && (c.auth.audience.empty() || c.auth.audience.size() > 256)) {
     ck.add("auth.audience", "config key 'auth.audience' must be 1..256 characters");
   }
+  if (!c.auth.oidc_issuer.empty() && ck.usable("auth.oidc_issuer")) {
+    const std::string& u = c.auth.oidc_jwks_url;
+    const bool https = u.rfind("https://", 0) == 0 && u.size() > 8;
+    const bool loopback = u.rfind("http://127.0.0.1", 0) == 0 || u.rfind("http://[::1]", 0) == 0 ||
+                          u.rfind("http://localhost", 0) == 0;
+    if (!https && !loopback) {
+      ck.add("auth.oidc_jwks_url",
+             "config key 'auth.oidc_jwks_url' must be an https:// URL (http:// only to a loopback address) when "
+             "'auth.oidc_issuer' is set");
+    }
+    if (c.auth.oidc_audience.empty()) {
+      ck.add("auth.oidc_audience", "config key 'auth.oidc_audience' is required when 'auth.oidc_issuer' is set");
+    }
+    const std::string& t = c.auth.oidc_tenant;
+    const bool uuid = t.size() == 36 && t[8] == '-' && t[13] == '-' && t[18] == '-' && t[23] == '-' &&
+                      t.find_first_not_of("0123456789abcdef-") == std::string::npos;
+    if (!uuid) {
+      ck.add("auth.oidc_tenant",
+             "config key 'auth.oidc_tenant' must be a tenant id (lowercase UUID) when 'auth.oidc_issuer' is set");
+    }
+  }
   if (ck.usable("cache.prefix") && c.cache.prefix.size() > 64) {
     ck.add("cache.prefix", "config key 'cache.prefix' must be at most 64 characters");
   }

@@ -73,6 +73,15 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url);
       }                                                                                     \
     }                                                                                       \
   } while (0)
+// The same for a back end a contract suite's traits describe: `reason` empty = available.
+#define NSL_REQUIRE_AVAILABLE(reason)                              \
+  do {                                                             \
+    const std::string nsl_why_ = (reason);                         \
+    if (!nsl_why_.empty()) {                                       \
+      if (::nsl::testing::in_ci()) FAIL() << nsl_why_ << " (CI is set)"; \
+      GTEST_SKIP() << nsl_why_;                                    \
+    }                                                              \
+  } while (0)
 #define NSL_REQUIRE_PG() NSL_REQUIRE_SERVICE_(::nsl::testing::pg_dsn().has_value(), "PostgreSQL")
 #define NSL_REQUIRE_REDIS() NSL_REQUIRE_SERVICE_(::nsl::testing::redis_url().has_value(), "Redis")
 

@@ -27,6 +27,7 @@
 #include <regex>
 #include <thread>
 
+#include "bench/bench_env.hpp"
 #include "core/random.hpp"
 #include "obs/log.hpp"
 #include "services/audit/audit_log.hpp"
@@ -38,26 +39,7 @@ namespace {
 
 constexpr int kPerIteration = 4000;
 
-std::optional<std::string> pg_dsn() {
-  if (const char* v = std::getenv("NSL_TEST_PG_DSN"); v && *v) return std::string(v);
-  // Like the harness: NSL_TEST_SERVICES_ENV, else <build>/test-services/env (ctest's fixture;
-  // nsl_bench lives in <build>/bin).
-  std::string file;
-  if (const char* v = std::getenv("NSL_TEST_SERVICES_ENV"); v && *v) {
-    file = v;
-  } else {
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return std::nullopt;
-    file = (exe.parent_path().parent_path() / "test-services" / "env").string();
-  }
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("NSL_TEST_PG_DSN=", 0) == 0) return line.substr(16);
-  }
-  return std::nullopt;
-}
+std::optional<std::string> pg_dsn() { return bench::service_env("NSL_TEST_PG_DSN"); }
 
 // A fresh database with one tenant, and its teardown.
 struct Rig {

@@ -36,11 +36,7 @@ template <class Traits>
 class AuditContractTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string why = Traits::unavailable_reason();
-    if (!why.empty()) {
-      if (::nsl::testing::in_ci()) FAIL() << why << " (CI is set)";
-      GTEST_SKIP() << why;
-    }
+    NSL_REQUIRE_AVAILABLE(Traits::unavailable_reason());
     env_ = Traits::make();
     ASSERT_TRUE(env_);
     auto st = env_->owner().migrate();

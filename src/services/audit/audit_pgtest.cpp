@@ -1,96 +1,18 @@
 // The audit contract suite on the harness PostgreSQL, plus what only PostgreSQL enforces: row-level
 // security on the audit tables and an append-only grant for the service role.
 //
-// Each test gets a fresh database owned by a per-process owner role (migrations and tampering run
-// as it) and used through a per-process service role (LOGIN, NOSUPERUSER, NOBYPASSRLS, member of
-// nsl_app) — the shape production uses (same set-up as store_pgtest.cpp).
+// Each test gets a fresh scratch database (tests/harness/pg_scratch.hpp): migrations and tampering
+// run as its owner role, the log as the service role (NOSUPERUSER, NOBYPASSRLS) — the shape
+// production uses.
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
-#include <mutex>
-
-#include "core/random.hpp"
+#include "harness/pg_scratch.hpp"
 #include "services/audit/audit_contract.hpp"
 #include "services/audit/audit_tamper_contract.hpp"
 #include "store/postgres_db.hpp"
 
 namespace nsl::audit {
 namespace {
-
-class Admin {
- public:
-  explicit Admin(const std::string& dsn) : c_(PQconnectdb(dsn.c_str())) {}
-  ~Admin() { PQfinish(c_); }
-  Admin(const Admin&) = delete;
-  Admin& operator=(const Admin&) = delete;
-  bool ok() const { return PQstatus(c_) == CONNECTION_OK; }
-  void run(const std::string& sql) {
-    PGresult* r = PQexec(c_, sql.c_str());
-    const auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      ADD_FAILURE() << "admin sql failed: " << sql << ": " << PQerrorMessage(c_);
-    }
-    PQclear(r);
-  }
-
- private:
-  PGconn* c_;
-};
-
-std::string dsn_for(const std::string& db, const std::string& user, const std::string& password) {
-  const std::string base = *::nsl::testing::pg_dsn();
-  PQconninfoOption* opts = PQconninfoParse(base.c_str(), nullptr);
-  std::string host = "127.0.0.1";
-  std::string port = "5432";
-  for (auto* o = opts; o && o->keyword; ++o) {
-    if (!o->val) continue;
-    if (std::string_view(o->keyword) == "host") host = o->val;
-    if (std::string_view(o->keyword) == "port") port = o->val;
-  }
-  PQconninfoFree(opts);
-  return "host=" + host + " port=" + port + " dbname=" + db + " user=" + user +
-         " password=" + password + " connect_timeout=5";
-}
-
-struct Roles {
-  std::string suffix = random_hex(4);
-  std::string owner = "nsl_audit_owner_" + suffix;
-  std::string service = "nsl_audit_svc_" + suffix;
-  std::string password = random_hex(16);
-  std::vector<std::string> databases;
-  std::mutex mu;
-};
-
-Roles& roles() {
-  static Roles* r = [] {
-    auto* rr = new Roles();
-    Admin admin(*::nsl::testing::pg_dsn());
-    admin.run(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'nsl_app') THEN "
-        "CREATE ROLE nsl_app NOLOGIN; END IF; "
-        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
-    admin.run("CREATE ROLE " + rr->owner + " LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '" +
-              rr->password + "'");
-    admin.run("CREATE ROLE " + rr->service +
-              " LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB PASSWORD '" + rr->password +
-              "' IN ROLE nsl_app");
-    return rr;
-  }();
-  return *r;
-}
-
-class Cleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (!::nsl::testing::pg_dsn()) return;
-    Roles& r = roles();
-    Admin admin(*::nsl::testing::pg_dsn());
-    for (const auto& db : r.databases) admin.run("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-    admin.run("DROP ROLE IF EXISTS " + r.service);
-    admin.run("DROP ROLE IF EXISTS " + r.owner);
-  }
-};
-const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new Cleanup);
 
 struct PgTraits {
   static std::string unavailable_reason() {
@@ -99,36 +21,25 @@ struct PgTraits {
                : std::string("PostgreSQL not configured (NSL_TEST_SERVICES_ENV)");
   }
   struct Env {
+    ::nsl::testing::PgScratch scratch;
     std::string name;
     std::unique_ptr<store::PostgresDatabase> service;
     std::unique_ptr<store::PostgresDatabase> own;
     store::Database& db() { return *service; }
     store::Database& owner() { return *own; }
     std::unique_ptr<store::Database> open_another() {
-      auto s = store::PostgresDatabase::open(
-          {.dsn = SecretString(dsn_for(name, roles().service, roles().password)), .pool_size = 4});
+      auto s = store::PostgresDatabase::open({.dsn = SecretString(scratch.service_dsn), .pool_size = 4});
       EXPECT_TRUE(s.ok());
       return s.ok() ? std::unique_ptr<store::Database>(std::move(s).value()) : nullptr;
     }
   };
   static std::unique_ptr<Env> make() {
-    Roles& r = roles();
     auto env = std::make_unique<Env>();
-    env->name = "nsl_audit_" + r.suffix + "_" + random_hex(4);
-    {
-      Admin admin(*::nsl::testing::pg_dsn());
-      if (!admin.ok()) {
-        ADD_FAILURE() << "cannot connect to the harness PostgreSQL";
-        return nullptr;
-      }
-      admin.run("CREATE DATABASE " + env->name + " OWNER " + r.owner);
-      std::lock_guard lock(r.mu);
-      r.databases.push_back(env->name);
-    }
-    auto s = store::PostgresDatabase::open(
-        {.dsn = SecretString(dsn_for(env->name, r.service, r.password)), .pool_size = 4});
-    auto o = store::PostgresDatabase::open(
-        {.dsn = SecretString(dsn_for(env->name, r.owner, r.password)), .pool_size = 1});
+    env->scratch = ::nsl::testing::pg_scratch_database("audit");
+    env->name = env->scratch.name;
+    if (env->scratch.service_dsn.empty()) return nullptr;
+    auto s = store::PostgresDatabase::open({.dsn = SecretString(env->scratch.service_dsn), .pool_size = 4});
+    auto o = store::PostgresDatabase::open({.dsn = SecretString(env->scratch.owner_dsn), .pool_size = 1});
     EXPECT_TRUE(s.ok() && o.ok());
     if (!s.ok() || !o.ok()) return nullptr;
     env->service = std::move(s).value();

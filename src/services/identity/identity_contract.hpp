@@ -30,11 +30,7 @@ template <class Traits>
 class IdentityContract : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string why = Traits::unavailable_reason();
-    if (!why.empty()) {
-      if (::nsl::testing::in_ci()) FAIL() << why << " (CI is set)";
-      GTEST_SKIP() << why;
-    }
+    NSL_REQUIRE_AVAILABLE(Traits::unavailable_reason());
     db_ = Traits::open();
     ASSERT_TRUE(db_);
     auto e = enclave::testing::open_sim_enclave(dir_.path());

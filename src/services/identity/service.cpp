@@ -5,6 +5,7 @@
 #include "auth/api_key.hpp"
 #include "obs/log.hpp"
 #include "services/audit/audit_log.hpp"
+#include "services/identity/users_repo.hpp"
 
 namespace nsl::identity {
 namespace {
@@ -241,11 +242,11 @@ Result<repo::RoleBindingRow> IdentityService::create_role_binding(const store::T
   }
   repo::RoleBindingRow row = binding_row(std::move(principal), binding, now_ms());
   Status st4 = db_.with_tenant(tenant, [&](store::Tx& tx) -> Status {
-    // The principal must exist in this tenant (an API key; users arrive with the users service).
+    // The principal must exist in this tenant (an API key or a user).
     if (row.principal.rfind("apikey:", 0) == 0) {
       NSL_TRY(repo::get_api_key(tx, std::string_view(row.principal).substr(7)));
     } else {
-      return err::not_found("user not found");
+      NSL_TRY(repo::get_user(tx, std::string_view(row.principal).substr(5)));
     }
     return repo::insert_role_binding(tx, row);
   });
