@@ -38,7 +38,4 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps deps);
 // the shared cache, or this replica's local copy while the shared one is unreachable.
 Authenticator::RevokedFn revocation_check(cache::Cache& shared, cache::Cache& local);
 
-// "2026-11-30T04:10:25.683Z" from Unix milliseconds.
-std::string rfc3339_ms(std::int64_t ms);
-
 }  // namespace nsl::app

@@ -26,6 +26,7 @@
 #include "auth/oidc.hpp"
 #include "app/system_routes.hpp"
 #include "cache/local_cache.hpp"
+#include "cache/metered_cache.hpp"
 #include "cache/redis_cache.hpp"
 #include "config/config.hpp"
 #include "core/strings.hpp"
@@ -315,7 +316,10 @@ class Service {
           [this]() -> asio::awaitable<Status> { co_return co_await offload(*pool_, [this] { return redis_->ping(); }); },
           /*critical=*/false);
     }
-    cache::Cache& shared = redis_ ? static_cast<cache::Cache&>(*redis_) : *local_cache_;
+    // Hits, misses and errors of the shared cache (rate limits, revocations) per back end.
+    shared_cache_ = std::make_unique<cache::MeteredCache>(
+        redis_ ? static_cast<cache::Cache&>(*redis_) : *local_cache_, redis_ ? "redis" : "local", registry_);
+    cache::Cache& shared = *shared_cache_;
     audit_signer_ = std::make_unique<LazyAuditSigner>(*db_, *enclave_);
     audit_ = std::make_unique<audit::AuditLog>(
         *db_, audit::AuditLogOptions{.signer = audit_signer_.get(), .metrics = &registry_});
@@ -389,7 +393,7 @@ class Service {
   Status build_and_listen() {
     http::Router api;
     NSL_TRY(add_api_system_routes(api, health_, state_));
-    cache::Cache& shared = redis_ ? static_cast<cache::Cache&>(*redis_) : *local_cache_;
+    cache::Cache& shared = *shared_cache_;
     NSL_TRY(add_access_routes(api, AccessRoutesDeps{.identity = *identity_,
                                                     .tokens = *tokens_,
                                                     .audit = *audit_,
@@ -522,6 +526,7 @@ class Service {
   std::unique_ptr<asio::thread_pool> pool_;
   std::unique_ptr<cache::LocalCache> local_cache_;
   std::unique_ptr<cache::RedisCache> redis_;
+  std::unique_ptr<cache::MeteredCache> shared_cache_;
   std::unique_ptr<audit::CheckpointSigner> audit_signer_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<identity::IdentityService> identity_;

@@ -5,6 +5,7 @@
 
 #include "app/access_routes.hpp"
 #include "app/blocking.hpp"
+#include "app/route_helpers.hpp"
 #include "core/strings.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
@@ -18,34 +19,10 @@ using nlohmann::json;
 
 namespace {
 
-Response json_response(int status, const json& j) {
-  Response res = Response::json(status, j.dump());
-  res.headers.set("cache-control", "no-store");
-  return res;
-}
-
-// As on the token endpoint: RFC 9457 problem+json plus the RFC 6749 §5.2 members.
-Response oauth_error(const Request& req, const Error& e, std::string_view oauth_code) {
-  Response res = http::problem(e, req);
-  auto j = json::parse(res.body, nullptr, false);
-  if (j.is_object()) {
-    j["error"] = oauth_code;
-    j["error_description"] = e.message();
-    res.body = j.dump();
-  }
-  res.headers.set("cache-control", "no-store");
-  return res;
-}
-
 Response grant_error(const Request& req, const Error& e) {
   if (e.code() == ErrorCode::unauthenticated) return oauth_error(req, e, "invalid_grant");
   if (e.code() == ErrorCode::invalid_argument) return oauth_error(req, e, "invalid_request");
   return http::problem(e, req);
-}
-
-identity::Actor actor_of(const Request& req) {
-  return {.subject = req.ctx.principal ? req.ctx.principal->subject : "anonymous",
-          .request_id = req.ctx.request_id};
 }
 
 json user_json(const identity::User& u) {
@@ -54,14 +31,6 @@ json user_json(const identity::User& u) {
               {"disabled", u.disabled},
               {"totp_enabled", u.totp_enabled},
               {"created_at", rfc3339_ms(u.created_at)}};
-}
-
-json binding_json(const identity::repo::RoleBindingRow& b) {
-  return json{{"id", b.id},
-              {"principal", b.principal},
-              {"role", b.role},
-              {"resource", b.resource.empty() ? json(nullptr) : json(b.resource)},
-              {"created_at", rfc3339_ms(b.created_at)}};
 }
 
 // A string member, moved into a SecretString so no copy outlives the request.
@@ -75,28 +44,6 @@ Result<std::string> string_member(const json& body, const char* name) {
   if (!body.contains(name) || !body[name].is_string())
     return err::invalid_argument(std::string(name) + " (string) is required");
   return body[name].get<std::string>();
-}
-
-Result<std::vector<auth::RoleBinding>> roles_from(const json& body) {
-  std::vector<auth::RoleBinding> out;
-  if (!body.contains("roles")) return out;
-  if (!body["roles"].is_array()) return err::invalid_argument("roles must be an array");
-  for (const auto& r : body["roles"]) {
-    const json& role = r.is_object() && r.contains("role") ? r["role"] : r;
-    if (!role.is_string())
-      return err::invalid_argument("each role must be a string or {\"role\": string}");
-    auto parsed = auth::parse_role(role.get<std::string>());
-    if (!parsed) return err::invalid_argument("unknown role \"" + role.get<std::string>() + "\"");
-    auth::RoleBinding b{*parsed, std::nullopt};
-    if (r.is_object() && r.contains("resource") && !r["resource"].is_null()) {
-      if (!r["resource"].is_string()) return err::invalid_argument("resource must be a string");
-      b.resource = r["resource"].get<std::string>();
-      if (b.resource->empty() || b.resource->size() > 128)
-        return err::invalid_argument("resource must be 1..128 characters");
-    }
-    out.push_back(std::move(b));
-  }
-  return out;
 }
 
 // {refresh_token, grant_type?} from a form or JSON body.
@@ -249,7 +196,7 @@ Status add_user_routes(http::Router& router, UserRoutesDeps d) {
                     if (!email.ok()) co_return http::problem(email.error(), req);
                     auto password = take_secret(*body, "password");
                     if (!password.ok()) co_return http::problem(password.error(), req);
-                    auto roles = roles_from(*body);
+                    auto roles = roles_from(*body, /*required=*/false);
                     if (!roles.ok()) co_return http::problem(roles.error(), req);
                     r.email = std::move(*email);
                     r.password = std::move(*password);
