@@ -16,7 +16,8 @@ function(nsl_add_test_binary target label)
   target_compile_definitions(${target} PRIVATE NSL_TEST_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   nsl_apply_flags(${target})
   set(props LABELS ${label})
-  if(label STREQUAL "pg" OR label STREQUAL "redis")
+  # e2e tests start nsl processes, some against the harness PostgreSQL / Redis.
+  if(label STREQUAL "pg" OR label STREQUAL "redis" OR label STREQUAL "e2e")
     list(APPEND props FIXTURES_REQUIRED nsl_services)
   endif()
   gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60

@@ -22,29 +22,12 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-json json_of(const HttpResponse& r) { return json::parse(r.body, nullptr, false); }
-
 std::string base64_of(const std::string& s) {
   return base64_encode(
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
 }
 
-// The last JSON object line a CLI printed.
-json cli_json(const CliRun& r) {
-  std::size_t end = r.out.size();
-  while (end > 0) {
-    std::size_t start = r.out.rfind('\n', end - 1);
-    start = start == std::string::npos ? 0 : start + 1;
-    std::string line = r.out.substr(start, end - start);
-    if (!line.empty() && line.front() == '{') {
-      auto j = json::parse(line, nullptr, false);
-      if (j.is_object() && !j.contains("level")) return j;  // skip log lines
-    }
-    if (start == 0) break;
-    end = start - 1;
-  }
-  return json();
-}
+json cli_json(const CliRun& r) { return last_json_line(r); }
 
 struct Tenant {
   std::string id;
@@ -64,13 +47,7 @@ Tenant create_tenant(const NslServer& n, const std::string& name) {
 HttpResponse call(const std::string& method, const std::string& url, const std::string& credential,
                   const std::string& body = "",
                   const std::string& content_type = "application/json") {
-  HttpRequestOptions o{.method = method, .url = url};
-  if (!credential.empty()) o.headers.push_back(NslServer::bearer(credential));
-  if (!body.empty()) {
-    o.body = body;
-    o.headers.emplace_back("Content-Type", content_type);
-  }
-  return http_request(o);
+  return api_call(method, url, credential, body, content_type);
 }
 
 HttpResponse get(const NslServer& n, const std::string& path, const std::string& credential) {
@@ -234,6 +211,13 @@ TEST(Access, AnotherTenantsResourcesAreNotFound) {
   ASSERT_FALSE(rbs.empty());
   const std::string a_rb = rbs[0]["id"];
   const std::string a_tok = token_for(n, a.key);
+  auto user = call("POST", n.url("/v1/users"), a.key,
+                   json{{"email", "ann@acme.test"},
+                        {"password", "correct horse battery staple"},
+                        {"roles", {"viewer"}}}
+                       .dump());
+  ASSERT_EQ(user.status, 201) << user.body;
+  const std::string a_user = json_of(user)["id"];
 
   // Every route naming one of A's resources, with B's owner credentials: 404, never A's data.
   struct Probe {
@@ -247,6 +231,12 @@ TEST(Access, AnotherTenantsResourcesAreNotFound) {
       {"DELETE", "/v1/role-bindings/" + a_rb, ""},
       {"POST", "/v1/role-bindings",
        json{{"principal", "apikey:" + a_key_id}, {"role", "viewer"}}.dump()},
+      {"POST", "/v1/role-bindings",
+       json{{"principal", "user:" + a_user}, {"role", "viewer"}}.dump()},
+      {"GET", "/v1/users/" + a_user, ""},
+      {"DELETE", "/v1/users/" + a_user, ""},
+      {"POST", "/v1/users/" + a_user + "/totp", ""},
+      {"POST", "/v1/users/" + a_user + "/totp/confirm", json{{"code", "123456"}}.dump()},
   };
   for (const std::string& cred : {b.key, token_for(n, b.key)}) {
     for (const auto& p : probes) {
@@ -257,12 +247,13 @@ TEST(Access, AnotherTenantsResourcesAreNotFound) {
       EXPECT_EQ(problem.dump().find(a.id), std::string::npos) << p.path;
     }
     // Listings show only B's own.
-    for (const char* path : {"/v1/apikeys", "/v1/role-bindings", "/v1/audit"}) {
+    for (const char* path : {"/v1/apikeys", "/v1/role-bindings", "/v1/audit", "/v1/users"}) {
       auto r = get(n, path, cred);
       ASSERT_EQ(r.status, 200) << path << r.body;
       EXPECT_EQ(r.body.find(a_key_id), std::string::npos) << path;
       EXPECT_EQ(r.body.find(a.key_id), std::string::npos) << path;
       EXPECT_EQ(r.body.find(a.id), std::string::npos) << path;
+      EXPECT_EQ(r.body.find(a_user), std::string::npos) << path;
     }
     EXPECT_EQ(json_of(call("POST", n.url("/v1/auth/introspect"), cred,
                            json{{"token", a_tok}}.dump()))["active"],
@@ -270,6 +261,7 @@ TEST(Access, AnotherTenantsResourcesAreNotFound) {
   }
   // A's things are intact.
   EXPECT_EQ(get(n, "/v1/apikeys/" + a_key_id, a.key).status, 200);
+  EXPECT_EQ(get(n, "/v1/users/" + a_user, a.key).status, 200);
   EXPECT_EQ(get(n, "/v1/role-bindings", a.key).status, 200);
 }
 
@@ -434,8 +426,10 @@ TEST(Access, ExternalOidcIssuerTokensAreAcceptedForTheConfiguredTenant) {
   NslServer setup({.start = false, .data_dir = b_data.path()});
   Tenant bt = create_tenant(setup, "relying");
   ASSERT_FALSE(bt.id.empty());
-  NslServer b({.toml = "[auth]\noidc_issuer = \"nsl-a\"\noidc_jwks_url = \"" + a.url("/.well-known/jwks.json") +
-                       "\"\noidc_audience = \"nsl-b\"\noidc_tenant = \"" + bt.id + "\"\noidc_roles_claim = \"roles\"\n",
+  NslServer b({.toml = "[auth]\noidc_issuer = \"nsl-a\"\noidc_jwks_url = \"" +
+                       a.url("/.well-known/jwks.json") +
+                       "\"\noidc_audience = \"nsl-b\"\noidc_tenant = \"" + bt.id +
+                       "\"\noidc_roles_claim = \"roles\"\n",
                .data_dir = b_data.path()});
   ASSERT_TRUE(b.wait_ready()) << b.logs();
 
@@ -457,7 +451,8 @@ TEST(Access, ExternalOidcIssuerTokensAreAcceptedForTheConfiguredTenant) {
   forged[forged.rfind('.') + 3] ^= 1;
   EXPECT_EQ(get(b, "/v1/apikeys", forged).status, 401);
   // Changes made with it are attributed to the external subject.
-  auto created = call("POST", b.url("/v1/apikeys"), owner_tok, json{{"name", "via-oidc"}, {"roles", {"viewer"}}}.dump());
+  auto created = call("POST", b.url("/v1/apikeys"), owner_tok,
+                      json{{"name", "via-oidc"}, {"roles", {"viewer"}}}.dump());
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(json_of(created)["created_by"], "oidc:apikey:" + at.key_id);
 }

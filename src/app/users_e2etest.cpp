@@ -16,35 +16,12 @@ namespace {
 
 using nlohmann::json;
 
-json body_of(const HttpResponse& r) { return json::parse(r.body, nullptr, false); }
-
-// The last JSON object line a CLI printed (log lines skipped).
-json last_json_line(const CliRun& r) {
-  json out;
-  std::size_t start = 0;
-  while (start < r.out.size()) {
-    std::size_t end = r.out.find('\n', start);
-    if (end == std::string::npos) end = r.out.size();
-    const std::string line = r.out.substr(start, end - start);
-    if (!line.empty() && line.front() == '{') {
-      auto j = json::parse(line, nullptr, false);
-      if (j.is_object() && !j.contains("level")) out = j;
-    }
-    start = end + 1;
-  }
-  return out;
-}
+json body_of(const HttpResponse& r) { return json_of(r); }
 
 HttpResponse send(const std::string& method, const std::string& url, const std::string& bearer,
                   const std::string& body = "",
                   const std::string& content_type = "application/json") {
-  HttpRequestOptions o{.method = method, .url = url};
-  if (!bearer.empty()) o.headers.push_back(NslServer::bearer(bearer));
-  if (!body.empty()) {
-    o.body = body;
-    o.headers.emplace_back("Content-Type", content_type);
-  }
-  return http_request(o);
+  return api_call(method, url, bearer, body, content_type);
 }
 
 TEST(Users, LoginAccessRefreshRotationAndReuse) {

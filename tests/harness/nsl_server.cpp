@@ -60,4 +60,36 @@ CliRun NslServer::cli(std::vector<std::string> args) const {
   return r;
 }
 
+nlohmann::json last_json_line(const CliRun& r) {
+  nlohmann::json out;
+  std::size_t start = 0;
+  while (start < r.out.size()) {
+    std::size_t end = r.out.find('\n', start);
+    if (end == std::string::npos) end = r.out.size();
+    const std::string line = r.out.substr(start, end - start);
+    if (!line.empty() && line.front() == '{') {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && !j.contains("level")) out = j;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+nlohmann::json json_of(const HttpResponse& r) {
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
+
+HttpResponse api_call(const std::string& method, const std::string& url,
+                      const std::string& credential, const std::string& body,
+                      const std::string& content_type) {
+  HttpRequestOptions o{.method = method, .url = url};
+  if (!credential.empty()) o.headers.push_back(NslServer::bearer(credential));
+  if (!body.empty()) {
+    o.body = body;
+    o.headers.emplace_back("Content-Type", content_type);
+  }
+  return http_request(o);
+}
+
 }  // namespace nsl::testing

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,5 +62,15 @@ class NslServer {
   std::unique_ptr<ChildProcess> proc_;
   int starts_ = 0;
 };
+
+// The last JSON object line a CLI printed (log lines, which carry "level", skipped); null if none.
+nlohmann::json last_json_line(const CliRun& r);
+// The response body as JSON (discarded value when it is not JSON).
+nlohmann::json json_of(const HttpResponse& r);
+// One API call: Bearer credential (when non-empty) and a body with its content type (when
+// non-empty).
+HttpResponse api_call(const std::string& method, const std::string& url,
+                      const std::string& credential, const std::string& body = "",
+                      const std::string& content_type = "application/json");
 
 }  // namespace nsl::testing
