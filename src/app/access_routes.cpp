@@ -351,9 +351,7 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
             pool, [&] { return ids.create_api_key(p.tenant, r, &p, actor_of(req)); });
         if (!created.ok()) co_return http::problem(created.error(), req);
         json j = api_key_json(created->key);
-        json roles_out = json::array();
-        for (const auto& b : created->bindings) roles_out.push_back(binding_json(b));
-        j["roles"] = roles_out;
+        j["roles"] = bindings_json(created->bindings);
         j["api_key"] = std::string(created->token.reveal());  // the only time it is shown
         Response res = json_response(201, j);
         res.headers.set("location", "/v1/apikeys/" + created->key.id);

@@ -34,6 +34,12 @@ json binding_json(const identity::repo::RoleBindingRow& b) {
               {"created_at", rfc3339_ms(b.created_at)}};
 }
 
+json bindings_json(const std::vector<identity::repo::RoleBindingRow>& bs) {
+  json out = json::array();
+  for (const auto& b : bs) out.push_back(binding_json(b));
+  return out;
+}
+
 Response json_response(int status, const json& j) {
   Response res = Response::json(status, j.dump());
   res.headers.set("cache-control", "no-store");

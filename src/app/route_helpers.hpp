@@ -23,6 +23,7 @@ namespace nsl::app {
 std::string rfc3339_ms(std::int64_t ms);
 nlohmann::json opt_time(const std::optional<std::int64_t>& ms);
 nlohmann::json binding_json(const identity::repo::RoleBindingRow& b);
+nlohmann::json bindings_json(const std::vector<identity::repo::RoleBindingRow>& bs);
 
 // 'status' with a JSON body, never cached.
 http::Response json_response(int status, const nlohmann::json& j);

@@ -206,9 +206,7 @@ Status add_user_routes(http::Router& router, UserRoutesDeps d) {
                         pool, [&] { return users.create_user(p.tenant, r, &p, actor_of(req)); });
                     if (!created.ok()) co_return http::problem(created.error(), req);
                     json j = user_json(created->user);
-                    json roles_out = json::array();
-                    for (const auto& b : created->bindings) roles_out.push_back(binding_json(b));
-                    j["roles"] = roles_out;
+                    j["roles"] = bindings_json(created->bindings);
                     Response res = json_response(201, j);
                     res.headers.set("location", "/v1/users/" + created->user.id);
                     co_return res;
