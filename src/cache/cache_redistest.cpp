@@ -9,6 +9,8 @@
 
 #include "cache/cache_contract.hpp"
 #include "cache/redis_cache.hpp"
+#include "cache/ttl_cache.hpp"
+#include "core/random.hpp"
 
 namespace nsl::cache {
 namespace {
@@ -255,4 +257,33 @@ namespace contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Redis, CacheContractTest, RedisTypes);
 }  // namespace contract
 
+}  // namespace nsl::cache
+
+namespace nsl::cache {
+namespace {
+
+// Named TTL classes on Redis: the entry lives in Redis with the class's TTL, shared by every
+// TtlCache (replica) on the same server.
+TEST(TtlCacheRedis, EntriesAreSharedAndExpireWithTheClassTtl) {
+  NSL_REQUIRE_REDIS();
+  auto make = [] {
+    auto c = RedisCache::create({.url = *::nsl::testing::redis_url(), .prefix = base_prefix() + "ttl:"});
+    EXPECT_TRUE(c.ok()) << c.error();
+    return c.ok() ? std::move(c).value() : nullptr;
+  };
+  auto a = make();
+  auto b = make();
+  ASSERT_TRUE(a && b);
+  TtlCache ra(*a, {.chain_data = 300ms});
+  TtlCache rb(*b, {.chain_data = 300ms});
+  const std::string key = "block:" + random_hex(4);
+  int loads = 0;
+  auto load = [&]() -> Result<std::string> { return "v" + std::to_string(++loads); };
+  EXPECT_EQ(ra.get_or_load(TtlClass::chain_data, key, load).value(), "v1");
+  EXPECT_EQ(rb.get_or_load(TtlClass::chain_data, key, load).value(), "v1");  // the other replica's
+  std::this_thread::sleep_for(450ms);
+  EXPECT_EQ(rb.get_or_load(TtlClass::chain_data, key, load).value(), "v2");
+}
+
+}  // namespace
 }  // namespace nsl::cache

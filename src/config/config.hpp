@@ -154,6 +154,11 @@ struct CacheConfig {
   std::string prefix = "nsl:";  // namespace of every key in Redis
   unsigned pool_size = 8;       // Redis connections per process, 1..256
   std::uint32_t timeout_ms = 500;  // one Redis command, 1 ms..60 s
+  // Lifetimes of the read-through cache classes (cache/ttl_cache.hpp), seconds.
+  std::uint32_t ttl_api_responses_s = 300;
+  std::uint32_t ttl_db_queries_s = 900;
+  std::uint32_t ttl_chain_data_s = 60;
+  std::uint32_t ttl_ai_models_s = 86400;
   friend bool operator==(const CacheConfig&, const CacheConfig&) = default;
 };
 
