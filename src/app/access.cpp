@@ -179,9 +179,9 @@ std::optional<std::string_view> bearer_credential(const http::Request& req) {
 }
 
 http::Middleware access_middleware(Authenticator& authn, auth::RateLimiter& limiter,
-                                   asio::thread_pool& pool) {
-  return [&authn, &limiter, &pool](http::Request& req,
-                                   http::Next next) -> asio::awaitable<http::Response> {
+                                   asio::thread_pool& pool, TenantLimits* limits) {
+  return [&authn, &limiter, &pool, limits](http::Request& req,
+                                           http::Next next) -> asio::awaitable<http::Response> {
     const http::Route* route = req.ctx.route_info;
     if (route == nullptr) co_return co_await next(req);
     if (route->is_public) {
@@ -219,8 +219,15 @@ http::Middleware access_middleware(Authenticator& authn, auth::RateLimiter& limi
     const auth::Principal& p = **principal;
 
     const std::string key = "p:" + route->rate_class + ":" + p.tenant.str() + ":" + p.subject;
-    auto rate = co_await offload(
-        pool, [&] { return limiter.check(route->rate_class, p.tenant.str(), key); });
+    auto rate = co_await offload(pool, [&] {
+      std::optional<std::int64_t> own;
+      if (limits != nullptr) {
+        // A database hiccup here falls back to the class limit rather than failing the request.
+        auto l = limits->limit(p.tenant, route->rate_class);
+        if (l.ok()) own = *l;
+      }
+      return limiter.check(route->rate_class, p.tenant.str(), key, own);
+    });
     if (!rate.ok()) co_return http::problem(rate.error(), req);
     if (!rate->allowed) co_return too_many(req, *rate);
 

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "app/tenant_limits.hpp"
 #include "auth/principal.hpp"
 #include "auth/rate_limit.hpp"
 #include "core/clock.hpp"
@@ -87,8 +88,9 @@ class Authenticator {
 
 // The middleware; the pool runs the blocking parts (store, cache). All references must outlive
 // the dispatcher.
+// `limits` (optional) supplies per-tenant limits that replace the class limit.
 http::Middleware access_middleware(Authenticator& authn, auth::RateLimiter& limiter,
-                                   boost::asio::thread_pool& pool);
+                                   boost::asio::thread_pool& pool, TenantLimits* limits = nullptr);
 
 // "Bearer <credential>" → credential; nullopt when absent or another scheme.
 std::optional<std::string_view> bearer_credential(const http::Request& req);

@@ -459,3 +459,40 @@ TEST(Access, ExternalOidcIssuerTokensAreAcceptedForTheConfiguredTenant) {
 
 }  // namespace
 }  // namespace nsl::testing
+
+namespace nsl::testing {
+namespace {
+
+TEST(Access, ATenantsOwnLimitReplacesTheClassLimit) {
+  NslServer n;
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  Tenant a = create_tenant(n, "acme");
+  Tenant b = create_tenant(n, "globex");
+  auto set = n.cli({"tenants", "limits", a.id, "--keys", "5", "--json"});
+  ASSERT_EQ(set.rc, 0) << set.out;
+  EXPECT_EQ(last_json_line(set)["limits"]["keys"], 5) << set.out;
+  EXPECT_EQ(n.cli({"tenants", "limits", a.id, "--keys", "0"}).rc, 2);
+  EXPECT_EQ(n.cli({"tenants", "limits", "not-a-tenant"}).rc, 2);
+
+  int ok = 0;
+  HttpResponse last;
+  for (int i = 0; i < 6; ++i) {
+    last = get(n, "/v1/apikeys", a.key);
+    if (last.status == 200) ++ok;
+  }
+  EXPECT_EQ(ok, 5);
+  EXPECT_EQ(last.status, 429);
+  EXPECT_EQ(last.headers["ratelimit-limit"], "5");
+  // Another tenant keeps the class limit; the change is in A's audit trail.
+  EXPECT_EQ(get(n, "/v1/apikeys", b.key).headers["ratelimit-limit"], "100");
+  auto audit = json_of(get(n, "/v1/audit?action=tenant.limits", a.key));
+  ASSERT_EQ(audit["items"].size(), 1u) << audit.dump();
+  EXPECT_EQ(audit["items"][0]["detail"]["per_minute"], 5);
+  // Back to the default.
+  auto cleared = n.cli({"tenants", "limits", a.id, "--keys", "default", "--json"});
+  ASSERT_EQ(cleared.rc, 0) << cleared.out;
+  EXPECT_TRUE(last_json_line(cleared)["limits"].empty());
+}
+
+}  // namespace
+}  // namespace nsl::testing

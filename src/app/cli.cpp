@@ -25,6 +25,7 @@ usage:
   nsl attest verify QUOTE [opts]     verify an SGX/TDX DCAP or sim quote (nsl attest help)
   nsl enclave info|quote [opts]      identity of the running enclave, or a quote of its transport key
   nsl tenants create NAME [--json]   create a tenant; prints its id and a one-time owner API key
+  nsl tenants limits ID [--keys N]   show or set a tenant's own rate limits (--general N, N|default)
   nsl audit verify [--tenant ID]     check the tamper-evident audit trail (hash chain, signed checkpoints)
   nsl version [--json]               print version and build information
   nsl help                           this text

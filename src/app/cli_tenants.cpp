@@ -17,7 +17,9 @@
 #include "app/cli.hpp"
 #include "app/cli_args.hpp"
 #include "app/storage.hpp"
+#include "app/tenant_limits.hpp"
 #include "config/config.hpp"
+#include "core/strings.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/audit/verify.hpp"
 #include "services/identity/service.hpp"
@@ -28,6 +30,9 @@ namespace {
 constexpr const char* kTenantsUsage = R"(usage:
   nsl tenants create NAME [--config FILE] [--json]
       creates a tenant and prints its id and a one-time owner API key (store it now: it is not shown again)
+  nsl tenants limits TENANT_ID [--general N|default] [--keys N|default] [--config FILE] [--json]
+      shows, and with options sets, the tenant's own requests-per-minute limits per route class (they replace
+      rate_limit.general_per_minute / keys_per_minute for this tenant; every replica applies them within 60 s)
 exit status: 0 ok, 1 refused (name taken, database unavailable), 2 usage or configuration error
 )";
 
@@ -72,6 +77,81 @@ std::unique_ptr<store::Database> open_for(const std::string& cmd, const CliArgs&
   return std::move(*db);
 }
 
+// `nsl tenants limits TENANT_ID [--general N|default] [--keys N|default]`.
+int run_tenant_limits(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CliArgs a;
+  if (!a.parse(args, 2, {"--config", "--general", "--keys"}, {"--json"}) ||
+      a.positional.size() != 1) {
+    err << "nsl tenants limits: " << (a.error.empty() ? "expected exactly one TENANT_ID" : a.error)
+        << "\n";
+    return 2;
+  }
+  auto tenant = store::TenantId::parse(a.positional[0]);
+  if (!tenant.ok()) {
+    err << "nsl tenants limits: TENANT_ID must be a tenant id (UUID)\n";
+    return 2;
+  }
+  std::vector<std::pair<std::string, std::optional<std::int64_t>>> changes;
+  for (const char* cls : {"general", "keys"}) {
+    auto v = a.option(std::string("--") + cls);
+    if (!v) continue;
+    if (*v == "default") {
+      changes.emplace_back(cls, std::nullopt);
+      continue;
+    }
+    auto n = parse_u64(*v);
+    if (!n || *n < 1 || *n > 10'000'000) {
+      err << "nsl tenants limits: --" << cls << " must be 1..10000000 or default\n";
+      return 2;
+    }
+    changes.emplace_back(cls, static_cast<std::int64_t>(*n));
+  }
+  int rc = 0;
+  auto db = open_for("tenants limits", a, err, &rc);
+  if (!db) return rc;
+  auto exists = db->with_system(
+      [&](store::Tx& tx) { return tx.query("SELECT 1 FROM tenants WHERE id = $1", {*tenant}); });
+  if (!exists.ok() || exists->empty()) {
+    err << "nsl tenants limits: " << (exists.ok() ? "no such tenant" : exists.error().message())
+        << "\n";
+    return 1;
+  }
+  if (!changes.empty()) {
+    audit::AuditLog log(*db);
+    for (const auto& [cls, value] : changes) {
+      Status st = TenantLimits::set(*db, *tenant, cls, value);
+      if (st.ok()) {
+        st = log.append_wait(
+            {.tenant = *tenant,
+             .actor = "operator",
+             .action = "tenant.limits",
+             .resource = "tenant:" + tenant->str(),
+             .result = "ok",
+             .detail = {{"class", cls}, {"per_minute", value ? nlohmann::json(*value) : nullptr}}});
+      }
+      if (!st.ok()) {
+        err << "nsl tenants limits: " << st.error().message() << "\n";
+        return 1;
+      }
+    }
+    log.stop();
+  }
+  auto limits = TenantLimits::load(*db, *tenant);
+  if (!limits.ok()) {
+    err << "nsl tenants limits: " << limits.error().message() << "\n";
+    return 1;
+  }
+  if (a.flag("--json")) {
+    out << nlohmann::json{{"tenant_id", tenant->str()}, {"limits", *limits}}.dump() << "\n";
+  } else if (limits->empty()) {
+    out << tenant->str() << ": class defaults (no own limits)\n";
+  } else {
+    for (const auto& [cls, n] : *limits)
+      out << tenant->str() << ": " << cls << " " << n << "/min\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_tenants_cli(const std::vector<std::string>& args, std::istream&, std::ostream& out,
@@ -80,8 +160,9 @@ int run_tenants_cli(const std::vector<std::string>& args, std::istream&, std::os
     (args.size() < 2 ? err : out) << kTenantsUsage;
     return args.size() < 2 ? 2 : 0;
   }
+  if (args[1] == "limits") return run_tenant_limits(args, out, err);
   if (args[1] != "create") {
-    err << "nsl tenants: unknown subcommand '" << args[1] << "' (expected create)\n";
+    err << "nsl tenants: unknown subcommand '" << args[1] << "' (expected create or limits)\n";
     return 2;
   }
   CliArgs a;

@@ -407,7 +407,8 @@ class Service {
     NSL_TRY(add_metrics_routes(metrics, registry_, state_));
     api_ = std::make_unique<http::Dispatcher>(std::move(api), registry_,
                                               http::DispatcherOptions{.access_log = cfg_.log.access_log});
-    api_->use(access_middleware(*authn_, *limiter_, *pool_));
+    tenant_limits_ = std::make_unique<TenantLimits>(*db_, Clock::real());
+    api_->use(access_middleware(*authn_, *limiter_, *pool_, tenant_limits_.get()));
     metrics_dispatcher_ = std::make_unique<http::Dispatcher>(
         std::move(metrics), registry_,
         http::DispatcherOptions{.access_log = false, .metrics = true, .metric_prefix = "nsl_metrics_http"});
@@ -535,6 +536,7 @@ class Service {
   std::unique_ptr<auth::OidcVerifier> oidc_;
   std::unique_ptr<auth::RateLimiter> limiter_;
   std::unique_ptr<Authenticator> authn_;
+  std::unique_ptr<TenantLimits> tenant_limits_;
   std::unique_ptr<http::Dispatcher> api_, metrics_dispatcher_;
   std::unique_ptr<http::Server> server_;
   std::shared_ptr<http::TlsContext> tls_;

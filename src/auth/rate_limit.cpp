@@ -69,14 +69,16 @@ std::int64_t RateLimiter::limit_for(const RatePolicy& p, std::string_view rate_c
 }
 
 Result<RateVerdict> RateLimiter::check(std::string_view rate_class, std::string_view tenant,
-                                       std::string_view key) {
+                                       std::string_view key,
+                                       std::optional<std::int64_t> tenant_limit) {
   std::shared_ptr<const RatePolicy> p;
   {
     std::lock_guard lk(mu_);
     p = policy_;
   }
   RateFallback fallback = RateFallback::local;
-  const std::int64_t limit = limit_for(*p, rate_class, tenant, &fallback);
+  const std::int64_t policy_limit = limit_for(*p, rate_class, tenant, &fallback);
+  const std::int64_t limit = tenant_limit && *tenant_limit > 0 ? *tenant_limit : policy_limit;
   const std::string_view cls =
       p->classes.count(rate_class) != 0 ? rate_class : std::string_view("general");
   auto count = [&](std::string_view result) {

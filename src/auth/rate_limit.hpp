@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -75,8 +76,10 @@ class RateLimiter {
 
   // The decision for one request of `rate_class` (unknown classes use "general") counted under
   // `key`. unavailable only under the "deny" fallback while the shared back end is down.
+  // `tenant_limit`, when given, is that tenant's own per-minute limit for the class (it replaces
+  // the policy's).
   Result<RateVerdict> check(std::string_view rate_class, std::string_view tenant,
-                            std::string_view key);
+                            std::string_view key, std::optional<std::int64_t> tenant_limit = {});
 
   bool degraded() const noexcept { return degraded_.load(std::memory_order_relaxed); }
   void set_policy(RatePolicy policy);
