@@ -3,10 +3,14 @@
 // them, and Redis / PostgreSQL outages mid-test.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "auth/jwt.hpp"
@@ -492,6 +496,90 @@ TEST(Access, ATenantsOwnLimitReplacesTheClassLimit) {
   auto cleared = n.cli({"tenants", "limits", a.id, "--keys", "default", "--json"});
   ASSERT_EQ(cleared.rc, 0) << cleared.out;
   EXPECT_TRUE(last_json_line(cleared)["limits"].empty());
+}
+
+}  // namespace
+}  // namespace nsl::testing
+
+namespace nsl::testing {
+namespace {
+
+// Runs a command to completion (stdout+stderr to `log`); its exit code, -1 on timeout.
+int run_to_end(std::vector<std::string> argv, const std::string& log) {
+  ChildProcess p(ChildOptions{.argv = std::move(argv), .log_file = log, .working_dir = "/"});
+  return p.wait_exit(std::chrono::seconds(90)).value_or(-1);
+}
+
+// pg_ctl as the cluster's owner: the harness runs PostgreSQL as `nsltest` when it is root.
+std::vector<std::string> as_pg_owner(std::vector<std::string> argv) {
+  if (::geteuid() == 0) argv.insert(argv.begin(), {"runuser", "-u", "nsltest", "--"});
+  return argv;
+}
+
+// A private PostgreSQL cluster (the shared harness server serves parallel tests and must not be
+// restarted), stopped and started again while nsl serve uses it.
+TEST(Access, PostgresServerRestartIs503OnlyWhileItIsDown) {
+  NSL_REQUIRE_PG();  // the harness's PostgreSQL binaries are installed
+  TempDir root;
+  ::chmod(root.path().c_str(),
+          0755);  // the cluster's owner (nsltest under root) must reach its folder
+  const std::string svc = root.path() + "/svc";
+  const std::string script = source_dir() + "/scripts/test-services.sh";
+  ASSERT_EQ(run_to_end({"bash", script, "start", svc}, root.path() + "/start.log"), 0)
+      << read_file(root.path() + "/start.log");
+  struct Stop {
+    std::string script, svc, log;
+    ~Stop() { run_to_end({"bash", script, "stop", svc}, log); }
+  } stop{script, svc, root.path() + "/stop.log"};
+  std::map<std::string, std::string> env;
+  {
+    std::istringstream in(read_file(svc + "/env"));
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto eq = line.find('=');
+      if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+  }
+  const std::string dsn = env["NSL_TEST_PG_DSN"];
+  const std::string pg_ctl = env["NSL_TEST_PG_BIN"] + "/pg_ctl";
+  const auto colon = dsn.rfind(':');
+  const std::string port = dsn.substr(colon + 1, dsn.find('/', colon) - colon - 1);
+  ASSERT_FALSE(dsn.empty() || port.empty()) << read_file(svc + "/env");
+
+  NslServer n({.toml = "[database]\nurl = \"" + dsn + "\"\n[auth]\napi_key_cache_ttl_s = 0\n",
+               .start = false});
+  ASSERT_EQ(n.cli({"migrate"}).rc, 0);
+  n.start();
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  Tenant t = create_tenant(n, "acme");
+  ASSERT_EQ(get(n, "/v1/apikeys", t.key).status, 200);
+
+  const std::string data = svc + "/pg/data";
+  ASSERT_EQ(run_to_end(as_pg_owner({pg_ctl, "-D", data, "stop", "-m", "fast", "-w"}),
+                       root.path() + "/pgstop.log"),
+            0)
+      << read_file(root.path() + "/pgstop.log");
+  for (int i = 0; i < 3; ++i) {
+    auto r = get(n, "/v1/apikeys", t.key);
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(json_of(r)["code"], "unavailable");
+  }
+  EXPECT_EQ(http_get(n.url("/health/ready")).status, 503);
+
+  const std::string opts =
+      "-c listen_addresses=127.0.0.1 -p " + port + " -c unix_socket_directories='' -c fsync=off";
+  ASSERT_EQ(run_to_end(as_pg_owner({pg_ctl, "-D", data, "-l", svc + "/pg/postgres.log", "-o", opts,
+                                    "-w", "start"}),
+                       root.path() + "/pgstart.log"),
+            0)
+      << read_file(root.path() + "/pgstart.log");
+  int failures = 0;
+  for (int i = 0; i < 5; ++i) {
+    if (get(n, "/v1/apikeys", t.key).status != 200) ++failures;
+  }
+  EXPECT_LE(failures, 1);  // at most the request that finds the pool's dead connection
+  EXPECT_EQ(get(n, "/v1/apikeys", t.key).status, 200);
+  EXPECT_EQ(http_get(n.url("/health/ready")).status, 200);
 }
 
 }  // namespace
