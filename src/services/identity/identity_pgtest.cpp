@@ -1,7 +1,8 @@
-// The identity contract on PostgreSQL, used through the non-owner service role (row-level
-// security).
+// The identity and users contracts on PostgreSQL, used through the non-owner service role
+// (row-level security).
 #include "harness/pg_scratch.hpp"
 #include "services/identity/identity_contract.hpp"
+#include "services/identity/users_contract.hpp"
 #include "store/postgres_db.hpp"
 
 namespace nsl::identity::contract {
@@ -28,6 +29,7 @@ struct PgTraits {
 
 using Types = ::testing::Types<PgTraits>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, IdentityContract, Types);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, UsersContract, Types);
 
 }  // namespace
 }  // namespace nsl::identity::contract

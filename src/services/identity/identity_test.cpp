@@ -1,5 +1,6 @@
-// The identity contract on the embedded SQLite back end.
+// The identity and users contracts on the embedded SQLite back end.
 #include "services/identity/identity_contract.hpp"
+#include "services/identity/users_contract.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace nsl::identity::contract {
@@ -22,6 +23,7 @@ struct SqliteTraits {
 
 using Types = ::testing::Types<SqliteTraits>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, IdentityContract, Types);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UsersContract, Types);
 
 }  // namespace
 }  // namespace nsl::identity::contract

@@ -102,6 +102,16 @@ std::string new_id(std::string_view kind_prefix) {
   return std::string(kind_prefix) + "_" + buf + random_hex(4);
 }
 
+Result<store::Rows> page_newest_first(Tx& tx, std::string_view select, int limit,
+                                      const std::optional<std::string>& after_id) {
+  const std::string base(select);
+  if (after_id) {
+    return tx.query(base + " AND id < $2 ORDER BY id DESC LIMIT $3",
+                    {tenant_of(tx), *after_id, limit});
+  }
+  return tx.query(base + " ORDER BY id DESC LIMIT $2", {tenant_of(tx), limit});
+}
+
 std::string join_scopes(const std::vector<std::string>& scopes) {
   std::string out;
   for (const auto& s : scopes) {
@@ -183,15 +193,10 @@ Result<ApiKeyRow> get_api_key(Tx& tx, std::string_view id) {
 
 Result<std::vector<ApiKeyRow>> list_api_keys(Tx& tx, int limit,
                                              std::optional<std::string> after_id) {
-  store::Rows rows;
-  const std::string base =
-      "SELECT " + std::string(kApiKeyCols) + " FROM api_keys WHERE tenant_id = $1";
-  if (after_id) {
-    NSL_TRY_ASSIGN(rows, tx.query(base + " AND id < $2 ORDER BY id DESC LIMIT $3",
-                                  {tenant_of(tx), *after_id, limit}));
-  } else {
-    NSL_TRY_ASSIGN(rows, tx.query(base + " ORDER BY id DESC LIMIT $2", {tenant_of(tx), limit}));
-  }
+  NSL_TRY_ASSIGN(store::Rows rows, page_newest_first(tx,
+                                                     "SELECT " + std::string(kApiKeyCols) +
+                                                         " FROM api_keys WHERE tenant_id = $1",
+                                                     limit, after_id));
   std::vector<ApiKeyRow> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
@@ -235,15 +240,10 @@ Result<std::vector<RoleBindingRow>> role_bindings_of(Tx& tx, std::string_view pr
 
 Result<std::vector<RoleBindingRow>> list_role_bindings(Tx& tx, int limit,
                                                        std::optional<std::string> after_id) {
-  store::Rows rows;
-  const std::string base =
-      "SELECT " + std::string(kBindingCols) + " FROM role_bindings WHERE tenant_id = $1";
-  if (after_id) {
-    NSL_TRY_ASSIGN(rows, tx.query(base + " AND id < $2 ORDER BY id DESC LIMIT $3",
-                                  {tenant_of(tx), *after_id, limit}));
-  } else {
-    NSL_TRY_ASSIGN(rows, tx.query(base + " ORDER BY id DESC LIMIT $2", {tenant_of(tx), limit}));
-  }
+  NSL_TRY_ASSIGN(store::Rows rows, page_newest_first(tx,
+                                                     "SELECT " + std::string(kBindingCols) +
+                                                         " FROM role_bindings WHERE tenant_id = $1",
+                                                     limit, after_id));
   return bindings_from(rows);
 }
 

@@ -76,6 +76,10 @@ Status delete_role_binding(store::Tx& tx, std::string_view id);
 Status delete_role_bindings_of(store::Tx& tx, std::string_view principal);
 
 // Helpers shared by the repositories.
+// One newest-first page of `select` ("SELECT <cols> FROM <table> WHERE tenant_id = $1", bound to
+// tx.tenant()): ids sort in creation order, so the cursor is the last id of the previous page.
+Result<store::Rows> page_newest_first(store::Tx& tx, std::string_view select, int limit,
+                                      const std::optional<std::string>& after_id);
 std::string new_id(std::string_view kind_prefix);  // e.g. new_id("ak") -> "ak_0123456789abcdef"
 std::string join_scopes(const std::vector<std::string>& scopes);
 std::vector<std::string> split_scopes(std::string_view text);

@@ -70,16 +70,16 @@ std::int64_t IdentityService::now_ms() const {
       .count();
 }
 
-Status IdentityService::audit(const store::TenantId& tenant, const Actor& actor, std::string action,
-                              std::string resource, std::string result) {
-  if (audit_ == nullptr) return {};
+Status audit_change(audit::AuditLog* audit_log, const store::TenantId& tenant, const Actor& actor,
+                    std::string action, std::string resource, std::string result) {
+  if (audit_log == nullptr) return {};
   audit::AuditEvent ev{.tenant = tenant,
                        .actor = actor.subject,
                        .action = std::move(action),
                        .resource = std::move(resource),
                        .request_id = actor.request_id,
                        .result = std::move(result)};
-  Status st = audit_->append_wait(std::move(ev));
+  Status st = audit_log->append_wait(std::move(ev));
   if (!st.ok()) {
     // The change itself committed; the caller is told it cannot be acknowledged.
     obs::log_error("audit append failed after a committed change",
@@ -90,6 +90,12 @@ Status IdentityService::audit(const store::TenantId& tenant, const Actor& actor,
         "the change was made but its audit record could not be written; retry reads");
   }
   return {};
+}
+
+Status IdentityService::audit(const store::TenantId& tenant, const Actor& actor, std::string action,
+                              std::string resource, std::string result) {
+  return audit_change(audit_, tenant, actor, std::move(action), std::move(resource),
+                      std::move(result));
 }
 
 bool IdentityService::may_grant(const auth::Principal& caller, const auth::RoleBinding& binding) {

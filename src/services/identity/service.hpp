@@ -58,6 +58,12 @@ struct CreatedApiKey {
   SecretString token;  // shown once
 };
 
+// Appends the audit record of a change that has committed; acknowledged only once the record is
+// written. audit null: nothing to write. On failure the change stays and the caller gets
+// unavailable (and an error log line naming the request).
+Status audit_change(audit::AuditLog* audit, const store::TenantId& tenant, const Actor& actor,
+                    std::string action, std::string resource, std::string result);
+
 class IdentityService {
  public:
   IdentityService(store::Database& db, audit::AuditLog* audit, const Clock& clock);
@@ -75,8 +81,7 @@ class IdentityService {
   // Idempotent: revoking a revoked key returns it unchanged (and writes no audit record). The
   // caller must be able to grant every role the key holds.
   Result<repo::ApiKeyRow> revoke_api_key(const store::TenantId& tenant, std::string_view id,
-                                         const auth::Principal* caller,
-                                         const Actor& actor);
+                                         const auth::Principal* caller, const Actor& actor);
 
   Result<repo::RoleBindingRow> create_role_binding(const store::TenantId& tenant,
                                                    std::string principal,

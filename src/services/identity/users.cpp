@@ -64,21 +64,8 @@ std::int64_t UserService::now_ms() const {
 
 Status UserService::audit(const store::TenantId& tenant, const Actor& actor, std::string action,
                           std::string resource, std::string result) {
-  if (audit_ == nullptr) return {};
-  audit::AuditEvent ev{.tenant = tenant,
-                       .actor = actor.subject,
-                       .action = std::move(action),
-                       .resource = std::move(resource),
-                       .request_id = actor.request_id,
-                       .result = std::move(result)};
-  Status st = audit_->append_wait(std::move(ev));
-  if (!st.ok()) {
-    obs::log_error("audit append failed", {{"tenant", tenant.str()},
-                                           {"request_id", actor.request_id},
-                                           {"error", st.error().message()}});
-    return err::unavailable("the audit record could not be written; retry");
-  }
-  return {};
+  return audit_change(audit_, tenant, actor, std::move(action), std::move(resource),
+                      std::move(result));
 }
 
 Result<CreatedUser> UserService::create_user(const store::TenantId& tenant,

@@ -19,7 +19,7 @@
 #include "services/identity/service.hpp"
 #include "services/identity/users.hpp"
 
-namespace nsl::identity::users_contract {
+namespace nsl::identity::contract {
 
 using auth::Role;
 using auth::RoleBinding;
@@ -305,4 +305,4 @@ REGISTER_TYPED_TEST_SUITE_P(UsersContract, CreateLoginAndRoleBindings,
                             RefreshRotatesAndReuseRevokesTheFamily, DisabledUsersAreRefused,
                             AnotherTenantsUsersAreNotFound);
 
-}  // namespace nsl::identity::users_contract
+}  // namespace nsl::identity::contract

@@ -1,6 +1,7 @@
 #include "services/identity/users_repo.hpp"
 
 #include "core/strings.hpp"
+#include "services/identity/repo.hpp"
 
 namespace nsl::identity::repo {
 namespace {
@@ -99,14 +100,10 @@ Result<std::optional<UserRow>> find_user_by_email(Tx& tx, std::string_view email
 }
 
 Result<std::vector<UserRow>> list_users(Tx& tx, int limit, std::optional<std::string> after_id) {
-  store::Rows rows;
-  const std::string base = "SELECT " + std::string(kUserCols) + " FROM users WHERE tenant_id = $1";
-  if (after_id) {
-    NSL_TRY_ASSIGN(rows, tx.query(base + " AND id < $2 ORDER BY id DESC LIMIT $3",
-                                  {tenant_of(tx), *after_id, limit}));
-  } else {
-    NSL_TRY_ASSIGN(rows, tx.query(base + " ORDER BY id DESC LIMIT $2", {tenant_of(tx), limit}));
-  }
+  NSL_TRY_ASSIGN(
+      store::Rows rows,
+      page_newest_first(tx, "SELECT " + std::string(kUserCols) + " FROM users WHERE tenant_id = $1",
+                        limit, after_id));
   std::vector<UserRow> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
