@@ -178,9 +178,9 @@ Result<TotpEnrolment> UserService::begin_totp(const store::TenantId& tenant,
 
 Status UserService::confirm_totp(const store::TenantId& tenant, std::string_view user_id,
                                  std::string_view code, const Actor& actor) {
-  NSL_TRY_ASSIGN(repo::UserRow u, db_.with_tenant(tenant, [&](store::Tx& tx) {
-    return repo::get_user(tx, user_id);
-  }));
+  auto got = db_.with_tenant(tenant, [&](store::Tx& tx) { return repo::get_user(tx, user_id); });
+  if (!got.ok()) return std::move(got).error();
+  const repo::UserRow& u = *got;
   if (!u.totp_sealed.starts_with(repo::kTotpPendingMark)) {
     return err::failed_precondition("no TOTP enrolment is pending for this user");
   }
