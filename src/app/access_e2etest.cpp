@@ -420,22 +420,41 @@ TEST(Access, PostgresOutageIs503OnlyWhileItLasts) {
 namespace nsl::testing {
 namespace {
 
-// One nsl trusts another as an external OpenID Connect issuer: tokens minted by A (issuer "nsl-a",
-// audience "nsl-b") are accepted by B for B's tenant, with A's roles claim mapped to B's roles.
+// One nsl trusts others as external OpenID Connect issuers: tokens minted by A (issuer "nsl-a",
+// audience "nsl-b", configured inline) are accepted by B for B's tenant "relying", those of C
+// (issuer "nsl-c", from B's issuers file) for B's tenant "second" — each issuer only ever reaches
+// its own tenant, with its roles claim mapped to B's roles.
 TEST(Access, ExternalOidcIssuerTokensAreAcceptedForTheConfiguredTenant) {
   NslServer a({.toml = "[auth]\nissuer = \"nsl-a\"\naudience = \"nsl-b\"\n"});
+  NslServer c({.toml = "[auth]\nissuer = \"nsl-c\"\naudience = \"nsl-b\"\n"});
   ASSERT_TRUE(a.wait_ready()) << a.logs();
+  ASSERT_TRUE(c.wait_ready()) << c.logs();
   Tenant at = create_tenant(a, "issuer");
+  Tenant ct = create_tenant(c, "issuer-c");
   TempDir b_data;
   NslServer setup({.start = false, .data_dir = b_data.path()});
   Tenant bt = create_tenant(setup, "relying");
+  Tenant bt2 = create_tenant(setup, "second");
   ASSERT_FALSE(bt.id.empty());
+  ASSERT_FALSE(bt2.id.empty());
+  const std::string issuers = b_data.write_file(
+      "issuers.toml", "[[issuer]]\nissuer = \"nsl-c\"\njwks_url = \"" + c.url("/.well-known/jwks.json") +
+                          "\"\naudience = \"nsl-b\"\ntenant = \"" + bt2.id + "\"\nroles_claim = \"roles\"\n");
   NslServer b({.toml = "[auth]\noidc_issuer = \"nsl-a\"\noidc_jwks_url = \"" +
                        a.url("/.well-known/jwks.json") +
                        "\"\noidc_audience = \"nsl-b\"\noidc_tenant = \"" + bt.id +
-                       "\"\noidc_roles_claim = \"roles\"\n",
+                       "\"\noidc_roles_claim = \"roles\"\noidc_issuers_file = \"" + issuers + "\"\n",
                .data_dir = b_data.path()});
   ASSERT_TRUE(b.wait_ready()) << b.logs();
+
+  // C's owner token works on B inside "second" only; A's never reaches "second".
+  const std::string c_tok = token_for(c, ct.key);
+  auto c_keys = get(b, "/v1/apikeys", c_tok);
+  ASSERT_EQ(c_keys.status, 200) << c_keys.body;
+  EXPECT_EQ(json_of(c_keys)["items"][0]["id"], bt2.key_id);
+  EXPECT_EQ(get(b, "/v1/tenants/" + bt2.id, c_tok).status, 200);
+  EXPECT_EQ(get(b, "/v1/tenants/" + bt.id, c_tok).status, 404);
+  EXPECT_EQ(get(b, "/v1/tenants/" + bt2.id, token_for(a, at.key)).status, 404);
 
   // A's owner token works on B, inside B's tenant only.
   const std::string owner_tok = token_for(a, at.key);

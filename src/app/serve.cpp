@@ -13,6 +13,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "app/access.hpp"
@@ -340,24 +341,25 @@ class Service {
       obs::log_warn("token signing keys not ready yet", {{"error", st.error().message()}});
     }
     limiter_ = std::make_unique<auth::RateLimiter>(shared, *local_cache_, rate_policy(cfg_), &registry_);
-    if (!cfg_.auth.oidc_issuer.empty()) {
-      NSL_TRY_ASSIGN(store::TenantId oidc_tenant, store::TenantId::parse(cfg_.auth.oidc_tenant));
-      NSL_TRY(auth::check_jwks_url(cfg_.auth.oidc_jwks_url));
-      oidc_ = std::make_unique<auth::OidcVerifier>(
-          auth::OidcIssuerConfig{.issuer = cfg_.auth.oidc_issuer,
-                                 .jwks_url = cfg_.auth.oidc_jwks_url,
-                                 .audience = cfg_.auth.oidc_audience,
+    for (const config::OidcIssuer& trusted : cfg_.auth.oidc_issuers) {
+      NSL_TRY_ASSIGN(store::TenantId oidc_tenant, store::TenantId::parse(trusted.tenant));
+      NSL_TRY(auth::check_jwks_url(trusted.jwks_url));
+      auto verifier = std::make_unique<auth::OidcVerifier>(
+          auth::OidcIssuerConfig{.issuer = trusted.issuer,
+                                 .jwks_url = trusted.jwks_url,
+                                 .audience = trusted.audience,
                                  .tenant = oidc_tenant,
-                                 .roles_claim = cfg_.auth.oidc_roles_claim},
+                                 .roles_claim = trusted.roles_claim},
           auth::make_curl_jwks_source(), Clock::real());
-      if (Status st = oidc_->refresh(); !st.ok()) {
+      if (Status st = verifier->refresh(); !st.ok()) {
         obs::log_warn("external issuer JWKS not fetched yet; retried on demand",
-                      {{"issuer", cfg_.auth.oidc_issuer}, {"error", st.error().message()}});
+                      {{"issuer", trusted.issuer}, {"error", st.error().message()}});
       }
+      oidc_.emplace(trusted.issuer, std::move(verifier));
     }
     auto* ids = identity_.get();
     auto* tokens = tokens_.get();
-    auto* oidc = oidc_.get();
+    const auto* oidc = &oidc_;
     const auto api_key_ttl = std::chrono::seconds(cfg_.auth.api_key_cache_ttl_s);
     authn_ = std::make_unique<Authenticator>(
         [ids, api_key_ttl](std::string_view credential, std::string* why) -> Result<Verified> {
@@ -368,8 +370,13 @@ class Service {
         },
         [tokens, oidc](std::string_view credential, std::string* why) -> Result<Verified> {
           // The unverified iss only picks the verifier; each verifies everything itself.
-          const bool external = oidc != nullptr && auth::unverified_issuer(credential) == oidc->config().issuer;
-          auto p = external ? oidc->verify(credential, why) : tokens->verify(credential, why);
+          auth::OidcVerifier* external = nullptr;
+          if (!oidc->empty()) {
+            auto iss = auth::unverified_issuer(credential);
+            auto it = iss ? oidc->find(*iss) : oidc->end();
+            if (it != oidc->end()) external = it->second.get();
+          }
+          auto p = external != nullptr ? external->verify(credential, why) : tokens->verify(credential, why);
           if (!p.ok()) return std::move(p).error();
           const auto until = std::chrono::system_clock::time_point(std::chrono::milliseconds(p->expires_at_ms));
           return Verified{.principal = std::move(*p), .reuse_until = until};
@@ -378,15 +385,23 @@ class Service {
     return {};
   }
 
-  // Background upkeep: token signing keys (rotation, keys made by other replicas).
+  // Background upkeep: token signing keys (rotation, keys made by other replicas) every minute;
+  // refresh-token families past their end once an hour.
   asio::awaitable<void> maintenance_loop() {
     asio::steady_timer timer(ioc_);
-    for (;;) {
+    for (unsigned round = 0;; ++round) {
       timer.expires_after(std::chrono::seconds(60));
       auto [ec] = co_await timer.async_wait(kNoThrow);
       if (ec || stopping_) co_return;
       Status st = co_await offload(*pool_, [this] { return tokens_->maintain(); });
       if (!st.ok()) obs::log_warn("token key maintenance failed", {{"error", st.error().message()}});
+      if (round % 60 != 0) continue;
+      auto purged = co_await offload(*pool_, [this] { return users_->purge_expired_refresh(); });
+      if (!purged.ok()) {
+        obs::log_warn("refresh token purge failed", {{"error", purged.error().message()}});
+      } else if (*purged > 0) {
+        obs::log_info("expired refresh token families purged", {{"tokens", std::to_string(*purged)}});
+      }
     }
   }
 
@@ -533,7 +548,8 @@ class Service {
   std::unique_ptr<identity::IdentityService> identity_;
   std::unique_ptr<identity::UserService> users_;
   std::unique_ptr<auth::TokenService> tokens_;
-  std::unique_ptr<auth::OidcVerifier> oidc_;
+  // Trusted external issuers by exact `iss` (fixed after start-up).
+  std::map<std::string, std::unique_ptr<auth::OidcVerifier>, std::less<>> oidc_;
   std::unique_ptr<auth::RateLimiter> limiter_;
   std::unique_ptr<Authenticator> authn_;
   std::unique_ptr<TenantLimits> tenant_limits_;

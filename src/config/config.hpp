@@ -162,6 +162,17 @@ struct CacheConfig {
   friend bool operator==(const CacheConfig&, const CacheConfig&) = default;
 };
 
+// One external OpenID Connect issuer whose access tokens are accepted (docs/auth.md).
+struct OidcIssuer {
+  std::string issuer;    // exact `iss`
+  std::string jwks_url;  // https://, or http:// to a loopback address
+  std::string audience;  // the `aud` it puts in tokens meant for nsl
+  std::string tenant;    // the tenant id (UUID) every principal of this issuer belongs to
+  std::string roles_claim = "nsl_roles";  // array of "role" / "role@resource"
+  std::string origin;    // where it was configured ("auth.oidc_*" or "<file>: issuer #N"), for messages
+  friend bool operator==(const OidcIssuer&, const OidcIssuer&) = default;
+};
+
 struct AuthConfig {
   std::string issuer = "nsl";    // `iss` of the access tokens this service issues (and accepts)
   std::string audience = "nsl";  // `aud` of those tokens
@@ -180,6 +191,11 @@ struct AuthConfig {
   std::string oidc_audience;
   std::string oidc_tenant;
   std::string oidc_roles_claim = "nsl_roles";
+  // A TOML file of further trusted issuers, one `[[issuer]]` table each (keys issuer, jwks_url, audience,
+  // tenant, roles_claim), e.g. one per tenant that brings its own identity provider ("" = none).
+  std::string oidc_issuers_file;
+  // Derived by load(): the issuer of the oidc_* keys (when set) followed by those of oidc_issuers_file.
+  std::vector<OidcIssuer> oidc_issuers;
   friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
 

@@ -698,6 +698,73 @@ TEST_F(ConfigTest, ChangedNonReloadableListsOnlyRestartKeys) {
   EXPECT_EQ(changed_non_reloadable(a, b).size(), 4u);
 }
 
+constexpr const char* kTenantA = "0190a6f2-8f3c-7abc-8def-0123456789ab";
+constexpr const char* kTenantB = "0190a6f2-8f3c-7abc-8def-0123456789ac";
+
+TEST_F(ConfigTest, TrustedIssuersComeFromTheInlineKeysAndTheIssuersFile) {
+  std::string issuers = write("issuers.toml", std::string("[[issuer]]\nissuer = \"https://idp.acme.example/\"\n") +
+                                                  "jwks_url = \"https://idp.acme.example/jwks\"\naudience = \"nsl\"\n" +
+                                                  "tenant = \"" + kTenantB + "\"\n\n[[issuer]]\n" +
+                                                  "issuer = \"https://login.globex.example\"\n" +
+                                                  "jwks_url = \"http://127.0.0.1:8080/jwks\"\naudience = \"api\"\n" +
+                                                  "tenant = \"" + kTenantA + "\"\nroles_claim = \"groups\"\n");
+  auto c = load(write_config(std::string("[auth]\noidc_issuer = \"corp\"\noidc_jwks_url = \"https://corp/jwks\"\n") +
+                             "oidc_audience = \"nsl\"\noidc_tenant = \"" + kTenantA + "\"\noidc_issuers_file = \"" +
+                             issuers + "\"\n"),
+                {});
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  const auto& list = c->auth.oidc_issuers;
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].issuer, "corp");
+  EXPECT_EQ(list[0].roles_claim, "nsl_roles");
+  EXPECT_EQ(list[1].issuer, "https://idp.acme.example/");
+  EXPECT_EQ(list[1].tenant, kTenantB);
+  EXPECT_EQ(list[1].roles_claim, "nsl_roles");
+  EXPECT_EQ(list[2].jwks_url, "http://127.0.0.1:8080/jwks");
+  EXPECT_EQ(list[2].audience, "api");
+  EXPECT_EQ(list[2].roles_claim, "groups");
+
+  // No inline issuer, no file: none trusted.
+  auto none = load(write_config("[auth]\n"), {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->auth.oidc_issuers.empty());
+}
+
+TEST_F(ConfigTest, TrustedIssuerProblemsAreAllReportedWithTheirEntry) {
+  std::string issuers = write("issuers.toml", std::string("[[issuer]]\nissuer = \"corp\"\n") +
+                                                  "jwks_url = \"http://idp.example/jwks\"\naudience = \"nsl\"\n" +
+                                                  "tenant = \"acme\"\ncolour = \"blue\"\n\n[[issuer]]\n" +
+                                                  "issuer = 7\njwks_url = \"https://x/jwks\"\n" +
+                                                  "tenant = \"" + kTenantA + "\"\n");
+  std::string msg = load_error(write_config(std::string("[auth]\noidc_issuer = \"corp\"\n") +
+                                            "oidc_jwks_url = \"https://corp/jwks\"\noidc_audience = \"nsl\"\n" +
+                                            "oidc_tenant = \"" + kTenantA + "\"\noidc_issuers_file = \"" + issuers +
+                                            "\"\n"));
+  const std::string where = "auth.oidc_issuers_file \"" + issuers + "\": issuer #";
+  EXPECT_THAT(msg, HasSubstr(where + "1: unknown key \"colour\""));
+  EXPECT_THAT(msg, HasSubstr(where + "1: jwks_url must be an https:// URL (http:// only to a loopback address)"));
+  EXPECT_THAT(msg, HasSubstr(where + "1: tenant must be a tenant id (lowercase UUID)"));
+  EXPECT_THAT(msg, HasSubstr(where + "1: issuer \"corp\" is configured more than once"));
+  EXPECT_THAT(msg, HasSubstr(where + "2: issuer must be a string"));
+  EXPECT_THAT(msg, HasSubstr(where + "2: issuer must be 1..256 characters"));
+  EXPECT_THAT(msg, HasSubstr(where + "2: audience is required"));
+
+  // The inline keys keep their own names in messages.
+  EXPECT_THAT(load_error(write_config("[auth]\noidc_issuer = \"corp\"\n")),
+              AllOf(HasSubstr("config key 'auth.oidc_audience' is required when 'auth.oidc_issuer' is set"),
+                    HasSubstr("config key 'auth.oidc_tenant' must be a tenant id (lowercase UUID) when "
+                              "'auth.oidc_issuer' is set")));
+  // A file that is missing, not TOML, or holds anything but [[issuer]] tables.
+  EXPECT_THAT(load_error(write_config("[auth]\noidc_issuers_file = \"/nonexistent/issuers.toml\"\n")),
+              HasSubstr("auth.oidc_issuers_file: cannot read config file \"/nonexistent/issuers.toml\""));
+  std::string junk = write("junk.toml", "issuer = \"corp\"\n");
+  EXPECT_THAT(load_error(write_config("[auth]\noidc_issuers_file = \"" + junk + "\"\n")),
+              HasSubstr("unexpected top-level key \"issuer\" (only [[issuer]] tables are allowed)"));
+  std::string broken = write("broken.toml", "[[issuer]\n");
+  EXPECT_THAT(load_error(write_config("[auth]\noidc_issuers_file = \"" + broken + "\"\n")),
+              HasSubstr("TOML syntax error"));
+}
+
 TEST_F(ConfigTest, ValidateProgrammaticConfig) {
   Config c;
   c.server.workers = 5000;

@@ -215,6 +215,9 @@ std::vector<KeyInfo> build_table() {
            "the tenant id (UUID) every principal of that issuer belongs to"),
       text("auth.oidc_roles_claim", NSL_FIELD(auth, oidc_roles_claim), {}, kRestart,
            "the claim holding those principals' roles: an array of \"role\" or \"role@resource\""),
+      text("auth.oidc_issuers_file", NSL_FIELD(auth, oidc_issuers_file), {}, kRestart,
+           "a TOML file of further trusted issuers, one [[issuer]] table each with the keys issuer, jwks_url, "
+           "audience, tenant and roles_claim; \"\" = none"),
       integer("rate_limit.general_per_minute", NSL_FIELD(rate_limit, general_per_minute), 1, 10'000'000, kReload,
               "requests per minute per tenant and principal on general routes"),
       integer("rate_limit.keys_per_minute", NSL_FIELD(rate_limit, keys_per_minute), 1, 10'000'000, kReload,

@@ -294,6 +294,61 @@ std::optional<toml::table> parse_file(const std::string& path, std::vector<std::
   return root;
 }
 
+// Fills config.auth.oidc_issuers: the issuer of the auth.oidc_* keys, then every [[issuer]] of
+// auth.oidc_issuers_file. The entries are checked by check() like any key.
+void collect_oidc_issuers(Config& config, const std::set<std::string_view>& failed,
+                          std::vector<std::string>& errors) {
+  AuthConfig& a = config.auth;
+  a.oidc_issuers.clear();
+  if (!a.oidc_issuer.empty()) {
+    a.oidc_issuers.push_back(OidcIssuer{.issuer = a.oidc_issuer,
+                                        .jwks_url = a.oidc_jwks_url,
+                                        .audience = a.oidc_audience,
+                                        .tenant = a.oidc_tenant,
+                                        .roles_claim = a.oidc_roles_claim,
+                                        .origin = "auth.oidc_*"});
+  }
+  const std::string& path = a.oidc_issuers_file;
+  if (path.empty() || failed.contains("auth.oidc_issuers_file")) return;
+  std::vector<std::string> parse_errors;
+  std::optional<toml::table> root = parse_file(path, parse_errors);
+  if (!root) {
+    for (std::string& e : parse_errors) errors.push_back("auth.oidc_issuers_file: " + std::move(e));
+    return;
+  }
+  const std::string where = "auth.oidc_issuers_file " + internal::toml_quote(path);
+  for (auto&& [k, v] : *root) {
+    if (k.str() != "issuer" || !v.is_array_of_tables()) {
+      errors.push_back(where + ": unexpected top-level key " + internal::toml_quote(k.str()) +
+                       " (only [[issuer]] tables are allowed)");
+    }
+  }
+  const toml::array* list = (*root)["issuer"].as_array();
+  if (list == nullptr || !list->is_array_of_tables()) return;
+  std::size_t n = 0;
+  for (const toml::node& node : *list) {
+    ++n;
+    OidcIssuer entry{.origin = where + ": issuer #" + std::to_string(n)};
+    const std::pair<std::string_view, std::string*> fields[] = {{"issuer", &entry.issuer},
+                                                               {"jwks_url", &entry.jwks_url},
+                                                               {"audience", &entry.audience},
+                                                               {"tenant", &entry.tenant},
+                                                               {"roles_claim", &entry.roles_claim}};
+    for (auto&& [k, v] : *node.as_table()) {
+      auto it = std::find_if(std::begin(fields), std::end(fields), [&](const auto& f) { return f.first == k.str(); });
+      if (it == std::end(fields)) {
+        errors.push_back(entry.origin + ": unknown key " + internal::toml_quote(k.str()) +
+                         " (expected issuer, jwks_url, audience, tenant, roles_claim)");
+      } else if (!v.is_string()) {
+        errors.push_back(entry.origin + ": " + std::string(k.str()) + " must be a string");
+      } else {
+        *it->second = *v.value<std::string>();
+      }
+    }
+    a.oidc_issuers.push_back(std::move(entry));
+  }
+}
+
 }  // namespace
 
 Result<Config> load(const std::string& path, const Env& env) {
@@ -331,6 +386,7 @@ Result<Config> load(const std::string& path, const Env& env) {
       }
     }
   }
+  collect_oidc_issuers(config, failed, errors);
   for (std::string& p : internal::check(config, origins, failed)) errors.push_back(std::move(p));
   if (!errors.empty()) return internal::problems_error(errors);
   return config;

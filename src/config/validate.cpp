@@ -232,6 +232,32 @@ void check_cache(Checker& ck) {
   }
 }
 
+// One trusted external issuer. The inline one (auth.oidc_*) is reported under its keys, those of
+// auth.oidc_issuers_file under "<file>: issuer #N".
+void check_oidc_issuer(Checker& ck, const OidcIssuer& i) {
+  const bool inline_keys = i.origin == "auth.oidc_*";
+  auto problem = [&](std::string_view field, const std::string& rule) {
+    if (inline_keys) {
+      const std::string key = "auth.oidc_" + std::string(field);
+      ck.add(key, "config key '" + key + "' " + rule + " when 'auth.oidc_issuer' is set");
+    } else {
+      ck.add(i.origin + ": " + std::string(field) + " " + rule);
+    }
+  };
+  if (i.issuer.empty() || i.issuer.size() > 256) problem("issuer", "must be 1..256 characters");
+  const std::string& u = i.jwks_url;
+  const bool https = u.rfind("https://", 0) == 0 && u.size() > 8;
+  const bool loopback = u.rfind("http://127.0.0.1", 0) == 0 || u.rfind("http://[::1]", 0) == 0 ||
+                        u.rfind("http://localhost", 0) == 0;
+  if (!https && !loopback) problem("jwks_url", "must be an https:// URL (http:// only to a loopback address)");
+  if (i.audience.empty()) problem("audience", "is required");
+  const std::string& t = i.tenant;
+  const bool uuid = t.size() == 36 && t[8] == '-' && t[13] == '-' && t[18] == '-' && t[23] == '-' &&
+                    t.find_first_not_of("0123456789abcdef-") == std::string::npos;
+  if (!uuid) problem("tenant", "must be a tenant id (lowercase UUID)");
+  if (i.roles_claim.empty()) problem("roles_claim", "must name a claim");
+}
+
 void check_auth(Checker& ck) {
   const Config& c = ck.config();
   if (ck.usable("auth.issuer") && (c.auth.issuer.empty() || c.auth.issuer.size() > 256)) {
@@ -240,25 +266,11 @@ void check_auth(Checker& ck) {
   if (ck.usable("auth.audience") && (c.auth.audience.empty() || c.auth.audience.size() > 256)) {
     ck.add("auth.audience", "config key 'auth.audience' must be 1..256 characters");
   }
-  if (!c.auth.oidc_issuer.empty() && ck.usable("auth.oidc_issuer")) {
-    const std::string& u = c.auth.oidc_jwks_url;
-    const bool https = u.rfind("https://", 0) == 0 && u.size() > 8;
-    const bool loopback = u.rfind("http://127.0.0.1", 0) == 0 || u.rfind("http://[::1]", 0) == 0 ||
-                          u.rfind("http://localhost", 0) == 0;
-    if (!https && !loopback) {
-      ck.add("auth.oidc_jwks_url",
-             "config key 'auth.oidc_jwks_url' must be an https:// URL (http:// only to a loopback address) when "
-             "'auth.oidc_issuer' is set");
-    }
-    if (c.auth.oidc_audience.empty()) {
-      ck.add("auth.oidc_audience", "config key 'auth.oidc_audience' is required when 'auth.oidc_issuer' is set");
-    }
-    const std::string& t = c.auth.oidc_tenant;
-    const bool uuid = t.size() == 36 && t[8] == '-' && t[13] == '-' && t[18] == '-' && t[23] == '-' &&
-                      t.find_first_not_of("0123456789abcdef-") == std::string::npos;
-    if (!uuid) {
-      ck.add("auth.oidc_tenant",
-             "config key 'auth.oidc_tenant' must be a tenant id (lowercase UUID) when 'auth.oidc_issuer' is set");
+  std::set<std::string_view> seen;
+  for (const OidcIssuer& i : c.auth.oidc_issuers) {
+    check_oidc_issuer(ck, i);
+    if (!i.issuer.empty() && !seen.insert(i.issuer).second) {
+      ck.add(i.origin + ": issuer " + internal::toml_quote(i.issuer) + " is configured more than once");
     }
   }
   if (ck.usable("cache.prefix") && c.cache.prefix.size() > 64) {

@@ -124,9 +124,18 @@ CREATE TABLE audit_checkpoints (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 2> kSqlite{{
+// Refresh-token families get an absolute deadline. Families issued before this migration end when
+// their current token does.
+constexpr std::string_view kSqlite0003 = R"sql(
+ALTER TABLE refresh_tokens ADD COLUMN family_expires_at INTEGER NOT NULL DEFAULT 0;
+UPDATE refresh_tokens SET family_expires_at = expires_at;
+CREATE INDEX refresh_tokens_family_expiry ON refresh_tokens (tenant_id, family_expires_at);
+)sql";
+
+constexpr std::array<Migration, 3> kSqlite{{
     {1, "tenants", kSqlite0001},
     {2, "identity_and_audit", kSqlite0002},
+    {3, "refresh_family_deadline", kSqlite0003},
 }};
 
 // ---- PostgreSQL --------------------------------------------------------------------------------
@@ -282,9 +291,16 @@ GRANT SELECT, INSERT ON audit_records, audit_checkpoints TO nsl_app;
 GRANT SELECT, INSERT, UPDATE ON audit_heads TO nsl_app;
 )sql";
 
-constexpr std::array<Migration, 2> kPostgres{{
+constexpr std::string_view kPostgres0003 = R"sql(
+ALTER TABLE refresh_tokens ADD COLUMN family_expires_at bigint NOT NULL DEFAULT 0;
+UPDATE refresh_tokens SET family_expires_at = expires_at;
+CREATE INDEX refresh_tokens_family_expiry ON refresh_tokens (tenant_id, family_expires_at);
+)sql";
+
+constexpr std::array<Migration, 3> kPostgres{{
     {1, "tenants", kPostgres0001},
     {2, "identity_and_audit", kPostgres0002},
+    {3, "refresh_family_deadline", kPostgres0003},
 }};
 
 }  // namespace

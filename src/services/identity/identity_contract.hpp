@@ -90,6 +90,18 @@ TYPED_TEST_P(IdentityContract, NewTenantHasAWorkingOwnerKeyAndAuditTrail) {
   std::set<std::string> actions;
   for (const auto& r : page->records) actions.insert(r.event.action);
   EXPECT_EQ(actions, (std::set<std::string>{"tenant.create", "apikey.create"}));
+  EXPECT_TRUE(t.audited.ok());
+}
+
+// When the audit log cannot take the records, the tenant still comes back with its one-time key
+// (it exists either way) and the failure is reported beside it.
+TYPED_TEST_P(IdentityContract, ATenantWhoseAuditFailsStillReturnsItsKey) {
+  this->audit_->stop();
+  auto t = this->ids_->create_tenant("acme", {.subject = "operator"});
+  ASSERT_TRUE(t.ok()) << t.error();
+  ASSERT_FALSE(t->audited.ok());
+  EXPECT_EQ(t->audited.error().code(), ErrorCode::unavailable);
+  EXPECT_EQ(this->login(t->admin_token).tenant, t->tenant.id);
 }
 
 TYPED_TEST_P(IdentityContract, TenantNamesAreValidatedAndUnique) {
@@ -307,6 +319,7 @@ TYPED_TEST_P(IdentityContract, SigningKeysRotateWithOverlapAndReplicasAgree) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(IdentityContract, NewTenantHasAWorkingOwnerKeyAndAuditTrail,
+                            ATenantWhoseAuditFailsStillReturnsItsKey,
                             TenantNamesAreValidatedAndUnique,
                             BadKeysAreRefusedAlikeAndRevocationAndExpiryApply,
                             RolesLimitWhatAKeyMayDoAndNobodyGrantsMoreThanTheyHold,

@@ -82,13 +82,13 @@ Result<std::vector<RoleBindingRow>> bindings_from(const store::Rows& rows) {
   return out;
 }
 
+}  // namespace
+
 const store::TenantId& tenant_of(Tx& tx) {
   // Repositories of tenant-owned rows run only inside with_tenant; a system transaction here is a
   // wiring bug, caught by every test that touches these functions.
   return *tx.tenant();
 }
-
-}  // namespace
 
 std::string new_id(std::string_view kind_prefix) {
   // Time-ordered (ms, 12 hex) then random (8 hex): ids sort in creation order, which gives stable

@@ -76,6 +76,9 @@ Status delete_role_binding(store::Tx& tx, std::string_view id);
 Status delete_role_bindings_of(store::Tx& tx, std::string_view principal);
 
 // Helpers shared by the repositories.
+// The tenant of a with_tenant transaction, bound as `tenant_id = $1` by every tenant-owned query.
+const store::TenantId& tenant_of(store::Tx& tx);
+
 // One newest-first page of `select` ("SELECT <cols> FROM <table> WHERE tenant_id = $1", bound to
 // tx.tenant()): ids sort in creation order, so the cursor is the last id of the previous page.
 Result<store::Rows> page_newest_first(store::Tx& tx, std::string_view select, int limit,

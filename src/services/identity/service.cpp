@@ -135,9 +135,13 @@ Result<CreatedTenant> IdentityService::create_tenant(std::string_view name, cons
                         auth::RoleBinding{auth::Role::owner, std::nullopt}, now));
   });
   NSL_TRY(st2);
-  NSL_TRY(audit(out.tenant.id, actor, "tenant.create", "tenant:" + out.tenant.id.str(), "ok"));
-  NSL_TRY(audit(out.tenant.id, actor, "apikey.create", "apikey:" + out.admin_key.id, "ok"));
   out.admin_token = std::move(nk.token);
+  // From here the tenant and its key exist: the key is returned even when the audit records fail,
+  // since without it nobody could ever use (or clean up) the tenant.
+  out.audited = audit(out.tenant.id, actor, "tenant.create", "tenant:" + out.tenant.id.str(), "ok");
+  if (out.audited.ok()) {
+    out.audited = audit(out.tenant.id, actor, "apikey.create", "apikey:" + out.admin_key.id, "ok");
+  }
   return out;
 }
 

@@ -43,6 +43,8 @@ struct CreatedTenant {
   repo::TenantRow tenant;
   repo::ApiKeyRow admin_key;
   SecretString admin_token;  // the full API key: shown once, never stored
+  // Not ok when the tenant and key were made but their audit records could not be written.
+  Status audited;
 };
 
 struct NewApiKeyRequest {

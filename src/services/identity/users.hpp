@@ -26,6 +26,8 @@
 //   finds the tenant before any tenant context exists; the row id finds the row; only the SHA-256
 //   of the whole token is stored). Each rotation spends the presented token and returns the next
 //   one of the same family; presenting a spent token revokes the whole family (OAuth 2.1 §4.3.1).
+//   A token expires unused after `refresh_ttl`; a family ends `refresh_family_ttl` after its login
+//   however often it is rotated (then the user logs in again).
 //
 // Thread-safety: safe for concurrent use (state lives in the database).
 #pragma once
@@ -53,7 +55,8 @@ namespace nsl::identity {
 
 struct UserOptions {
   crypto::PasswordHashParams password_params = crypto::kPasswordDefaultParams;
-  std::chrono::seconds refresh_ttl{30LL * 24 * 3600};
+  std::chrono::seconds refresh_ttl{30LL * 24 * 3600};          // one token: unused this long, it expires
+  std::chrono::seconds refresh_family_ttl{90LL * 24 * 3600};  // a family from its login: then log in again
   int max_failures = 5;
   std::chrono::seconds lockout{15 * 60};
   std::string totp_issuer = "nsl";
@@ -134,12 +137,16 @@ class UserService {
   Result<RotatedRefresh> rotate_refresh(std::string_view presented, const Actor& actor);
   // Revokes the presented token's family; an unknown or malformed token is not an error.
   Status revoke_refresh(std::string_view presented, const Actor& actor);
+  // Deletes the tokens of families past their absolute end, in every tenant (background upkeep;
+  // idempotent, safe on several replicas at once). Returns how many tokens went.
+  Result<std::int64_t> purge_expired_refresh();
 
  private:
   std::int64_t now_ms() const;
   Status audit(const store::TenantId& tenant, const Actor& actor, std::string action,
                std::string resource, std::string result);
-  Result<IssuedRefresh> new_refresh(store::Tx& tx, std::string_view user_id, std::string family_id);
+  Result<IssuedRefresh> new_refresh(store::Tx& tx, std::string_view user_id, std::string family_id,
+                                    std::int64_t family_expires_at);
   Status login_failure(const store::TenantId& tenant, const repo::UserRow& u, bool counts);
 
   store::Database& db_;

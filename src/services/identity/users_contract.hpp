@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "auth/totp.hpp"
 #include "core/clock.hpp"
@@ -183,6 +184,20 @@ TYPED_TEST_P(UsersContract, LockoutAfterFiveFailuresForFifteenMinutes) {
   EXPECT_TRUE(this->login("alice@example.com", "correct horse battery").ok());
 }
 
+// Failures arriving together each count (the counter is one UPDATE, not read-then-write), so
+// parallel guessing cannot stay under the limit.
+TYPED_TEST_P(UsersContract, ConcurrentFailuresAllCountTowardsTheLock) {
+  this->make_user("alice@example.com");
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([this] { EXPECT_FALSE(this->login("alice@example.com", "wrong password!!").ok()); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_FALSE(this->login("alice@example.com", "correct horse battery").ok());
+  this->clock_.advance(std::chrono::minutes(15) + std::chrono::seconds(1));
+  EXPECT_TRUE(this->login("alice@example.com", "correct horse battery").ok());
+}
+
 TYPED_TEST_P(UsersContract, TotpEnrolmentLoginAndReplay) {
   User u = this->make_user("alice@example.com");
   auto en = this->users_->begin_totp(*this->tenant_, u.id, {});
@@ -258,6 +273,37 @@ TYPED_TEST_P(UsersContract, RefreshRotatesAndReuseRevokesTheFamily) {
   EXPECT_EQ(page->records.size(), 1u);
 }
 
+// Rotation keeps a family alive at most 90 days from its login, however often it is used; its
+// tokens are purged after that (and only then: reuse detection needs the spent ones until the end).
+TYPED_TEST_P(UsersContract, RefreshFamiliesEndNinetyDaysAfterLogin) {
+  this->make_user("alice@example.com");
+  auto p = this->login("alice@example.com", "correct horse battery");
+  ASSERT_TRUE(p.ok());
+  auto r = this->users_->issue_refresh(*p);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const std::int64_t deadline = r->expires_at + (90 - 30) * 24LL * 3600 * 1000;
+  SecretString token = std::move(r->token);
+  for (int i = 0; i < 3; ++i) {  // day 29, 58, 87
+    this->clock_.advance(std::chrono::hours(24 * 29));
+    auto next = this->users_->rotate_refresh(token.reveal(), {});
+    ASSERT_TRUE(next.ok()) << "rotation " << i << ": " << next.error();
+    token = std::move(next->refresh.token);
+    if (i == 2) {
+      EXPECT_EQ(next->refresh.expires_at, deadline);  // capped by the family, not +30 days
+    }
+  }
+  auto other = this->users_->issue_refresh(*p);  // a family started at day 87
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(this->users_->purge_expired_refresh().value_or(-1), 0);
+  this->clock_.advance(std::chrono::hours(24 * 3) + std::chrono::seconds(1));  // day 90 + 1 s
+  auto late = this->users_->rotate_refresh(token.reveal(), {});
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code(), ErrorCode::unauthenticated);
+  EXPECT_EQ(this->users_->purge_expired_refresh().value_or(-1), 4);  // the first family's four tokens
+  auto fresh = this->users_->rotate_refresh(other->token.reveal(), {});
+  EXPECT_TRUE(fresh.ok()) << fresh.error();
+}
+
 TYPED_TEST_P(UsersContract, DisabledUsersAreRefused) {
   User u = this->make_user("alice@example.com", {{Role::owner, {}}});
   auto p = this->login("alice@example.com", "correct horse battery");
@@ -301,8 +347,10 @@ TYPED_TEST_P(UsersContract, AnotherTenantsUsersAreNotFound) {
 
 REGISTER_TYPED_TEST_SUITE_P(UsersContract, CreateLoginAndRoleBindings,
                             WrongPasswordUnknownUserAndUnknownTenantFailAlike,
-                            LockoutAfterFiveFailuresForFifteenMinutes, TotpEnrolmentLoginAndReplay,
-                            RefreshRotatesAndReuseRevokesTheFamily, DisabledUsersAreRefused,
+                            LockoutAfterFiveFailuresForFifteenMinutes,
+                            ConcurrentFailuresAllCountTowardsTheLock, TotpEnrolmentLoginAndReplay,
+                            RefreshRotatesAndReuseRevokesTheFamily,
+                            RefreshFamiliesEndNinetyDaysAfterLogin, DisabledUsersAreRefused,
                             AnotherTenantsUsersAreNotFound);
 
 }  // namespace nsl::identity::contract

@@ -28,7 +28,6 @@ Result<std::optional<std::int64_t>> to_opt_int(const std::optional<std::string>&
   return std::optional<std::int64_t>(i);
 }
 
-const store::TenantId& tenant_of(Tx& tx) { return *tx.tenant(); }  // see repo.cpp
 
 constexpr std::string_view kUserCols =
     "id, email, password_hash, totp_sealed, totp_last_step, failed_logins, locked_until, disabled, "
@@ -51,10 +50,10 @@ Result<UserRow> user_from(const Row& r) {
 }
 
 constexpr std::string_view kRefreshCols =
-    "id, family_id, user_id, hash, created_at, expires_at, used_at, revoked_at";
+    "id, family_id, user_id, hash, created_at, expires_at, used_at, revoked_at, family_expires_at";
 
 Result<RefreshTokenRow> refresh_from(const Row& r) {
-  if (r.size() != 8) return err::internal("unexpected refresh_tokens row shape");
+  if (r.size() != 9) return err::internal("unexpected refresh_tokens row shape");
   RefreshTokenRow t;
   t.id = r[0].value_or("");
   t.family_id = r[1].value_or("");
@@ -64,6 +63,7 @@ Result<RefreshTokenRow> refresh_from(const Row& r) {
   NSL_TRY_ASSIGN(t.expires_at, to_int(r[5]));
   NSL_TRY_ASSIGN(t.used_at, to_opt_int(r[6]));
   NSL_TRY_ASSIGN(t.revoked_at, to_opt_int(r[7]));
+  NSL_TRY_ASSIGN(t.family_expires_at, to_int(r[8]));
   return t;
 }
 
@@ -113,11 +113,21 @@ Result<std::vector<UserRow>> list_users(Tx& tx, int limit, std::optional<std::st
   return out;
 }
 
-Status set_login_failures(Tx& tx, std::string_view id, std::int64_t failed_logins,
-                          std::int64_t locked_until) {
+Status record_login_failure(Tx& tx, std::string_view id, std::int64_t max_failures,
+                            std::int64_t lock_until) {
+  // One statement, so concurrent failures each count (every right-hand side reads the old row).
   NSL_TRY(tx.exec(
-      "UPDATE users SET failed_logins = $3, locked_until = $4 WHERE tenant_id = $1 AND id = $2",
-      {tenant_of(tx), id, failed_logins, locked_until}));
+      "UPDATE users SET "
+      "locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $4 ELSE locked_until END, "
+      "failed_logins = CASE WHEN failed_logins + 1 >= $3 THEN 0 ELSE failed_logins + 1 END "
+      "WHERE tenant_id = $1 AND id = $2",
+      {tenant_of(tx), id, max_failures, lock_until}));
+  return {};
+}
+
+Status clear_login_failures(Tx& tx, std::string_view id) {
+  NSL_TRY(tx.exec("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE tenant_id = $1 AND id = $2",
+                  {tenant_of(tx), id}));
   return {};
 }
 
@@ -152,8 +162,10 @@ Status set_user_disabled(Tx& tx, std::string_view id) {
 Status insert_refresh_token(Tx& tx, const RefreshTokenRow& r) {
   NSL_TRY(
       tx.exec("INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, hash, created_at, "
-              "expires_at, used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL)",
-              {tenant_of(tx), r.id, r.family_id, r.user_id, r.hash, r.created_at, r.expires_at}));
+              "expires_at, family_expires_at, used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+              "NULL, NULL)",
+              {tenant_of(tx), r.id, r.family_id, r.user_id, r.hash, r.created_at, r.expires_at,
+               r.family_expires_at}));
   return {};
 }
 
@@ -189,6 +201,11 @@ Status revoke_refresh_of_user(Tx& tx, std::string_view user_id, std::int64_t now
               "revoked_at IS NULL",
               {tenant_of(tx), user_id, now_ms}));
   return {};
+}
+
+Result<std::int64_t> purge_refresh_families(Tx& tx, std::int64_t now_ms) {
+  return tx.exec("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND family_expires_at < $2",
+                 {tenant_of(tx), now_ms});
 }
 
 }  // namespace nsl::identity::repo

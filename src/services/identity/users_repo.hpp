@@ -44,7 +44,8 @@ struct RefreshTokenRow {
   std::string user_id;  // without "user:"
   std::string hash;     // hex SHA-256 of the whole presented token
   std::int64_t created_at = 0;
-  std::int64_t expires_at = 0;
+  std::int64_t expires_at = 0;         // this token: created_at + refresh_ttl, capped by the family's
+  std::int64_t family_expires_at = 0;  // the family's absolute end, fixed at login
   std::optional<std::int64_t> used_at;
   std::optional<std::int64_t> revoked_at;
 };
@@ -56,8 +57,11 @@ Result<std::optional<UserRow>> find_user_by_email(store::Tx& tx, std::string_vie
 // Newest first, like list_api_keys.
 Result<std::vector<UserRow>> list_users(store::Tx& tx, int limit,
                                         std::optional<std::string> after_id);
-Status set_login_failures(store::Tx& tx, std::string_view id, std::int64_t failed_logins,
-                          std::int64_t locked_until);
+// One more failed login, atomically: at `max_failures` the count restarts and the account is
+// locked until `lock_until`.
+Status record_login_failure(store::Tx& tx, std::string_view id, std::int64_t max_failures,
+                            std::int64_t lock_until);
+Status clear_login_failures(store::Tx& tx, std::string_view id);
 Status set_password_hash(store::Tx& tx, std::string_view id, std::string_view phc);
 Status set_totp(store::Tx& tx, std::string_view id, std::string_view sealed_text,
                 std::int64_t last_step);
@@ -73,5 +77,8 @@ Result<std::optional<RefreshTokenRow>> find_refresh_token(store::Tx& tx, std::st
 Result<bool> mark_refresh_used(store::Tx& tx, std::string_view id, std::int64_t now_ms);
 Status revoke_refresh_family(store::Tx& tx, std::string_view family_id, std::int64_t now_ms);
 Status revoke_refresh_of_user(store::Tx& tx, std::string_view user_id, std::int64_t now_ms);
+// Deletes every token of families past their absolute end (nothing left to detect reuse of);
+// returns how many rows went.
+Result<std::int64_t> purge_refresh_families(store::Tx& tx, std::int64_t now_ms);
 
 }  // namespace nsl::identity::repo

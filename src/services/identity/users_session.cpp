@@ -1,6 +1,7 @@
 // UserService: login (password, lockout, TOTP) and refresh tokens. See users.hpp.
 #include <string.h>
 
+#include <algorithm>
 #include <array>
 
 #include "auth/api_key.hpp"
@@ -9,6 +10,7 @@
 #include "core/random.hpp"
 #include "core/strings.hpp"
 #include "enclave/enclave.hpp"
+#include "services/audit/verify.hpp"
 #include "services/identity/users.hpp"
 
 namespace nsl::identity {
@@ -79,11 +81,9 @@ Result<std::optional<store::TenantId>> resolve_tenant(store::Database& db, std::
 Status UserService::login_failure(const store::TenantId& tenant, const repo::UserRow& u,
                                   bool counts) {
   if (!counts) return {};
-  const std::int64_t failed = u.failed_logins + 1;
-  const bool lock = failed >= opts_.max_failures;
   return db_.with_tenant(tenant, [&](store::Tx& tx) {
-    return repo::set_login_failures(tx, u.id, lock ? 0 : failed,
-                                    lock ? now_ms() + opts_.lockout.count() * 1000 : 0);
+    return repo::record_login_failure(tx, u.id, opts_.max_failures,
+                                      now_ms() + opts_.lockout.count() * 1000);
   });
 }
 
@@ -151,7 +151,7 @@ Result<auth::Principal> UserService::login(const LoginRequest& req) {
             return std::optional<auth::Principal>();
           }
         }
-        if (u.failed_logins != 0) NSL_TRY(repo::set_login_failures(tx, u.id, 0, 0));
+        if (u.failed_logins != 0) NSL_TRY(repo::clear_login_failures(tx, u.id));
         NSL_TRY_ASSIGN(auth::Principal p, principal_of(tx, *tenant, u.id));
         return std::optional<auth::Principal>(std::move(p));
       });
@@ -170,14 +170,15 @@ Result<auth::Principal> UserService::login(const LoginRequest& req) {
 }
 
 Result<IssuedRefresh> UserService::new_refresh(store::Tx& tx, std::string_view user_id,
-                                               std::string family_id) {
+                                               std::string family_id, std::int64_t family_expires_at) {
   std::array<std::uint8_t, kSecretBytes> secret{};
   random_bytes(secret);
   repo::RefreshTokenRow row{.id = repo::new_id("rt"),
                             .family_id = std::move(family_id),
                             .user_id = std::string(user_id),
                             .created_at = now_ms()};
-  row.expires_at = row.created_at + opts_.refresh_ttl.count() * 1000;
+  row.family_expires_at = family_expires_at;
+  row.expires_at = std::min(row.created_at + opts_.refresh_ttl.count() * 1000, family_expires_at);
   std::string token = std::string(kRefreshStart) + tx.tenant()->str() + "_" + row.id + "_" +
                       base64url_encode(secret);
   explicit_bzero(secret.data(), secret.size());
@@ -193,7 +194,7 @@ Result<IssuedRefresh> UserService::issue_refresh(const auth::Principal& user) {
   const std::string user_id = user.subject.substr(5);
   return db_.with_tenant(user.tenant, [&](store::Tx& tx) -> Result<IssuedRefresh> {
     NSL_TRY(repo::get_user(tx, user_id));
-    return new_refresh(tx, user_id, repo::new_id("rf"));
+    return new_refresh(tx, user_id, repo::new_id("rf"), now_ms() + opts_.refresh_family_ttl.count() * 1000);
   });
 }
 
@@ -209,7 +210,7 @@ Result<RotatedRefresh> UserService::rotate_refresh(std::string_view presented, c
     outcome = Outcome::invalid;
     NSL_TRY_ASSIGN(auto row, repo::find_refresh_token(tx, parsed->id));
     if (!row || !auth::api_key_matches(row->hash, presented)) return Maybe();
-    if (row->revoked_at || row->expires_at <= now) return Maybe();
+    if (row->revoked_at || row->expires_at <= now || row->family_expires_at <= now) return Maybe();
     family = row->family_id;
     user_id = row->user_id;
     // Spent already (or spent concurrently right now): whoever holds it, the family is burnt.
@@ -227,7 +228,7 @@ Result<RotatedRefresh> UserService::rotate_refresh(std::string_view presented, c
       return Maybe();
     }
     NSL_TRY_ASSIGN(auth::Principal p, principal_of(tx, parsed->tenant, user_id));
-    NSL_TRY_ASSIGN(IssuedRefresh next, new_refresh(tx, user_id, family));
+    NSL_TRY_ASSIGN(IssuedRefresh next, new_refresh(tx, user_id, family, row->family_expires_at));
     outcome = Outcome::ok;
     return Maybe(RotatedRefresh{.principal = std::move(p), .refresh = std::move(next)});
   });
@@ -261,6 +262,18 @@ Status UserService::revoke_refresh(std::string_view presented, const Actor& acto
   Actor a = actor;
   a.subject = "user:" + user_id;
   return audit(parsed->tenant, a, "auth.refresh.revoke", "refresh_family:" + family, "ok");
+}
+
+Result<std::int64_t> UserService::purge_expired_refresh() {
+  NSL_TRY_ASSIGN(std::vector<store::TenantId> tenants, audit::list_tenants(db_));
+  std::int64_t purged = 0;
+  const std::int64_t now = now_ms();
+  for (const store::TenantId& t : tenants) {
+    NSL_TRY_ASSIGN(std::int64_t n,
+                   db_.with_tenant(t, [&](store::Tx& tx) { return repo::purge_refresh_families(tx, now); }));
+    purged += n;
+  }
+  return purged;
 }
 
 }  // namespace nsl::identity
