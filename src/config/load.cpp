@@ -334,8 +334,11 @@ void collect_oidc_issuers(Config& config, const std::set<std::string_view>& fail
                                                                {"audience", &entry.audience},
                                                                {"tenant", &entry.tenant},
                                                                {"roles_claim", &entry.roles_claim}};
-    for (auto&& [k, v] : *node.as_table()) {
-      auto it = std::find_if(std::begin(fields), std::end(fields), [&](const auto& f) { return f.first == k.str(); });
+    for (auto&& kv : *node.as_table()) {
+      const toml::key& k = kv.first;
+      const toml::node& v = kv.second;
+      const std::string_view name = k.str();
+      auto it = std::find_if(std::begin(fields), std::end(fields), [name](const auto& f) { return f.first == name; });
       if (it == std::end(fields)) {
         errors.push_back(entry.origin + ": unknown key " + internal::toml_quote(k.str()) +
                          " (expected issuer, jwks_url, audience, tenant, roles_claim)");
