@@ -78,6 +78,34 @@ void write_seeds(const std::string& dir) {
     *pub.mutable_public_key()->mutable_binding() = enc::protocol::to_proto(b);
     pub.mutable_public_key()->set_sealed(enc::protocol::bytes_string(key->sealed));
     write_seed(dir, "public_key_" + c, pub, id++);
+    // sign_typed: a raw digest (ECDSA keys), a message in the curve's own format, and one under a policy.
+    if (curve != enc::KeyCurve::ed25519) {
+      const auto typed = [&](enc::SignFormat f, std::string payload) {
+        v1::Request r;
+        auto* op = r.mutable_sign_typed();
+        *op->mutable_binding() = enc::protocol::to_proto(b);
+        op->set_sealed(enc::protocol::bytes_string(key->sealed));
+        op->set_format(enc::protocol::to_proto(f));
+        op->set_payload(std::move(payload));
+        op->set_network_magic(860833102);
+        op->set_chain_id(47763);
+        return r;
+      };
+      write_seed(dir, "sign_typed_raw_" + c, typed(enc::SignFormat::raw_digest, std::string(32, '\x11')), id++);
+      const bool k1 = curve == enc::KeyCurve::secp256k1;
+      auto msg = typed(k1 ? enc::SignFormat::eip191 : enc::SignFormat::neo_message, "hello");
+      write_seed(dir, "sign_typed_message_" + c, msg, id++);
+      const std::string policy = R"({"allow_raw_digest":true,"max_value_per_24h":{"evm:native":"10"}})";
+      auto policy_sealed = g_core->seal({b.tenant_id, b.object_id, 1, "policy"}, nsl::crypto::as_bytes(policy), {});
+      if (!policy_sealed.ok()) std::abort();
+      auto with_policy = typed(enc::SignFormat::raw_digest, std::string(32, '\x22'));
+      with_policy.mutable_sign_typed()->set_policy_sealed(enc::protocol::bytes_string(*policy_sealed));
+      with_policy.mutable_sign_typed()->set_policy_version(1);
+      auto* spent = with_policy.mutable_sign_typed()->add_spent_24h();
+      spent->set_asset("evm:native");
+      spent->set_amount("3");
+      write_seed(dir, "sign_typed_policy_" + c, with_policy, id++);
+    }
     auto identity = g_core->identity();
     auto fresh = nsl::SecretBytes::random(32);
     if (curve != enc::KeyCurve::ed25519 && identity.ok()) {

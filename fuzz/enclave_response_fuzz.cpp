@@ -1,10 +1,11 @@
 // Fuzz target `enclave_response`: bytes arriving at nsl's end of the enclave socket -> FrameReader ->
-// decode_response -> every unpacker the client uses (unpack_key, unpack_signature, unpack_quote, unpack_identity)
-// and error_from_proto.
+// decode_response -> every unpacker the client uses (unpack_key, unpack_signature, unpack_quote, unpack_identity,
+// unpack_typed_signature) and error_from_proto.
 //
 // Invariants (a violation aborts): the reader yields frames or fails for good; decode errors are invalid_argument;
 // an unpacker either fails with internal or returns a value of the promised shape (33-byte SEC1 or 32-byte Ed25519
-// public key, 64-byte report data, 32-byte transport key); error_from_proto always returns a known code; no
+// public key, 64-byte report data, 32-byte transport key, 64-byte typed signature with a 0/1 recovery id);
+// error_from_proto always returns a known code; no
 // exception escapes.
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +58,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       expect_internal_or_value(protocol::unpack_signature(*resp), "unpack_signature failed oddly");
       expect_internal_or_value(protocol::unpack_quote(*resp), "unpack_quote failed oddly");
       expect_internal_or_value(protocol::unpack_identity(*resp), "unpack_identity failed oddly");
+      auto typed = protocol::unpack_typed_signature(*resp);
+      expect_internal_or_value(typed, "unpack_typed_signature failed oddly");
+      if (typed.ok()) {
+        check(typed->signature.size() == 64 && typed->recovery_id <= 1, kName, "unpacked typed signature has the wrong shape");
+      }
       protocol::wipe_secrets(*resp);
     }
   }

@@ -30,9 +30,9 @@ namespace {
 constexpr const char* kTenantsUsage = R"(usage:
   nsl tenants create NAME [--config FILE] [--json]
       creates a tenant and prints its id and a one-time owner API key (store it now: it is not shown again)
-  nsl tenants limits TENANT_ID [--general N|default] [--keys N|default] [--config FILE] [--json]
+  nsl tenants limits TENANT_ID [--general N|default] [--keys N|default] [--sign N|default] [--config FILE] [--json]
       shows, and with options sets, the tenant's own requests-per-minute limits per route class (they replace
-      rate_limit.general_per_minute / keys_per_minute for this tenant; every replica applies them within 60 s)
+      rate_limit.general_per_minute / keys_per_minute / sign_per_minute for this tenant; every replica applies them within 60 s)
 exit status: 0 ok, 1 refused (name taken, database unavailable), 2 usage or configuration error
 )";
 
@@ -77,10 +77,10 @@ std::unique_ptr<store::Database> open_for(const std::string& cmd, const CliArgs&
   return std::move(*db);
 }
 
-// `nsl tenants limits TENANT_ID [--general N|default] [--keys N|default]`.
+// `nsl tenants limits TENANT_ID [--general N|default] [--keys N|default] [--sign N|default]`.
 int run_tenant_limits(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CliArgs a;
-  if (!a.parse(args, 2, {"--config", "--general", "--keys"}, {"--json"}) ||
+  if (!a.parse(args, 2, {"--config", "--general", "--keys", "--sign"}, {"--json"}) ||
       a.positional.size() != 1) {
     err << "nsl tenants limits: " << (a.error.empty() ? "expected exactly one TENANT_ID" : a.error)
         << "\n";
@@ -92,7 +92,7 @@ int run_tenant_limits(const std::vector<std::string>& args, std::ostream& out, s
     return 2;
   }
   std::vector<std::pair<std::string, std::optional<std::int64_t>>> changes;
-  for (const char* cls : {"general", "keys"}) {
+  for (const char* cls : {"general", "keys", "sign"}) {
     auto v = a.option(std::string("--") + cls);
     if (!v) continue;
     if (*v == "default") {

@@ -23,6 +23,8 @@
 #include "app/blocking.hpp"
 #include "app/build_info.hpp"
 #include "app/health.hpp"
+#include "app/key_routes.hpp"
+#include "app/sign_routes.hpp"
 #include "app/storage.hpp"
 #include "auth/oidc.hpp"
 #include "app/system_routes.hpp"
@@ -39,6 +41,8 @@
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "obs/process_metrics.hpp"
+#include "services/keys/idempotency.hpp"
+#include "services/keys/service.hpp"
 
 namespace nsl::app {
 
@@ -102,6 +106,7 @@ auth::RatePolicy rate_policy(const config::Config& cfg) {
   p.classes = {
       {"general", {cfg.rate_limit.general_per_minute, fb(cfg.rate_limit.general_fallback)}},
       {"keys", {cfg.rate_limit.keys_per_minute, fb(cfg.rate_limit.keys_fallback)}},
+      {"sign", {cfg.rate_limit.sign_per_minute, fb(cfg.rate_limit.sign_fallback)}},
       {"ip", {cfg.rate_limit.ip_per_minute, fb(cfg.rate_limit.general_fallback)}},
   };
   return p;
@@ -340,6 +345,11 @@ class Service {
       // signed by keys in the store works as soon as they load.
       obs::log_warn("token signing keys not ready yet", {{"error", st.error().message()}});
     }
+    keys_ = std::make_unique<keys::KeyService>(*db_, *enclave_, audit_.get(), shared, Clock::real(),
+                                               keys::KeyOptions{}, &registry_);
+    idempotency_ = std::make_unique<keys::IdempotencyStore>(*db_, Clock::real());
+    signer_ = std::make_unique<keys::KeySigner>(*keys_, *enclave_, audit_.get(), shared, *idempotency_,
+                                                Clock::real(), &registry_);
     limiter_ = std::make_unique<auth::RateLimiter>(shared, *local_cache_, rate_policy(cfg_), &registry_);
     for (const config::OidcIssuer& trusted : cfg_.auth.oidc_issuers) {
       NSL_TRY_ASSIGN(store::TenantId oidc_tenant, store::TenantId::parse(trusted.tenant));
@@ -385,8 +395,9 @@ class Service {
     return {};
   }
 
-  // Background upkeep: token signing keys (rotation, keys made by other replicas) every minute;
-  // refresh-token families past their end once an hour.
+  // Background upkeep: token signing keys (rotation, keys made by other replicas), scheduled tenant
+  // key rotation and destruction every minute; refresh-token families past their end, spend-ledger
+  // entries older than a day and expired idempotency records once an hour.
   asio::awaitable<void> maintenance_loop() {
     asio::steady_timer timer(ioc_);
     for (unsigned round = 0;; ++round) {
@@ -395,6 +406,7 @@ class Service {
       if (ec || stopping_) co_return;
       Status st = co_await offload(*pool_, [this] { return tokens_->maintain(); });
       if (!st.ok()) obs::log_warn("token key maintenance failed", {{"error", st.error().message()}});
+      co_await key_maintenance(round % 60 == 0);
       if (round % 60 != 0) continue;
       auto purged = co_await offload(*pool_, [this] { return users_->purge_expired_refresh(); });
       if (!purged.ok()) {
@@ -402,6 +414,31 @@ class Service {
       } else if (*purged > 0) {
         obs::log_info("expired refresh token families purged", {{"tokens", std::to_string(*purged)}});
       }
+    }
+  }
+
+  // Tenant keys: rotation (one replica at a time, under the "keys:rotation" lock) and destruction
+  // of keys past their grace period (conditional updates: safe on every replica at once).
+  asio::awaitable<void> key_maintenance(bool hourly) {
+    const auto now = std::chrono::system_clock::now();
+    auto rotated = co_await offload(*pool_, [this, now] { return keys_->rotate_due(now); });
+    if (!rotated.ok()) {
+      obs::log_warn("scheduled key rotation failed", {{"error", rotated.error().message()}});
+    } else if (*rotated > 0) {
+      obs::log_info("keys rotated on schedule", {{"keys", *rotated}});
+    }
+    auto destroyed = co_await offload(*pool_, [this, now] { return keys_->purge_destroyed(now); });
+    if (!destroyed.ok()) {
+      obs::log_warn("key destruction failed", {{"error", destroyed.error().message()}});
+    } else if (*destroyed > 0) {
+      obs::log_info("keys destroyed after their grace period", {{"keys", *destroyed}});
+    }
+    if (!hourly) co_return;
+    auto pruned = co_await offload(*pool_, [this, now] { return keys_->prune_spends(now); });
+    if (!pruned.ok()) obs::log_warn("spend ledger pruning failed", {{"error", pruned.error().message()}});
+    auto expired = co_await offload(*pool_, [this] { return idempotency_->purge_expired(); });
+    if (!expired.ok()) {
+      obs::log_warn("idempotency record purge failed", {{"error", expired.error().message()}});
     }
   }
 
@@ -418,6 +455,8 @@ class Service {
                                                     .pool = *pool_}));
     NSL_TRY(add_user_routes(
         api, UserRoutesDeps{.users = *users_, .tokens = *tokens_, .audit = *audit_, .pool = *pool_}));
+    NSL_TRY(add_key_routes(api, KeyRoutesDeps{.keys = *keys_, .pool = *pool_}));
+    NSL_TRY(add_sign_routes(api, SignRoutesDeps{.signer = *signer_, .pool = *pool_}));
     http::Router metrics;
     NSL_TRY(add_metrics_routes(metrics, registry_, state_));
     api_ = std::make_unique<http::Dispatcher>(std::move(api), registry_,
@@ -548,6 +587,9 @@ class Service {
   std::unique_ptr<identity::IdentityService> identity_;
   std::unique_ptr<identity::UserService> users_;
   std::unique_ptr<auth::TokenService> tokens_;
+  std::unique_ptr<keys::KeyService> keys_;
+  std::unique_ptr<keys::IdempotencyStore> idempotency_;
+  std::unique_ptr<keys::KeySigner> signer_;
   // Trusted external issuers by exact `iss` (fixed after start-up).
   std::map<std::string, std::unique_ptr<auth::OidcVerifier>, std::less<>> oidc_;
   std::unique_ptr<auth::RateLimiter> limiter_;

@@ -7,6 +7,8 @@
 
 #include "app/access_routes.hpp"
 #include "app/health.hpp"
+#include "app/key_routes.hpp"
+#include "app/sign_routes.hpp"
 #include "app/system_routes.hpp"
 #include "app/user_routes.hpp"
 #include "auth/rbac.hpp"
@@ -69,8 +71,8 @@ TEST(OpenApiSpec, EveryRouteIsDocumented) {
   }
 }
 
-// The access and user routes (tokens, keys, bindings, audit, users) as nsl serve registers them,
-// on throw-away dependencies: an SQLite file and the sim enclave in-process.
+// The access, user and key routes (tokens, API keys, bindings, audit, users, tenant keys) as nsl
+// serve registers them, on throw-away dependencies: an SQLite file and the sim enclave in-process.
 struct AccessFixture {
   nsl::testing::TempDir dir;
   std::unique_ptr<store::Database> db;
@@ -80,6 +82,9 @@ struct AccessFixture {
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<identity::UserService> users;
   cache::LocalCache shared, local;
+  std::unique_ptr<keys::KeyService> keys;
+  std::unique_ptr<keys::IdempotencyStore> idempotency;
+  std::unique_ptr<keys::KeySigner> signer;
   std::unique_ptr<Authenticator> authn;
   boost::asio::thread_pool pool{1};
   http::Router router;
@@ -111,6 +116,11 @@ struct AccessFixture {
     EXPECT_TRUE(
         add_user_routes(router, {.users = *users, .tokens = *tokens, .audit = *audit, .pool = pool})
             .ok());
+    keys = std::make_unique<keys::KeyService>(*db, *enclave, audit.get(), shared, Clock::real());
+    EXPECT_TRUE(add_key_routes(router, {.keys = *keys, .pool = pool}).ok());
+    idempotency = std::make_unique<keys::IdempotencyStore>(*db, Clock::real());
+    signer = std::make_unique<keys::KeySigner>(*keys, *enclave, audit.get(), shared, *idempotency, Clock::real());
+    EXPECT_TRUE(add_sign_routes(router, {.signer = *signer, .pool = pool}).ok());
   }
   ~AccessFixture() {
     pool.join();

@@ -8,11 +8,12 @@ namespace {
 using Perms = std::span<const std::string_view>;
 
 // THE role table. Each list is sorted; the static_asserts below keep it inside kPermissions.
-constexpr std::array<std::string_view, 18> kOwner = kPermissions;
-constexpr std::array<std::string_view, 17> kAdmin = {
-    "apikeys:read", "apikeys:write", "attest:read",  "audit:read", "chain:read", "chain:write",
-    "keys:admin",   "keys:create",   "keys:read",    "keys:sign",  "roles:read", "roles:write",
-    "secrets:read", "secrets:write", "tenants:read", "users:read", "users:write"};
+constexpr std::array<std::string_view, 20> kOwner = kPermissions;
+constexpr std::array<std::string_view, 19> kAdmin = {
+    "apikeys:read",  "apikeys:write", "attest:read",  "audit:read",   "chain:read",
+    "chain:write",   "keys:admin",    "keys:create",  "keys:export",  "keys:read",
+    "keys:sign",     "keys:sign_raw", "roles:read",   "roles:write",  "secrets:read",
+    "secrets:write", "tenants:read",  "users:read",   "users:write"};
 constexpr std::array<std::string_view, 8> kOperator = {
     "attest:read", "chain:read", "chain:write",  "keys:admin",
     "keys:create", "keys:read",  "secrets:read", "secrets:write"};

@@ -16,7 +16,8 @@
 //
 // `secrets:read` means reading secret VALUES, so only owner, admin and operator have it. Signing
 // (keys:sign) is deliberately not part of operator: managing keys and using them are separate
-// duties; owner and admin hold both.
+// duties; owner and admin hold both. keys:sign_raw (signing an opaque digest the service cannot
+// decode) and keys:export (exporting an exportable key) are owner and admin only.
 //
 // Bindings: a RoleBinding without a resource is tenant-wide; with a resource id it grants the role
 // for that one resource only. rbac_allows denies by default and
@@ -50,10 +51,11 @@ inline constexpr std::array<Role, 6> kAllRoles = {Role::owner,  Role::admin,   R
                                                   Role::signer, Role::auditor, Role::viewer};
 
 // The closed set of permissions, sorted.
-inline constexpr std::array<std::string_view, 18> kPermissions = {
-    "apikeys:read", "apikeys:write", "attest:read",   "audit:read",   "chain:read", "chain:write",
-    "keys:admin",   "keys:create",   "keys:read",     "keys:sign",    "roles:read", "roles:write",
-    "secrets:read", "secrets:write", "tenants:admin", "tenants:read", "users:read", "users:write"};
+inline constexpr std::array<std::string_view, 20> kPermissions = {
+    "apikeys:read",  "apikeys:write", "attest:read",   "audit:read",    "chain:read",
+    "chain:write",   "keys:admin",    "keys:create",   "keys:export",   "keys:read",
+    "keys:sign",     "keys:sign_raw", "roles:read",    "roles:write",   "secrets:read",
+    "secrets:write", "tenants:admin", "tenants:read",  "users:read",    "users:write"};
 
 struct RoleBinding {
   Role role;

@@ -18,7 +18,8 @@ const std::map<std::string, std::set<std::string>>& expected_grants() {
     const std::set<std::string> all = {
         "tenants:read", "tenants:admin", "users:read", "users:write", "roles:read", "roles:write",
         "apikeys:read", "apikeys:write", "keys:read",  "keys:create", "keys:sign",  "keys:admin",
-        "secrets:read", "secrets:write", "audit:read", "attest:read", "chain:read", "chain:write"};
+        "secrets:read", "secrets:write", "audit:read", "attest:read", "chain:read", "chain:write",
+        "keys:sign_raw", "keys:export"};
     std::set<std::string> admin = all;
     admin.erase("tenants:admin");
     return std::map<std::string, std::set<std::string>>{

@@ -202,10 +202,12 @@ struct AuthConfig {
 struct RateLimitConfig {
   std::uint32_t general_per_minute = 1000;  // per tenant + principal, routes of class "general"
   std::uint32_t keys_per_minute = 100;      // per tenant + principal, key-management routes (class "keys")
+  std::uint32_t sign_per_minute = 1000;     // per tenant + principal, signing routes (class "sign")
   std::uint32_t ip_per_minute = 3000;       // per client address, every authenticated route
   // When Redis is unreachable: local (each replica limits alone), deny (fail closed, 503) or allow.
   std::string general_fallback = "local";
   std::string keys_fallback = "deny";
+  std::string sign_fallback = "local";
   friend bool operator==(const RateLimitConfig&, const RateLimitConfig&) = default;
 };
 

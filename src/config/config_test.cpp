@@ -847,7 +847,8 @@ TEST(ConfigKeys, NamesAndFlags) {
                                                     "tls.client_ca_file", "tls.min_version",
                                                     "metrics.bearer_token", "rate_limit.general_per_minute",
                                                     "rate_limit.keys_per_minute", "rate_limit.ip_per_minute",
-                                                    "rate_limit.general_fallback", "rate_limit.keys_fallback"}));
+                                                    "rate_limit.sign_per_minute", "rate_limit.general_fallback",
+                                                    "rate_limit.keys_fallback", "rate_limit.sign_fallback"}));
 }
 
 }  // namespace

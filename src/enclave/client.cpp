@@ -489,6 +489,27 @@ Result<SealedKey> EnclaveClient::import_key(const Binding& binding, KeyCurve cur
   return protocol::unpack_key(r);
 }
 
+Result<TypedSignature> EnclaveClient::sign_typed(const Binding& binding, ByteView sealed,
+                                                 const TypedSignRequest& request) {
+  v1::Request req;
+  auto* op = req.mutable_sign_typed();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_sealed(bytes_string(sealed));
+  op->set_format(protocol::to_proto(request.format));
+  op->set_payload(bytes_string(request.payload));
+  op->set_network_magic(request.network_magic);
+  op->set_chain_id(request.chain_id);
+  op->set_policy_sealed(bytes_string(request.policy_sealed));
+  op->set_policy_version(request.policy_version);
+  for (const auto& s : request.spent_24h) {
+    auto* a = op->add_spent_24h();
+    a->set_asset(s.asset);
+    a->set_amount(s.amount);
+  }
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  return protocol::unpack_typed_signature(r);
+}
+
 Result<Signature> EnclaveClient::sign(const Binding& binding, ByteView sealed, const SignPayload& payload) {
   NSL_TRY_ASSIGN(auto r, impl_->call_sync(sign_request(binding, sealed, payload), std::nullopt));
   return protocol::unpack_signature(r);

@@ -62,6 +62,8 @@ class EnclaveClient final : public Enclave {
   Result<SealedKey> generate_key(const Binding& binding, KeyCurve curve) override;
   Result<SealedKey> import_key(const Binding& binding, KeyCurve curve, ByteView wrapped) override;
   Result<Signature> sign(const Binding& binding, ByteView sealed, const SignPayload& payload) override;
+  Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,
+                                    const TypedSignRequest& request) override;
   Result<SealedKey> public_key(const Binding& binding, ByteView sealed) override;
   Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) override;
   Result<SecretString> unseal(const Binding& binding, ByteView sealed, ByteView aad) override;

@@ -81,6 +81,63 @@ struct SignPayload {
 // ECDSA: 64 bytes r || s (low-S); Ed25519: 64 bytes.
 using Signature = std::array<std::uint8_t, 64>;
 
+// ---- Typed signing: the enclave decodes what it signs ---------------------------------------------
+//
+// sign_typed() takes the thing to sign in its chain form, decodes it with the strict parsers of
+// chain/neo and chain/evm, evaluates the key's signing policy (signing/policy.hpp) against the DECODED
+// form — never against a caller's summary — computes the digest itself and signs. A policy violation
+// is permission_denied with the message "signing policy: <rule>: <why>" (the rule names are those of
+// signing/policy.hpp, e.g. "max_value_per_tx"); a payload that does not decode is invalid_argument.
+// Curves: ed25519 keys sign no typed format (they sign messages with sign()); see each format for the
+// ECDSA curve it needs. The exact bytes hashed for each format are in signing/formats.hpp.
+enum class SignFormat : std::uint8_t {
+  raw_digest = 1,   // payload: a 32-byte digest (secp256r1 or secp256k1) — opaque, so refused under any
+                    // policy that does not set allow_raw_digest
+  neo_message = 2,  // payload: the message; N3 wallet message signing, NeoLine/neon-dappkit "without salt"
+                    // layout (signing/formats.hpp); secp256r1 only; bound to no network
+  eip191 = 3,       // payload: the message; EIP-191 personal_sign (secp256k1 only)
+  eip712 = 4,       // payload: EIP-712 typed data as UTF-8 JSON (secp256k1 only)
+  neo_tx = 5,       // payload: an N3 transaction's unsigned part (neo::serialize_unsigned); secp256r1 only
+  evm_tx = 6,       // payload: an EVM transaction's signing payload (evm::signing_payload); secp256k1 only
+};
+std::string_view sign_format_name(SignFormat f) noexcept;  // "raw_digest", "neo_message", ...
+Result<SignFormat> parse_sign_format(std::string_view name);
+
+// An amount of one asset, as a non-negative decimal integer in the asset's smallest unit. Assets are
+// "neo:0x<contract script hash>" (NEP-17, hash as N3 displays it), "evm:native" (wei) or
+// "evm:0x<token address, lowercase>" (ERC-20).
+struct AssetAmount {
+  std::string asset;
+  std::string amount;
+  friend bool operator==(const AssetAmount&, const AssetAmount&) = default;
+};
+
+struct TypedSignRequest {
+  SignFormat format = SignFormat::raw_digest;
+  Bytes payload;                    // see SignFormat; at most 128 KiB
+  std::uint32_t network_magic = 0;  // neo_tx (required, non-zero): the N3 network the signature is for
+  std::uint64_t chain_id = 0;       // evm_tx (required): must equal the transaction's own chain id
+  // The key's policy, sealed by this enclave under Binding{key's tenant_id, key's object_id,
+  // policy_version, "policy"} (Enclave::seal of the canonical policy JSON, empty aad); empty = no policy.
+  // A blob that does not open is permission_denied; one that opens but is not a valid policy
+  // failed_precondition.
+  Bytes policy_sealed;
+  std::uint32_t policy_version = 0;
+  // What the key has moved in the last 24 hours per asset, from the host's ledger, for the rolling
+  // limits (max_value_per_24h). Assets not listed count as zero.
+  std::vector<AssetAmount> spent_24h;
+};
+
+struct TypedSignature {
+  Bytes signature;                     // 64 bytes r || s (low-S)
+  std::uint8_t recovery_id = 0;        // secp256k1: the y parity of R (0/1), for EVM v values; else 0
+  std::array<std::uint8_t, 32> digest{};  // what was signed
+  // What the signed transaction moves, per asset, sorted by asset (ledger entries): NEP-17 transfer
+  // amounts of an understood N3 script, an EVM transaction's value (evm:native, when non-zero) and its
+  // ERC-20 transfer/transferFrom amount (signing/evaluate.hpp); empty for messages and digests.
+  std::vector<AssetAmount> moves;
+};
+
 // What a quote's 64-byte report_data commits to. The enclave computes report_data itself,
 // SHA-512(label || u32be(len(subject)) || subject || nonce), so the host cannot obtain a quote over a value
 // of its choosing that looks like the enclave's own transport key:
@@ -115,6 +172,9 @@ class Enclave {
   virtual Result<SealedKey> import_key(const Binding& binding, KeyCurve curve, ByteView wrapped) = 0;
   virtual Result<Signature> sign(const Binding& binding, ByteView sealed, const SignPayload& payload) = 0;
   virtual Result<SealedKey> public_key(const Binding& binding, ByteView sealed) = 0;
+  // Decode, check the policy, sign (see TypedSignRequest).
+  virtual Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,
+                                            const TypedSignRequest& request) = 0;
 
   // Tenant secrets: arbitrary bytes (up to 64 KiB) sealed under `binding` plus optional extra `aad`.
   virtual Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) = 0;

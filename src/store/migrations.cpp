@@ -132,10 +132,72 @@ UPDATE refresh_tokens SET family_expires_at = expires_at;
 CREATE INDEX refresh_tokens_family_expiry ON refresh_tokens (tenant_id, family_expires_at);
 )sql";
 
-constexpr std::array<Migration, 3> kSqlite{{
+// Keys: tenant signing keys and their versions (public half in clear, private half sealed by the
+// enclave; a destroyed key's sealed blobs are set to NULL), the per-key spend ledger of the rolling
+// signing limits, and stored responses of idempotent requests. rotation_fence: the fencing token
+// of the rotation lock holder that last rotated the key (a stale holder's write is refused).
+constexpr std::string_view kSqlite0004 = R"sql(
+CREATE TABLE keys (
+  tenant_id        TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id               TEXT NOT NULL,
+  label            TEXT NOT NULL,
+  curve            TEXT NOT NULL,
+  purpose          TEXT NOT NULL DEFAULT 'signing',
+  exportable       INTEGER NOT NULL DEFAULT 0,
+  state            TEXT NOT NULL DEFAULT 'enabled'
+                   CHECK (state IN ('enabled', 'disabled', 'pending_destruction', 'destroyed')),
+  current_version  INTEGER NOT NULL DEFAULT 1,
+  policy_json      TEXT,
+  policy_sealed    TEXT,
+  policy_version   INTEGER NOT NULL DEFAULT 0,
+  rotation_days    INTEGER NOT NULL DEFAULT 90,
+  next_rotation_at INTEGER,
+  destroy_after    INTEGER,
+  rotation_fence   INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+CREATE INDEX keys_next_rotation ON keys (tenant_id, next_rotation_at);
+CREATE INDEX keys_destroy_after ON keys (tenant_id, destroy_after);
+CREATE TABLE key_versions (
+  tenant_id  TEXT NOT NULL,
+  key_id     TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  public_key TEXT NOT NULL,
+  sealed     TEXT,
+  state      TEXT NOT NULL CHECK (state IN ('active', 'verify_only', 'destroyed')),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, key_id, version),
+  FOREIGN KEY (tenant_id, key_id) REFERENCES keys (tenant_id, id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE key_spends (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  key_id    TEXT NOT NULL,
+  asset     TEXT NOT NULL,
+  amount    TEXT NOT NULL,
+  at        INTEGER NOT NULL
+);
+CREATE INDEX key_spends_window ON key_spends (tenant_id, key_id, at);
+CREATE TABLE idempotency_keys (
+  tenant_id    TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  scope        TEXT NOT NULL,
+  idem_key     TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  body         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, scope, idem_key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (tenant_id, expires_at);
+)sql";
+
+constexpr std::array<Migration, 4> kSqlite{{
     {1, "tenants", kSqlite0001},
     {2, "identity_and_audit", kSqlite0002},
     {3, "refresh_family_deadline", kSqlite0003},
+    {4, "keys", kSqlite0004},
 }};
 
 // ---- PostgreSQL --------------------------------------------------------------------------------
@@ -297,10 +359,81 @@ UPDATE refresh_tokens SET family_expires_at = expires_at;
 CREATE INDEX refresh_tokens_family_expiry ON refresh_tokens (tenant_id, family_expires_at);
 )sql";
 
-constexpr std::array<Migration, 3> kPostgres{{
+constexpr std::string_view kPostgres0004 = R"sql(
+CREATE TABLE keys (
+  tenant_id        uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id               text NOT NULL,
+  label            text NOT NULL,
+  curve            text NOT NULL,
+  purpose          text NOT NULL DEFAULT 'signing',
+  exportable       bigint NOT NULL DEFAULT 0,
+  state            text NOT NULL DEFAULT 'enabled'
+                   CHECK (state IN ('enabled', 'disabled', 'pending_destruction', 'destroyed')),
+  current_version  bigint NOT NULL DEFAULT 1,
+  policy_json      text,
+  policy_sealed    text,
+  policy_version   bigint NOT NULL DEFAULT 0,
+  rotation_days    bigint NOT NULL DEFAULT 90,
+  next_rotation_at bigint,
+  destroy_after    bigint,
+  rotation_fence   bigint NOT NULL DEFAULT 0,
+  created_at       bigint NOT NULL,
+  updated_at       bigint NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX keys_next_rotation ON keys (tenant_id, next_rotation_at);
+CREATE INDEX keys_destroy_after ON keys (tenant_id, destroy_after);
+CREATE TABLE key_versions (
+  tenant_id  uuid NOT NULL,
+  key_id     text NOT NULL,
+  version    bigint NOT NULL,
+  public_key text NOT NULL,
+  sealed     text,
+  state      text NOT NULL CHECK (state IN ('active', 'verify_only', 'destroyed')),
+  created_at bigint NOT NULL,
+  PRIMARY KEY (tenant_id, key_id, version),
+  FOREIGN KEY (tenant_id, key_id) REFERENCES keys (tenant_id, id) ON DELETE CASCADE
+);
+CREATE TABLE key_spends (
+  tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  key_id    text NOT NULL,
+  asset     text NOT NULL,
+  amount    text NOT NULL,
+  at        bigint NOT NULL
+);
+CREATE INDEX key_spends_window ON key_spends (tenant_id, key_id, at);
+CREATE TABLE idempotency_keys (
+  tenant_id    uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  scope        text NOT NULL,
+  idem_key     text NOT NULL,
+  request_hash text NOT NULL,
+  status       bigint NOT NULL,
+  body         text NOT NULL,
+  created_at   bigint NOT NULL,
+  expires_at   bigint NOT NULL,
+  PRIMARY KEY (tenant_id, scope, idem_key)
+);
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (tenant_id, expires_at);
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['keys', 'key_versions', 'key_spends', 'idempotency_keys'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I'
+      ' USING (tenant_id = NULLIF(current_setting(''app.current_tenant'', true), '''')::uuid)'
+      ' WITH CHECK (tenant_id = NULLIF(current_setting(''app.current_tenant'', true), '''')::uuid)', t);
+  END LOOP;
+END
+$$;
+GRANT SELECT, INSERT, UPDATE, DELETE ON keys, key_versions, key_spends, idempotency_keys TO nsl_app;
+)sql";
+
+constexpr std::array<Migration, 4> kPostgres{{
     {1, "tenants", kPostgres0001},
     {2, "identity_and_audit", kPostgres0002},
     {3, "refresh_family_deadline", kPostgres0003},
+    {4, "keys", kPostgres0004},
 }};
 
 }  // namespace

@@ -112,4 +112,14 @@ Result<Address> recover_sender(const Transaction& tx, const TxSignature& sig);
 
 Result<SignedTx> decode_signed_transaction(ByteSpan raw, const DecodeOptions& options = {});
 
+// The strict decoder of an UNSIGNED transaction, i.e. a signing payload (what signing_payload() produces):
+//   legacy  RLP([nonce, gasPrice, gas, to, value, data, chainId, 0, 0]) with a chain id in 1..kMaxChainId
+//           and the two trailing fields empty (EIP-155; pre-EIP-155 6-field payloads are refused)
+//   type 2  0x02 || RLP([chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gas, to, value, data,
+//           accessList])
+// Canonical only, like decode_signed_transaction: canonical RLP, exact field counts, a 0- or 20-byte `to`,
+// 32-byte storage keys, validate_transaction(); signing_payload(result) == payload. Other types are
+// "unsupported transaction type". Errors are invalid_argument.
+Result<Transaction> decode_unsigned_transaction(ByteSpan payload, const RlpLimits& limits = {});
+
 }  // namespace nsl::evm

@@ -1,4 +1,5 @@
 // decode_signed_transaction(): the strict decoder for untrusted raw transactions (see tx.hpp).
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -146,6 +147,53 @@ Result<SignedTx> decode_eip1559(const RlpItem& list) {
   return out;
 }
 
+Result<Transaction> decode_unsigned_legacy(const RlpItem& list) {
+  const auto& f = list.items();
+  if (f.size() != 9) {
+    return err::invalid_argument(
+        "unsigned legacy transaction must have 9 fields (nonce, gas_price, gas_limit, to, value, data, "
+        "chain_id, 0, 0), got " + std::to_string(f.size()));
+  }
+  Transaction tx;
+  tx.type = TxType::legacy;
+  NSL_TRY_ASSIGN(tx.nonce, rlp_to_u64(f[0], "nonce"));
+  NSL_TRY_ASSIGN(tx.gas_price, rlp_to_u256(f[1], "gas_price"));
+  NSL_TRY_ASSIGN(tx.gas_limit, rlp_to_u64(f[2], "gas_limit"));
+  NSL_TRY_ASSIGN(tx.to, to_field(f[3]));
+  NSL_TRY_ASSIGN(tx.value, rlp_to_u256(f[4], "value"));
+  NSL_TRY_ASSIGN(tx.data, string_field(f[5], "data"));
+  NSL_TRY_ASSIGN(tx.chain_id, rlp_to_u64(f[6], "chain_id"));
+  if (tx.chain_id == 0) {
+    return err::invalid_argument("chain_id must not be zero (EIP-155 replay protection)");
+  }
+  for (std::size_t i = 7; i < 9; ++i) {
+    if (f[i].is_list() || !f[i].data().empty()) {
+      return err::invalid_argument("an unsigned legacy transaction ends with chain_id, 0, 0 (EIP-155)");
+    }
+  }
+  return tx;
+}
+
+Result<Transaction> decode_unsigned_eip1559(const RlpItem& list) {
+  const auto& f = list.items();
+  if (f.size() != 9) {
+    return err::invalid_argument("unsigned EIP-1559 transaction must have 9 fields, got " +
+                                 std::to_string(f.size()));
+  }
+  Transaction tx;
+  tx.type = TxType::eip1559;
+  NSL_TRY_ASSIGN(tx.chain_id, rlp_to_u64(f[0], "chain_id"));
+  NSL_TRY_ASSIGN(tx.nonce, rlp_to_u64(f[1], "nonce"));
+  NSL_TRY_ASSIGN(tx.max_priority_fee_per_gas, rlp_to_u256(f[2], "max_priority_fee_per_gas"));
+  NSL_TRY_ASSIGN(tx.max_fee_per_gas, rlp_to_u256(f[3], "max_fee_per_gas"));
+  NSL_TRY_ASSIGN(tx.gas_limit, rlp_to_u64(f[4], "gas_limit"));
+  NSL_TRY_ASSIGN(tx.to, to_field(f[5]));
+  NSL_TRY_ASSIGN(tx.value, rlp_to_u256(f[6], "value"));
+  NSL_TRY_ASSIGN(tx.data, string_field(f[7], "data"));
+  NSL_TRY_ASSIGN(tx.access_list, access_list_field(f[8]));
+  return tx;
+}
+
 const char* type_name(std::uint8_t t) {
   switch (t) {
     case 0x01:
@@ -187,6 +235,35 @@ Result<SignedTx> decode_signed_transaction(ByteSpan raw, const DecodeOptions& op
   out.raw.assign(raw.begin(), raw.end());
   out.hash = crypto::keccak256(raw);
   return out;
+}
+
+Result<Transaction> decode_unsigned_transaction(ByteSpan payload, const RlpLimits& limits) {
+  if (payload.empty()) return err::invalid_argument("empty transaction");
+  const std::uint8_t first = payload[0];
+  Result<Transaction> decoded = err::internal("unreachable");
+  if (first >= 0xc0) {
+    NSL_TRY_ASSIGN(const RlpItem list, rlp_decode(payload, limits));
+    decoded = decode_unsigned_legacy(list);
+  } else if (first == 0x02) {
+    NSL_TRY_ASSIGN(const RlpItem list, rlp_decode(payload.subspan(1), limits));
+    if (!list.is_list()) return err::invalid_argument("EIP-1559 payload must be an RLP list");
+    decoded = decode_unsigned_eip1559(list);
+  } else if (first <= 0x7f) {
+    return err::invalid_argument("unsupported transaction type " + hex_byte(first) + type_name(first));
+  } else {
+    return err::invalid_argument("not a transaction: first byte " + hex_byte(first) +
+                                 " is neither a type byte (0x00-0x7f) nor an RLP list");
+  }
+  if (!decoded.ok()) return std::move(decoded).error();
+  Transaction tx = std::move(decoded).value();
+  NSL_TRY(validate_transaction(tx));
+  // Canonical RLP in, canonical RLP out: this holds by construction; checked because a signature over
+  // bytes that differ from the decoded transaction's would sign something else than what was inspected.
+  NSL_TRY_ASSIGN(const Bytes again, signing_payload(tx));
+  if (!std::equal(again.begin(), again.end(), payload.begin(), payload.end())) {
+    return err::invalid_argument("transaction is not in canonical form");
+  }
+  return tx;
 }
 
 }  // namespace nsl::evm

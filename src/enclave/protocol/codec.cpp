@@ -39,6 +39,31 @@ Result<KeyCurve> from_proto(v1::Curve c) {
   return err::invalid_argument("curve must be secp256r1, secp256k1 or ed25519");
 }
 
+v1::SignFormat to_proto(SignFormat f) noexcept {
+  switch (f) {
+    case SignFormat::raw_digest: return v1::SIGN_FORMAT_RAW_DIGEST;
+    case SignFormat::neo_message: return v1::SIGN_FORMAT_NEO_MESSAGE;
+    case SignFormat::eip191: return v1::SIGN_FORMAT_EIP191;
+    case SignFormat::eip712: return v1::SIGN_FORMAT_EIP712;
+    case SignFormat::neo_tx: return v1::SIGN_FORMAT_NEO_TX;
+    case SignFormat::evm_tx: return v1::SIGN_FORMAT_EVM_TX;
+  }
+  return v1::SIGN_FORMAT_UNSPECIFIED;
+}
+
+Result<SignFormat> from_proto(v1::SignFormat f) {
+  switch (f) {
+    case v1::SIGN_FORMAT_RAW_DIGEST: return SignFormat::raw_digest;
+    case v1::SIGN_FORMAT_NEO_MESSAGE: return SignFormat::neo_message;
+    case v1::SIGN_FORMAT_EIP191: return SignFormat::eip191;
+    case v1::SIGN_FORMAT_EIP712: return SignFormat::eip712;
+    case v1::SIGN_FORMAT_NEO_TX: return SignFormat::neo_tx;
+    case v1::SIGN_FORMAT_EVM_TX: return SignFormat::evm_tx;
+    default: break;
+  }
+  return err::invalid_argument("format must be raw_digest, neo_message, eip191, eip712, neo_tx or evm_tx");
+}
+
 void set_error(v1::Response& response, const Error& error) {
   response.clear_result();
   auto* e = response.mutable_error();
@@ -103,6 +128,21 @@ Result<Identity> unpack_identity(const v1::Response& r) {
   std::copy(m.transport_public_key().begin(), m.transport_public_key().end(), id.transport_public_key.begin());
   id.version = m.version();
   return id;
+}
+
+Result<TypedSignature> unpack_typed_signature(const v1::Response& r) {
+  if (!r.has_typed_signature()) return wrong_result("typed signature");
+  const auto& t = r.typed_signature();
+  TypedSignature out;
+  if (t.signature().size() != 64 || t.digest().size() != out.digest.size() || t.recovery_id() > 1) {
+    return wrong_result("typed signature");
+  }
+  out.signature.assign(t.signature().begin(), t.signature().end());
+  out.recovery_id = static_cast<std::uint8_t>(t.recovery_id());
+  std::copy(t.digest().begin(), t.digest().end(), out.digest.begin());
+  out.moves.reserve(static_cast<std::size_t>(t.moves_size()));
+  for (const auto& m : t.moves()) out.moves.push_back(AssetAmount{m.asset(), m.amount()});
+  return out;
 }
 
 void wipe_secrets(v1::Response& response) noexcept {

@@ -24,6 +24,9 @@ Binding from_proto(const v1::Binding& b);
 v1::Curve to_proto(KeyCurve c) noexcept;
 Result<KeyCurve> from_proto(v1::Curve c);
 
+v1::SignFormat to_proto(SignFormat f) noexcept;
+Result<SignFormat> from_proto(v1::SignFormat f);
+
 void set_error(v1::Response& response, const Error& error);
 // The Error a failed Response carries (an unset or unknown code becomes internal).
 Error error_from_proto(const v1::Error& e);
@@ -34,6 +37,7 @@ Result<SealedKey> unpack_key(const v1::Response& r);
 Result<Signature> unpack_signature(const v1::Response& r);
 Result<Quote> unpack_quote(const v1::Response& r);
 Result<Identity> unpack_identity(const v1::Response& r);
+Result<TypedSignature> unpack_typed_signature(const v1::Response& r);
 
 // Overwrites every secret-bearing field of `response` with zeros before clearing it.
 void wipe_secrets(v1::Response& response) noexcept;

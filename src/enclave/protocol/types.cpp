@@ -25,6 +25,27 @@ Result<KeyCurve> parse_key_curve(std::string_view name) {
                                "' (expected secp256r1, secp256k1 or ed25519)");
 }
 
+std::string_view sign_format_name(SignFormat f) noexcept {
+  switch (f) {
+    case SignFormat::raw_digest: return "raw_digest";
+    case SignFormat::neo_message: return "neo_message";
+    case SignFormat::eip191: return "eip191";
+    case SignFormat::eip712: return "eip712";
+    case SignFormat::neo_tx: return "neo_tx";
+    case SignFormat::evm_tx: return "evm_tx";
+  }
+  return "unknown";
+}
+
+Result<SignFormat> parse_sign_format(std::string_view name) {
+  for (SignFormat f : {SignFormat::raw_digest, SignFormat::neo_message, SignFormat::eip191, SignFormat::eip712,
+                       SignFormat::neo_tx, SignFormat::evm_tx}) {
+    if (sign_format_name(f) == name) return f;
+  }
+  return err::invalid_argument("unknown signing format '" + std::string(name) +
+                               "' (expected raw_digest, neo_message, eip191, eip712, neo_tx or evm_tx)");
+}
+
 std::string_view mode_name(Mode m) noexcept {
   switch (m) {
     case Mode::sim: return "sim";

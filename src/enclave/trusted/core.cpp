@@ -1,7 +1,11 @@
 #include "enclave/trusted/core.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <utility>
+
+#include "chain/neo/account.hpp"
 
 #include "core/random.hpp"
 #include "crypto/aead.hpp"
@@ -9,6 +13,10 @@
 #include "crypto/ed25519.hpp"
 #include "crypto/x25519.hpp"
 #include "enclave/protocol/import_wrap.hpp"
+#include "signing/evaluate.hpp"
+#include "signing/formats.hpp"
+#include "signing/inspect.hpp"
+#include "signing/policy.hpp"
 
 namespace nsl::enclave::trusted {
 namespace {
@@ -41,6 +49,59 @@ Result<CachedKey> materialize(KeyCurve curve, SecretBytes key) {
   NSL_TRY_ASSIGN(auto pub, crypto::ec_public_key(c, key));
   out.private_key = std::move(key);
   out.public_key.assign(pub.begin(), pub.end());
+  return out;
+}
+
+// signing::Format mirrors SignFormat value for value, so a cast converts.
+static_assert(static_cast<int>(signing::Format::raw_digest) == static_cast<int>(SignFormat::raw_digest));
+static_assert(static_cast<int>(signing::Format::neo_message) == static_cast<int>(SignFormat::neo_message));
+static_assert(static_cast<int>(signing::Format::eip191) == static_cast<int>(SignFormat::eip191));
+static_assert(static_cast<int>(signing::Format::eip712) == static_cast<int>(SignFormat::eip712));
+static_assert(static_cast<int>(signing::Format::neo_tx) == static_cast<int>(SignFormat::neo_tx));
+static_assert(static_cast<int>(signing::Format::evm_tx) == static_cast<int>(SignFormat::evm_tx));
+
+// The key curve a format needs (see core.hpp); ok or invalid_argument.
+Status check_format_curve(SignFormat f, KeyCurve curve) {
+  const std::string name(sign_format_name(f));
+  if (curve == KeyCurve::ed25519) {
+    return err::invalid_argument("an ed25519 key cannot sign " + name +
+                                 " payloads; sign the message itself with sign()");
+  }
+  switch (f) {
+    case SignFormat::raw_digest: return ok_status();
+    case SignFormat::neo_message:
+    case SignFormat::neo_tx:
+      if (curve != KeyCurve::secp256r1) {
+        return err::invalid_argument(name + " needs a secp256r1 key, not a " + curve_str(curve) + " key");
+      }
+      return ok_status();
+    case SignFormat::eip191:
+    case SignFormat::eip712:
+    case SignFormat::evm_tx:
+      if (curve != KeyCurve::secp256k1) {
+        return err::invalid_argument(name + " needs a secp256k1 key, not a " + curve_str(curve) + " key");
+      }
+      return ok_status();
+  }
+  return err::invalid_argument("unknown signing format");
+}
+
+Result<signing::Moves> parse_spent(const std::vector<AssetAmount>& spent) {
+  if (spent.size() > 4 * signing::kMaxPolicyListSize) {
+    return err::invalid_argument("spent_24h: at most " + std::to_string(4 * signing::kMaxPolicyListSize) +
+                                 " assets");
+  }
+  signing::Moves out;
+  for (const AssetAmount& a : spent) {
+    auto asset = signing::canonical_asset(a.asset);
+    if (!asset.ok()) return err::invalid_argument("spent_24h: " + asset.error().message());
+    auto amount = evm::U256::from_decimal(a.amount);
+    if (!amount.ok()) {
+      return err::invalid_argument("spent_24h: the amount of " + *asset +
+                                   " must be a non-negative decimal integer below 2^256");
+    }
+    NSL_TRY(signing::add_move(out, *asset, *amount));
+  }
   return out;
 }
 
@@ -195,6 +256,86 @@ Result<std::shared_ptr<const CachedKey>> TrustedCore::unsealed_key(const Binding
     return err::internal("sealed blob holds an invalid " + curve_str(opened.curve) + " key");
   }
   return cache_.put(ck, std::make_shared<const CachedKey>(std::move(material).value()));
+}
+
+Result<TypedSignature> TrustedCore::sign_typed(const Binding& binding, ByteView sealed,
+                                               const TypedSignRequest& request) {
+  NSL_TRY(check_binding(binding));
+  const auto format = static_cast<signing::Format>(request.format);
+  if (!signing::valid_format(format)) return err::invalid_argument("unknown signing format");
+  if (request.payload.size() > kMaxTypedPayload) {
+    return err::invalid_argument("payload too large: at most " + std::to_string(kMaxTypedPayload) + " bytes");
+  }
+  NSL_TRY_ASSIGN(signing::Moves spent, parse_spent(request.spent_24h));
+  NSL_TRY_ASSIGN(auto key, unsealed_key(binding, sealed));
+  NSL_TRY(check_format_curve(request.format, key->curve));
+  if (request.format == SignFormat::neo_tx && request.network_magic == 0) {
+    return err::invalid_argument("neo_tx: network_magic is required");
+  }
+  if (request.format == SignFormat::evm_tx && request.chain_id == 0) {
+    return err::invalid_argument("evm_tx: chain_id is required");
+  }
+
+  // Decode what is signed; the policy and the digest work on this, never on a caller's summary.
+  NSL_TRY_ASSIGN(signing::Decoded decoded,
+                 signing::inspect(format, request.payload, {.network_magic = request.network_magic}));
+  if (decoded.evm && decoded.evm->tx.chain_id != request.chain_id) {
+    return err::invalid_argument("evm_tx: the transaction is for chain id " +
+                                 std::to_string(decoded.evm->tx.chain_id) + ", the request says " +
+                                 std::to_string(request.chain_id));
+  }
+  if (decoded.neo) {
+    NSL_TRY_ASSIGN(const Bytes redeem, neo::signature_redeem_script(key->public_key));
+    const neo::UInt160 account = neo::script_hash(redeem);
+    const auto& signers = decoded.neo->tx.signers;
+    if (std::none_of(signers.begin(), signers.end(), [&](const neo::Signer& s) { return s.account == account; })) {
+      return err::invalid_argument("the key's account is not a signer of this transaction");
+    }
+  }
+
+  signing::Moves moves;
+  if (!request.policy_sealed.empty()) {
+    const Binding policy_binding{binding.tenant_id, binding.object_id, request.policy_version, "policy"};
+    auto plain = sealer_.open_secret(policy_binding, request.policy_sealed, {});
+    if (!plain.ok()) {
+      return err::permission_denied("the signing policy does not open under this key's binding (policy_version " +
+                                    std::to_string(request.policy_version) + ")");
+    }
+    const auto text = plain->reveal(SecretAccess::grant());
+    auto policy = signing::parse_policy(
+        std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
+    if (!policy.ok()) {
+      return err::failed_precondition("the key's sealed signing policy is not valid: " + policy.error().message());
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    NSL_TRY_ASSIGN(moves, signing::evaluate(*policy, decoded,
+                                            {.now_unix = static_cast<std::int64_t>(now),
+                                             .network_magic = request.network_magic,
+                                             .spent_24h = std::move(spent)}));
+  } else {
+    NSL_TRY_ASSIGN(moves, signing::moves_of(decoded));
+  }
+
+  TypedSignature out;
+  out.digest = decoded.digest;
+  if (key->curve == KeyCurve::secp256k1) {
+    NSL_TRY_ASSIGN(const crypto::RecoverableSignature sig,
+                   crypto::secp256k1_sign_recoverable(key->private_key, decoded.digest));
+    if (sig.recovery_id > 1) return err::internal("signature recovery id is not an EVM y parity (R.x >= n)");
+    // Self-check: the signature recovers to this key (also guards the recovery id the EVM v depends on).
+    NSL_TRY_ASSIGN(const auto recovered, crypto::secp256k1_recover(decoded.digest, sig.rs, sig.recovery_id));
+    NSL_TRY_ASSIGN(const auto own, crypto::ec_decompress(crypto::Curve::secp256k1, key->public_key));
+    if (recovered != own) return err::internal("signature does not recover to the key");
+    out.signature.assign(sig.rs.begin(), sig.rs.end());
+    out.recovery_id = sig.recovery_id;
+  } else {
+    NSL_TRY_ASSIGN(const auto sig, crypto::ecdsa_sign(crypto::Curve::secp256r1, key->private_key, decoded.digest));
+    out.signature.assign(sig.begin(), sig.end());
+  }
+  for (const auto& [asset, amount] : moves) out.moves.push_back(AssetAmount{asset, amount.to_decimal()});
+  return out;
 }
 
 Result<Signature> TrustedCore::sign(const Binding& binding, ByteView sealed,

@@ -11,6 +11,16 @@
 // their aad up to 64 KiB each; attest: user subject up to 1024 bytes, nonce up to 64 bytes, and an
 // empty subject for AttestPurpose::transport_key (the enclave attests its own transport key).
 //
+// Typed signing (sign_typed): payload at most 128 KiB. Curves: neo_tx and neo_message need secp256r1 (N3
+// wallets sign messages with their account key); eip191, eip712 and evm_tx need secp256k1; raw_digest
+// takes either ECDSA curve; ed25519 keys sign nothing typed (they sign messages with sign(), and their
+// raw-digest signing would be a different scheme from Ed25519's). neo_tx needs a non-zero network_magic
+// and the key's single-sig account among the transaction's signers; evm_tx needs chain_id equal to the
+// transaction's. The policy blob opens under Binding{key tenant, key object, policy_version, "policy"} with
+// empty aad (seal() of the canonical JSON); a blob that does not open is permission_denied, one that opens
+// but does not parse failed_precondition. The time rules use the enclave's system_clock. secp256k1
+// signatures come with the recovery id (checked by recovering the key before answering).
+//
 // No error message and no log line carries key material, plaintext secrets or derived keys.
 //
 // Thread-safety: every member may be called from any number of threads at once. State after open()
@@ -36,6 +46,7 @@ namespace nsl::enclave::trusted {
 
 inline constexpr std::string_view kEnclaveVersion = "nsl-enclave/1";
 inline constexpr std::size_t kMaxSignMessage = 64 * 1024;
+inline constexpr std::size_t kMaxTypedPayload = 128 * 1024;
 inline constexpr std::size_t kMaxAttestSubject = 1024;
 inline constexpr std::size_t kMaxAttestNonce = 64;
 
@@ -68,6 +79,8 @@ class TrustedCore final : public Enclave {
   Result<Signature> sign(const Binding& binding, ByteView sealed,
                          const SignPayload& payload) override;
   Result<SealedKey> public_key(const Binding& binding, ByteView sealed) override;
+  Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,
+                                    const TypedSignRequest& request) override;
   Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) override;
   Result<SecretString> unseal(const Binding& binding, ByteView sealed, ByteView aad) override;
   Result<SecretBytes> derive_data_key(const Binding& binding) override;

@@ -16,6 +16,7 @@
 #include "crypto/x25519.hpp"
 #include "enclave/protocol/import_wrap.hpp"
 #include "enclave/trusted/test_support.hpp"
+#include "enclave/trusted/typed_test_support.hpp"
 
 namespace nsl::enclave::trusted {
 namespace {
@@ -553,6 +554,28 @@ TEST(CoreTdx, OpensAgainstAFakeRoot) {
   ASSERT_TRUE(key.ok());
   EXPECT_TRUE(core->sign(binding(), key->sealed, SignPayload::of_message(str_bytes("m"))).ok());
   EXPECT_TRUE(std::ifstream(data.path() + "/enclave/sealing.secret").good());
+}
+
+// ---- typed signing (typed_test_support.hpp; the same scenarios run through the socket in server_test) ------
+
+TEST_F(CoreTest, TypedNeoTransactionVerifiesAsAWitness) { typed_testing::neo_tx_verifies(*core_); }
+TEST_F(CoreTest, TypedEvmTransactionsRecoverToTheKey) { typed_testing::evm_tx_recovers(*core_); }
+TEST_F(CoreTest, TypedMessagesRecoverToTheKey) { typed_testing::messages_recover(*core_); }
+TEST_F(CoreTest, TypedSigningEnforcesThePolicy) { typed_testing::policy_enforced(*core_); }
+TEST_F(CoreTest, TypedOpaqueScriptSignsOnlyWithoutPolicy) {
+  typed_testing::opaque_script_only_without_policy(*core_);
+}
+TEST_F(CoreTest, TypedSigningRefusesAForeignPolicy) { typed_testing::foreign_policy_refused(*core_); }
+TEST_F(CoreTest, TypedSigningRefusesBadRequests) { typed_testing::bad_requests_refused(*core_); }
+
+TEST_F(CoreTest, TypedSigningUsesTheKeyCache) {
+  const Binding b = typed_testing::key_binding();
+  const SealedKey key = typed_testing::make_key(*core_, KeyCurve::secp256k1, b);
+  const auto before = core_->key_cache_stats();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(core_->sign_typed(b, key.sealed, typed_testing::request(SignFormat::eip191, str_bytes("m"))).ok());
+  }
+  EXPECT_GE(core_->key_cache_stats().hits, before.hits + 2);
 }
 
 }  // namespace

@@ -49,6 +49,30 @@ Status dispatch(Enclave& enclave, const v1::Request& req, v1::Response& out) {
       out.mutable_signature()->set_signature(bytes_string(sig));
       return {};
     }
+    case v1::Request::kSignTyped: {
+      const auto& op = req.sign_typed();
+      TypedSignRequest request;
+      NSL_TRY_ASSIGN(request.format, from_proto(op.format()));
+      request.payload.assign(op.payload().begin(), op.payload().end());
+      request.network_magic = op.network_magic();
+      request.chain_id = op.chain_id();
+      request.policy_sealed.assign(op.policy_sealed().begin(), op.policy_sealed().end());
+      request.policy_version = op.policy_version();
+      request.spent_24h.reserve(static_cast<std::size_t>(op.spent_24h_size()));
+      for (const auto& a : op.spent_24h()) request.spent_24h.push_back(AssetAmount{a.asset(), a.amount()});
+      NSL_TRY_ASSIGN(TypedSignature sig,
+                     enclave.sign_typed(from_proto(op.binding()), bytes_view(op.sealed()), request));
+      auto* r = out.mutable_typed_signature();
+      r->set_signature(bytes_string(sig.signature));
+      r->set_recovery_id(sig.recovery_id);
+      r->set_digest(bytes_string(sig.digest));
+      for (const auto& m : sig.moves) {
+        auto* a = r->add_moves();
+        a->set_asset(m.asset);
+        a->set_amount(m.amount);
+      }
+      return {};
+    }
     case v1::Request::kPublicKey: {
       const auto& op = req.public_key();
       NSL_TRY_ASSIGN(SealedKey k, enclave.public_key(from_proto(op.binding()), bytes_view(op.sealed())));

@@ -19,6 +19,8 @@
 
 #include "enclave/client.hpp"
 #include "enclave/protocol/codec.hpp"
+#include "enclave/trusted/core.hpp"
+#include "enclave/trusted/typed_test_support.hpp"
 #include "harness/harness.hpp"
 
 namespace nsl::enclave::trusted {
@@ -36,6 +38,9 @@ class ScriptedEnclave final : public Enclave {
   }
   Result<SealedKey> import_key(const Binding&, KeyCurve, ByteView) override {
     return err::failed_precondition("wrapped to a different transport key");
+  }
+  Result<TypedSignature> sign_typed(const Binding&, ByteView, const TypedSignRequest&) override {
+    return err::not_implemented("not scripted");
   }
   Result<Signature> sign(const Binding&, ByteView, const SignPayload& p) override {
     calls.fetch_add(1);
@@ -158,6 +163,28 @@ TEST(EnclaveServer, SocketIsPrivateAndOperationsRoundTrip) {
   auto pk = client.public_key(kBinding, Bytes{5, 6});
   ASSERT_TRUE(pk.ok());
   EXPECT_EQ(pk->curve, KeyCurve::ed25519);
+}
+
+// sign_typed end to end: the real TrustedCore behind the server, the real client in front.
+TEST(EnclaveServer, TypedSigningThroughTheSocket) {
+  testing::TempDir dir;
+  CoreOptions o;
+  o.mode = Mode::sim;
+  o.data_dir = dir.path();
+  o.measurement_override = Bytes(32, 0x5e);
+  auto core = TrustedCore::open(o);
+  ASSERT_TRUE(core.ok()) << core.error();
+  const std::string path = dir.path() + "/e.sock";
+  Running srv(**core, path);
+  EnclaveClient client({.socket_path = path, .connections = 2});
+  ASSERT_TRUE(wait_ready(client));
+  typed_testing::neo_tx_verifies(client);
+  typed_testing::evm_tx_recovers(client);
+  typed_testing::messages_recover(client);
+  typed_testing::policy_enforced(client);
+  typed_testing::opaque_script_only_without_policy(client);
+  typed_testing::foreign_policy_refused(client);
+  typed_testing::bad_requests_refused(client);
 }
 
 TEST(EnclaveServer, ManyRequestsInFlightMatchTheirAnswers) {

@@ -1,0 +1,38 @@
+// nsl/app/key_routes.hpp — HTTP routes of key management (the shapes are in spec/openapi.yaml;
+// the rules live in keys::KeyService).
+//
+//   POST   /v1/keys                     keys:create  → 201 + KeyView
+//   GET    /v1/keys                     keys:read    ?limit&cursor&curve&state&label_prefix
+//   GET    /v1/keys/{id}                keys:read
+//   POST   /v1/keys/{id}/disable        keys:admin
+//   POST   /v1/keys/{id}/enable         keys:admin   (also cancels a pending destruction)
+//   POST   /v1/keys/{id}/rotate         keys:admin
+//   DELETE /v1/keys/{id}                keys:admin   body optional {"grace_days": 1..30} → 202
+//   PUT    /v1/keys/{id}/policy         keys:admin   body: the policy (a JSON object)
+//   DELETE /v1/keys/{id}/policy         keys:admin
+// Every route is key management: rate class "keys". Request bodies are strict: unknown members are
+// refused (400 naming the member).
+//
+//   NSL_TRY(add_key_routes(router, {.keys = key_service, .pool = pool}));
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
+
+#include "http/router.hpp"
+#include "services/keys/service.hpp"
+
+namespace nsl::app {
+
+struct KeyRoutesDeps {
+  keys::KeyService& keys;
+  boost::asio::thread_pool& pool;
+};
+
+Status add_key_routes(http::Router& router, KeyRoutesDeps deps);
+
+// The public JSON form of a key (KeyView in spec/openapi.yaml).
+nlohmann::json key_view_json(const keys::KeyView& v);
+
+
+}  // namespace nsl::app

@@ -1,0 +1,299 @@
+// nsl/enclave/trusted/typed_test_support.hpp — sign_typed scenarios run against any Enclave (test-only; no
+// library source includes it): core_test.cpp runs them on a TrustedCore directly, server_test.cpp through
+// the socket server and the real client, so both paths check the same outcomes.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "chain/evm/address.hpp"
+#include "chain/evm/eip191.hpp"
+#include "chain/evm/eip712.hpp"
+#include "chain/evm/signature.hpp"
+#include "chain/evm/tx.hpp"
+#include "chain/neo/account.hpp"
+#include "chain/neo/script.hpp"
+#include "chain/neo/tx.hpp"
+#include "crypto/ecdsa.hpp"
+#include "crypto/hash.hpp"
+#include "enclave/enclave.hpp"
+#include "signing/test_support.hpp"
+
+namespace nsl::enclave::trusted::typed_testing {
+
+namespace st = ::nsl::signing::testing;
+
+inline Binding key_binding(std::string object = "typed-key") {
+  return Binding{"tenant-typed", std::move(object), 1, "signing"};
+}
+
+inline SealedKey make_key(Enclave& e, KeyCurve curve, const Binding& b = key_binding()) {
+  auto k = e.generate_key(b, curve);
+  EXPECT_TRUE(k.ok()) << k.error();
+  return k.ok() ? *k : SealedKey{};
+}
+
+inline neo::UInt160 account_of(const SealedKey& k) {
+  return neo::script_hash(neo::signature_redeem_script(k.public_key).value());
+}
+
+inline Bytes nep17_payload(const SealedKey& k, std::string_view amount, const neo::UInt160* signer = nullptr) {
+  const neo::UInt160 from = account_of(k);
+  Bytes script = neo::nep17_transfer(st::gas(), from, st::bob(), amount).value();
+  return st::neo_payload(std::move(script), signer ? *signer : from);
+}
+
+// Seals a policy the way the host does: Enclave::seal of the JSON under the key's policy binding.
+inline Bytes seal_policy(Enclave& e, const Binding& key, std::string_view json, std::uint32_t version = 1) {
+  auto s = e.seal(Binding{key.tenant_id, key.object_id, version, "policy"},
+                  ByteView(reinterpret_cast<const std::uint8_t*>(json.data()), json.size()), {});
+  EXPECT_TRUE(s.ok()) << s.error();
+  return s.ok() ? *s : Bytes{};
+}
+
+inline TypedSignRequest request(SignFormat f, Bytes payload) {
+  TypedSignRequest r;
+  r.format = f;
+  r.payload = std::move(payload);
+  r.network_magic = neo::kTestNetMagic;
+  r.chain_id = evm::kNeoXMainNetChainId;
+  return r;
+}
+
+inline void expect_error(const Result<TypedSignature>& r, ErrorCode code, std::string_view text) {
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), code) << r.error();
+  EXPECT_NE(r.error().message().find(text), std::string::npos) << r.error();
+}
+
+// An N3 transfer signed with sign_typed verifies as a standard witness.
+inline void neo_tx_verifies(Enclave& e) {
+  const Binding b = key_binding();
+  const SealedKey key = make_key(e, KeyCurve::secp256r1, b);
+  const Bytes payload = nep17_payload(key, "100");
+  auto sig = e.sign_typed(b, key.sealed, request(SignFormat::neo_tx, payload));
+  ASSERT_TRUE(sig.ok()) << sig.error();
+  ASSERT_EQ(sig->signature.size(), 64u);
+  neo::Transaction tx = neo::deserialize_unsigned(payload).value();
+  EXPECT_EQ(sig->digest, neo::sign_digest(neo::kTestNetMagic, neo::tx_hash(tx).value()));
+  Bytes invocation = {0x0C, 0x40};
+  invocation.insert(invocation.end(), sig->signature.begin(), sig->signature.end());
+  tx.witnesses.push_back({invocation, neo::signature_redeem_script(key.public_key).value()});
+  auto ok = neo::verify_witnesses(tx, neo::kTestNetMagic);
+  EXPECT_TRUE(ok.ok()) << ok.error();
+  EXPECT_FALSE(neo::verify_witnesses(tx, neo::kMainNetMagic).ok());
+  ASSERT_EQ(sig->moves.size(), 1u);
+  EXPECT_EQ(sig->moves[0], (AssetAmount{"neo:0xd2a4cff31913016155e38e474a2c06d08be276cf", "100"}));
+}
+
+// EVM transactions (both types) signed with sign_typed encode, decode and recover to the key's address.
+inline void evm_tx_recovers(Enclave& e) {
+  const Binding b = key_binding();
+  const SealedKey key = make_key(e, KeyCurve::secp256k1, b);
+  const evm::Address me = evm::address_from_public_key(key.public_key).value();
+  evm::Transaction legacy = st::evm_tx(st::carol(), 5);
+  legacy.type = evm::TxType::legacy;
+  legacy.gas_price = evm::U256::from_u64(7);
+  legacy.max_fee_per_gas = {};
+  legacy.max_priority_fee_per_gas = {};
+  for (const evm::Transaction& tx : {st::evm_tx(st::token_addr(), 5, st::erc20_transfer(st::carol(), 9)), legacy}) {
+    auto sig = e.sign_typed(b, key.sealed, request(SignFormat::evm_tx, st::evm_payload(tx)));
+    ASSERT_TRUE(sig.ok()) << sig.error();
+    EXPECT_LE(sig->recovery_id, 1);
+    EXPECT_EQ(sig->digest, evm::signing_hash(tx).value());
+    evm::TxSignature ts;
+    ts.y_parity = sig->recovery_id;
+    std::copy(sig->signature.begin(), sig->signature.begin() + 32, ts.r.begin());
+    std::copy(sig->signature.begin() + 32, sig->signature.end(), ts.s.begin());
+    auto raw = evm::encode_signed_transaction(tx, ts);
+    ASSERT_TRUE(raw.ok()) << raw.error();
+    auto decoded = evm::decode_signed_transaction(*raw, {.expected_chain_id = evm::kNeoXMainNetChainId});
+    ASSERT_TRUE(decoded.ok()) << decoded.error();
+    EXPECT_EQ(decoded->from, me);
+    EXPECT_EQ(decoded->tx, tx);
+  }
+  // Moves of the ERC-20 transfer: the value and the token amount.
+  auto sig = e.sign_typed(b, key.sealed,
+                          request(SignFormat::evm_tx, st::evm_payload(st::evm_tx(st::token_addr(), 5,
+                                                                                 st::erc20_transfer(st::carol(), 9)))));
+  ASSERT_TRUE(sig.ok());
+  ASSERT_EQ(sig->moves.size(), 2u);
+  EXPECT_EQ(sig->moves[0], (AssetAmount{"evm:0x1111111111111111111111111111111111111111", "9"}));
+  EXPECT_EQ(sig->moves[1], (AssetAmount{"evm:native", "5"}));
+  // The request's chain id must be the transaction's.
+  auto other = request(SignFormat::evm_tx, st::evm_payload(st::evm_tx(st::carol(), 1, {}, 1)));
+  expect_error(e.sign_typed(b, key.sealed, other), ErrorCode::invalid_argument, "chain id 1");
+}
+
+// EIP-191 and EIP-712 signatures recover to the key's address; raw digests to its public key.
+inline void messages_recover(Enclave& e) {
+  const Binding b = key_binding();
+  const SealedKey key = make_key(e, KeyCurve::secp256k1, b);
+  const evm::Address me = evm::address_from_public_key(key.public_key).value();
+  const auto sig65 = [](const TypedSignature& s) {
+    evm::Signature65 out{};
+    std::copy(s.signature.begin(), s.signature.end(), out.begin());
+    out[64] = static_cast<std::uint8_t>(27 + s.recovery_id);
+    return out;
+  };
+  const Bytes message = st::bytes_of("hello from nsl");
+  auto p = e.sign_typed(b, key.sealed, request(SignFormat::eip191, message));
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_EQ(evm::personal_recover(message, sig65(*p)).value(), me);
+  auto t = e.sign_typed(b, key.sealed, request(SignFormat::eip712, st::bytes_of(st::kTypedData)));
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ(evm::eip712_recover(nlohmann::json::parse(st::kTypedData), sig65(*t)).value(), me);
+  const Bytes digest(32, 0x42);
+  auto r = e.sign_typed(b, key.sealed, request(SignFormat::raw_digest, digest));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(crypto::ecdsa_verify(crypto::Curve::secp256k1, key.public_key, digest, r->signature));
+  EXPECT_TRUE(r->moves.empty());
+
+  // neo_message on secp256r1: ECDSA over SHA-256(010001f0 || var-int || message || 0000).
+  const SealedKey r1 = make_key(e, KeyCurve::secp256r1, b);
+  auto n = e.sign_typed(b, r1.sealed, request(SignFormat::neo_message, message));
+  ASSERT_TRUE(n.ok()) << n.error();
+  Bytes framed = {0x01, 0x00, 0x01, 0xf0, static_cast<std::uint8_t>(message.size())};
+  framed.insert(framed.end(), message.begin(), message.end());
+  framed.insert(framed.end(), {0x00, 0x00});
+  EXPECT_EQ(n->digest, crypto::sha256(framed));
+  EXPECT_TRUE(crypto::ecdsa_verify(crypto::Curve::secp256r1, r1.public_key, n->digest, n->signature));
+}
+
+// A policy violation is permission_denied naming the rule; an allowed transfer under the same policy signs.
+inline void policy_enforced(Enclave& e) {
+  const Binding b = key_binding();
+  const SealedKey key = make_key(e, KeyCurve::secp256r1, b);
+  auto req = request(SignFormat::neo_tx, nep17_payload(key, "100"));
+  req.policy_sealed =
+      seal_policy(e, b, R"({"max_value_per_tx": {"neo:0xd2a4cff31913016155e38e474a2c06d08be276cf": "50"}})");
+  req.policy_version = 1;
+  expect_error(e.sign_typed(b, key.sealed, req), ErrorCode::permission_denied,
+               "signing policy: max_value_per_tx: 100 of neo:0xd2a4cff31913016155e38e474a2c06d08be276cf exceeds 50");
+  req.payload = nep17_payload(key, "50");
+  auto ok = e.sign_typed(b, key.sealed, req);
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_EQ(ok->moves.at(0).amount, "50");
+  // Rolling limit with the host's ledger.
+  req.policy_sealed =
+      seal_policy(e, b, R"({"max_value_per_24h": {"neo:0xd2a4cff31913016155e38e474a2c06d08be276cf": "60"}})");
+  req.spent_24h = {{"neo:0xD2A4cff31913016155e38e474a2c06d08be276cf", "11"}};
+  expect_error(e.sign_typed(b, key.sealed, req), ErrorCode::permission_denied, "signing policy: max_value_per_24h:");
+  req.spent_24h = {{"neo:0xd2a4cff31913016155e38e474a2c06d08be276cf", "10"}};
+  EXPECT_TRUE(e.sign_typed(b, key.sealed, req).ok());
+  req.spent_24h = {{"neo:gas", "10"}};
+  expect_error(e.sign_typed(b, key.sealed, req), ErrorCode::invalid_argument, "spent_24h:");
+  req.spent_24h = {{"evm:native", "-1"}};
+  expect_error(e.sign_typed(b, key.sealed, req), ErrorCode::invalid_argument, "spent_24h:");
+  req.spent_24h.clear();
+  // Raw digests are refused under any policy that does not allow them.
+  auto raw = request(SignFormat::raw_digest, Bytes(32, 1));
+  raw.policy_sealed = seal_policy(e, b, "{}");
+  raw.policy_version = 1;
+  expect_error(e.sign_typed(b, key.sealed, raw), ErrorCode::permission_denied, "signing policy: allow_raw_digest:");
+  raw.policy_sealed = seal_policy(e, b, R"({"allow_raw_digest": true})");
+  EXPECT_TRUE(e.sign_typed(b, key.sealed, raw).ok());
+  // Time windows use the enclave's clock: a one-minute window twelve hours away is closed now.
+  const auto now = std::chrono::duration_cast<std::chrono::minutes>(
+                       std::chrono::system_clock::now().time_since_epoch()).count() % 1440;
+  const int start = static_cast<int>((now + 720) % 1438);
+  char window[256];
+  std::snprintf(window, sizeof window,
+                R"({"allow_raw_digest": true, "time_windows": [{"days": ["mon","tue","wed","thu","fri","sat","sun"],)"
+                R"( "start": "%02d:%02d", "end": "%02d:%02d"}]})",
+                start / 60, start % 60, (start + 1) / 60, (start + 1) % 60);
+  raw.policy_sealed = seal_policy(e, b, window);
+  expect_error(e.sign_typed(b, key.sealed, raw), ErrorCode::permission_denied, "signing policy: time_windows:");
+  // A sealed policy that is not valid JSON policy: the key's state forbids signing.
+  raw.policy_sealed = seal_policy(e, b, R"({"approvals_required": 2})");
+  expect_error(e.sign_typed(b, key.sealed, raw), ErrorCode::failed_precondition, "approvals_required");
+}
+
+// A script the walker does not understand signs without a policy and is refused under one that restricts
+// contracts; an understood call of a listed contract passes the same policy.
+inline void opaque_script_only_without_policy(Enclave& e) {
+  const Binding b = key_binding();
+  const SealedKey key = make_key(e, KeyCurve::secp256r1, b);
+  const neo::UInt160 me = account_of(key);
+  Bytes script = neo::nep17_transfer(st::gas(), me, st::bob(), "1").value();
+  script.insert(script.begin(), {0x22, 0x02});  // JMP +2: harmless, but not a shape the walker models
+  auto req = request(SignFormat::neo_tx, st::neo_payload(script, me));
+  auto plain = e.sign_typed(b, key.sealed, req);
+  ASSERT_TRUE(plain.ok()) << plain.error();
+  EXPECT_TRUE(plain->moves.empty());  // nothing is known about what it moves
+  req.policy_sealed = seal_policy(e, b, R"({"neo_contracts": [{"hash": "0xd2a4cff31913016155e38e474a2c06d08be276cf"}]})");
+  req.policy_version = 1;
+  expect_error(e.sign_typed(b, key.sealed, req), ErrorCode::permission_denied,
+               "signing policy: neo_contracts: script not understood");
+  req.payload = nep17_payload(key, "1");
+  EXPECT_TRUE(e.sign_typed(b, key.sealed, req).ok());
+}
+
+// A policy blob sealed under another key's binding (or another version) does not open.
+inline void foreign_policy_refused(Enclave& e) {
+  const Binding b = key_binding("key-a");
+  const SealedKey key = make_key(e, KeyCurve::secp256r1, b);
+  auto req = request(SignFormat::neo_tx, nep17_payload(key, "1"));
+  req.policy_version = 1;
+  req.policy_sealed = seal_policy(e, key_binding("key-b"), R"({"allow_raw_digest": true})");
+  expect_error(e.sign_typed(b, key.sealed, req), ErrorCode::permission_denied, "does not open");
+  req.policy_sealed = seal_policy(e, b, "{}", 2);
+  expect_error(e.sign_typed(b, key.sealed, req), ErrorCode::permission_denied, "does not open");
+  req.policy_version = 2;
+  EXPECT_TRUE(e.sign_typed(b, key.sealed, req).ok());
+  // A key blob is not a policy.
+  req.policy_sealed = key.sealed;
+  expect_error(e.sign_typed(b, key.sealed, req), ErrorCode::permission_denied, "does not open");
+}
+
+// Requests the enclave refuses before signing anything.
+inline void bad_requests_refused(Enclave& e) {
+  const Binding b = key_binding();
+  const SealedKey r1 = make_key(e, KeyCurve::secp256r1, b);
+  const SealedKey k1 = make_key(e, KeyCurve::secp256k1, b);
+  const SealedKey ed = make_key(e, KeyCurve::ed25519, b);
+  // The key's account must sign the transaction.
+  const neo::UInt160 other = st::alice();
+  expect_error(e.sign_typed(b, r1.sealed, request(SignFormat::neo_tx, nep17_payload(r1, "1", &other))),
+               ErrorCode::invalid_argument, "the key's account is not a signer of this transaction");
+  // Curve and format.
+  const Bytes evm = st::evm_payload(st::evm_tx(st::carol(), 1));
+  expect_error(e.sign_typed(b, r1.sealed, request(SignFormat::evm_tx, evm)), ErrorCode::invalid_argument,
+               "evm_tx needs a secp256k1 key");
+  expect_error(e.sign_typed(b, r1.sealed, request(SignFormat::eip191, Bytes{1})), ErrorCode::invalid_argument,
+               "needs a secp256k1 key");
+  expect_error(e.sign_typed(b, k1.sealed, request(SignFormat::neo_tx, nep17_payload(r1, "1"))),
+               ErrorCode::invalid_argument, "neo_tx needs a secp256r1 key");
+  expect_error(e.sign_typed(b, k1.sealed, request(SignFormat::neo_message, Bytes{1})), ErrorCode::invalid_argument,
+               "needs a secp256r1 key");
+  expect_error(e.sign_typed(b, ed.sealed, request(SignFormat::raw_digest, Bytes(32, 1))),
+               ErrorCode::invalid_argument, "ed25519");
+  // Payloads that do not decode, sizes, missing network parameters.
+  expect_error(e.sign_typed(b, r1.sealed, request(SignFormat::raw_digest, Bytes(31, 1))),
+               ErrorCode::invalid_argument, "32 bytes");
+  expect_error(e.sign_typed(b, r1.sealed, request(SignFormat::neo_tx, Bytes{0, 1, 2})), ErrorCode::invalid_argument,
+               "");
+  expect_error(e.sign_typed(b, k1.sealed, request(SignFormat::evm_tx, Bytes{0xc0})), ErrorCode::invalid_argument, "");
+  expect_error(e.sign_typed(b, k1.sealed, request(SignFormat::eip712, st::bytes_of("{\"a\": 1}"))),
+               ErrorCode::invalid_argument, "");
+  auto no_magic = request(SignFormat::neo_tx, nep17_payload(r1, "1"));
+  no_magic.network_magic = 0;
+  expect_error(e.sign_typed(b, r1.sealed, no_magic), ErrorCode::invalid_argument, "network_magic");
+  auto no_chain = request(SignFormat::evm_tx, evm);
+  no_chain.chain_id = 0;
+  expect_error(e.sign_typed(b, k1.sealed, no_chain), ErrorCode::invalid_argument, "chain_id");
+  expect_error(e.sign_typed(b, k1.sealed, request(SignFormat::eip191, Bytes(128 * 1024 + 1, 'a'))),
+               ErrorCode::invalid_argument, "payload too large");
+  EXPECT_TRUE(e.sign_typed(b, k1.sealed, request(SignFormat::eip191, Bytes(128 * 1024, 'a'))).ok());
+  expect_error(e.sign_typed(b, k1.sealed, request(static_cast<SignFormat>(9), Bytes(32, 1))),
+               ErrorCode::invalid_argument, "format");
+  // The key blob must open under the binding.
+  expect_error(e.sign_typed(key_binding("elsewhere"), k1.sealed, request(SignFormat::eip191, Bytes{1})),
+               ErrorCode::permission_denied, "");
+}
+
+}  // namespace nsl::enclave::trusted::typed_testing

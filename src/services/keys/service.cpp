@@ -1,0 +1,626 @@
+#include "services/keys/service.hpp"
+
+#include <map>
+
+#include "chain/evm/address.hpp"
+#include "chain/evm/u256.hpp"
+#include "chain/neo/account.hpp"
+#include "core/json_strict.hpp"
+#include "core/strings.hpp"
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+#include "services/audit/audit_log.hpp"
+#include "services/audit/verify.hpp"
+#include "services/identity/repo.hpp"
+#include "signing/policy.hpp"
+
+namespace nsl::keys {
+namespace {
+
+constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+constexpr std::string_view kRotationLock = "keys:rotation";
+constexpr std::size_t kMaxPolicyBytes = 64 * 1024;
+
+bool valid_label(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+bool valid_purpose(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+bool valid_asset(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+Result<enclave::KeyCurve> curve_of(std::string_view name) {
+  auto c = enclave::parse_key_curve(name);
+  if (!c.ok()) return err::invalid_argument("curve must be secp256r1, secp256k1 or ed25519");
+  return *c;
+}
+
+Result<enclave::Bytes> bytes_of(const std::string& hex, std::string_view what) {
+  auto b = from_hex(hex);
+  if (!b) return err::internal("stored " + std::string(what) + " is not hex");
+  return std::move(*b);
+}
+
+evm::U256 add_saturating(const evm::U256& a, const evm::U256& b) {
+  std::array<std::uint8_t, 32> out{};
+  unsigned carry = 0;
+  for (int i = 31; i >= 0; --i) {
+    const unsigned s = unsigned(a.be32()[i]) + unsigned(b.be32()[i]) + carry;
+    out[i] = static_cast<std::uint8_t>(s & 0xff);
+    carry = s >> 8;
+  }
+  if (carry != 0) out.fill(0xff);
+  return evm::U256::from_be32(out);
+}
+
+std::string hex_of(std::span<const std::uint8_t> b) { return to_hex(b); }
+
+const Actor& system_actor() {
+  static const Actor a{.subject = "system", .request_id = ""};
+  return a;
+}
+
+template <class T>
+std::string_view curve_label(const Result<T>& r) {
+  if constexpr (std::is_same_v<T, KeyView> || std::is_same_v<T, KeyForSigning>) {
+    if (r.ok()) return r->key.curve;
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::string> validate_policy_text(std::string_view text) {
+  if (text.size() > kMaxPolicyBytes) return err::invalid_argument("policy is larger than 64 KiB");
+  // The enclave parses the same text with the same parser before every signing.
+  NSL_TRY_ASSIGN(signing::Policy policy, signing::parse_policy(text));
+  return signing::canonical_json(policy);
+}
+
+Result<std::string> add_decimal_saturating(std::string_view a, std::string_view b) {
+  NSL_TRY_ASSIGN(evm::U256 x, evm::U256::from_decimal(a));
+  NSL_TRY_ASSIGN(evm::U256 y, evm::U256::from_decimal(b));
+  return add_saturating(x, y).to_decimal();
+}
+
+struct KeyService::Metrics {
+  obs::CounterFamily* ops = nullptr;
+  obs::HistogramFamily* seconds = nullptr;
+};
+
+KeyService::KeyService(store::Database& db, enclave::Enclave& enclave, audit::AuditLog* audit,
+                       cache::Cache& shared, const Clock& clock, KeyOptions options,
+                       obs::Registry* registry)
+    : db_(db),
+      enclave_(enclave),
+      audit_(audit),
+      shared_(shared),
+      clock_(clock),
+      options_(options),
+      metrics_(std::make_unique<Metrics>()) {
+  if (registry != nullptr) {
+    metrics_->ops = &registry->counter_family(
+        "nsl_keys_operations_total",
+        "Key operations by operation, curve (empty when unknown) and result (ok or error code)",
+        {"op", "curve", "result"});
+    metrics_->seconds = &registry->histogram_family("nsl_keys_operation_seconds",
+                                                    "Latency of key operations, seconds", {"op"},
+                                                    obs::default_latency_buckets());
+  }
+}
+
+KeyService::~KeyService() = default;
+
+std::int64_t KeyService::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             clock_.system_now().time_since_epoch())
+      .count();
+}
+
+void KeyService::count_operation(std::string_view op, std::string_view curve, const Status& st,
+                       std::chrono::steady_clock::time_point start) {
+  if (metrics_->ops == nullptr) return;
+  const std::string result = st.ok() ? "ok" : std::string(error_code_name(st.error().code()));
+  metrics_->ops->with({std::string(op), std::string(curve), result}).inc();
+  metrics_->seconds->with({std::string(op)})
+      .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+template <class T>
+T KeyService::measured(std::string_view op, std::chrono::steady_clock::time_point start, T result) {
+  Status st = result.ok() ? Status() : Status(result.error());
+  count_operation(op, curve_label(result), st, start);
+  return result;
+}
+
+Status KeyService::audit(const store::TenantId& tenant, const Actor& actor, std::string action,
+                         std::string_view key_id) {
+  return identity::audit_change(audit_, tenant, actor, std::move(action),
+                                "key:" + std::string(key_id), "ok");
+}
+
+Result<KeyView> KeyService::view_of(store::Tx& tx, repo::KeyRow key) {
+  KeyView v;
+  NSL_TRY_ASSIGN(v.versions, repo::versions_of(tx, key.id));
+  const repo::KeyVersionRow* current = nullptr;
+  for (auto& ver : v.versions) {
+    ver.sealed.reset();
+    if (ver.version == key.current_version) current = &ver;
+  }
+  if (current == nullptr) return err::internal("key has no row for its current version");
+  NSL_TRY_ASSIGN(enclave::Bytes pub, bytes_of(current->public_key, "public key"));
+  if (key.curve == "secp256r1") {
+    NSL_TRY_ASSIGN(neo::Bytes script, neo::signature_redeem_script(pub));
+    const neo::UInt160 hash = neo::script_hash(script);
+    v.neo = NeoAccount{.address = neo::to_address(hash),
+                       .script_hash = hash.to_string(),
+                       .verification_script = hex_of(script)};
+  } else if (key.curve == "secp256k1") {
+    NSL_TRY_ASSIGN(evm::Address a, evm::address_from_public_key(pub));
+    v.evm_address = a.to_checksum();
+  }
+  key.policy_sealed.reset();
+  v.key = std::move(key);
+  return v;
+}
+
+// ---- create / read ----
+
+Result<KeyView> KeyService::create(const store::TenantId& tenant, const NewKeyRequest& req,
+                                   const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  auto run = [&]() -> Result<KeyView> {
+    NSL_TRY_ASSIGN(enclave::KeyCurve curve, curve_of(req.curve));
+    if (!valid_label(req.label))
+      return err::invalid_argument("label must be 1..128 printable characters");
+    if (!valid_purpose(req.purpose))
+      return err::invalid_argument("purpose must be 1..64 characters of a-z, 0-9, '_' or '-'");
+    const int days = req.rotation_days.value_or(options_.default_rotation_days);
+    if (days < 0 || days > options_.max_rotation_days) {
+      return err::invalid_argument("rotation_days must be from 0 (never) to " +
+                                   std::to_string(options_.max_rotation_days));
+    }
+    const std::int64_t now = now_ms();
+    repo::KeyRow row{.id = identity::repo::new_id("key"),
+                     .label = req.label,
+                     .curve = std::string(enclave::key_curve_name(curve)),
+                     .purpose = req.purpose,
+                     .exportable = req.exportable,
+                     .state = std::string(repo::kEnabled),
+                     .current_version = 1,
+                     .rotation_days = days,
+                     .created_at = now,
+                     .updated_at = now};
+    if (days > 0) row.next_rotation_at = now + days * kDayMs;
+    NSL_TRY_ASSIGN(enclave::SealedKey sk,
+                   enclave_.generate_key({.tenant_id = tenant.str(),
+                                          .object_id = row.id,
+                                          .version = 1,
+                                          .purpose = "signing"},
+                                         curve));
+    repo::KeyVersionRow ver{.key_id = row.id,
+                            .version = 1,
+                            .public_key = hex_of(sk.public_key),
+                            .sealed = hex_of(sk.sealed),
+                            .state = std::string(repo::kVersionActive),
+                            .created_at = now};
+    NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+      NSL_TRY(repo::insert_key(tx, row));
+      NSL_TRY(repo::insert_version(tx, ver));
+      return view_of(tx, row);
+    }));
+    NSL_TRY(audit(tenant, actor, "keys.create", row.id));
+    return view;
+  };
+  return measured("create", start, run());
+}
+
+Result<KeyView> KeyService::get(const store::TenantId& tenant, std::string_view id) {
+  const auto start = std::chrono::steady_clock::now();
+  return measured("get", start, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+    NSL_TRY_ASSIGN(repo::KeyRow k, repo::get_key(tx, id));
+    return view_of(tx, std::move(k));
+  }));
+}
+
+Result<std::vector<KeyView>> KeyService::list(const store::TenantId& tenant,
+                                              const repo::KeyFilter& filter, int limit,
+                                              const std::optional<std::string>& after_id) {
+  const auto start = std::chrono::steady_clock::now();
+  auto run = [&]() -> Result<std::vector<KeyView>> {
+    if (filter.curve) NSL_TRY(curve_of(*filter.curve));
+    if (filter.state && *filter.state != repo::kEnabled && *filter.state != repo::kDisabled &&
+        *filter.state != repo::kPendingDestruction) {
+      return err::invalid_argument("state must be enabled, disabled or pending_destruction");
+    }
+    if (limit < 1 || limit > 1000) return err::invalid_argument("limit out of range");
+    return db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<std::vector<KeyView>> {
+      NSL_TRY_ASSIGN(std::vector<repo::KeyRow> rows, repo::list_keys(tx, filter, limit, after_id));
+      std::vector<KeyView> out;
+      out.reserve(rows.size());
+      for (auto& r : rows) {
+        NSL_TRY_ASSIGN(KeyView v, view_of(tx, std::move(r)));
+        out.push_back(std::move(v));
+      }
+      return out;
+    });
+  };
+  return measured("list", start, run());
+}
+
+// ---- state changes ----
+
+Result<KeyView> KeyService::change_state(const store::TenantId& tenant, std::string_view id,
+                                         std::string_view op, const Actor& actor) {
+  bool changed = false;
+  const std::int64_t now = now_ms();
+  NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+    NSL_TRY_ASSIGN(repo::KeyRow k, repo::get_key(tx, id));
+    std::int64_t n = 0;
+    if (op == "disable") {
+      if (k.state == repo::kDisabled) return view_of(tx, std::move(k));
+      if (k.state == repo::kPendingDestruction) {
+        return err::failed_precondition(
+            "key is pending destruction: enable it to cancel the destruction first");
+      }
+      NSL_TRY_ASSIGN(n, repo::set_state(tx, id, repo::kDisabled, {repo::kEnabled}, std::nullopt,
+                                        now));
+    } else {
+      if (k.state == repo::kEnabled) return view_of(tx, std::move(k));
+      NSL_TRY_ASSIGN(n, repo::set_state(tx, id, repo::kEnabled,
+                                        {repo::kDisabled, repo::kPendingDestruction},
+                                        std::nullopt, now));
+    }
+    if (n != 1) return err::conflict("the key changed concurrently; retry");
+    changed = true;
+    NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
+    return view_of(tx, std::move(after));
+  }));
+  if (changed) NSL_TRY(audit(tenant, actor, "keys." + std::string(op), view.key.id));
+  return view;
+}
+
+Result<KeyView> KeyService::disable(const store::TenantId& tenant, std::string_view id,
+                                    const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  return measured("disable", start, change_state(tenant, id, "disable", actor));
+}
+
+Result<KeyView> KeyService::enable(const store::TenantId& tenant, std::string_view id,
+                                   const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  return measured("enable", start, change_state(tenant, id, "enable", actor));
+}
+
+Result<KeyView> KeyService::schedule_destruction(const store::TenantId& tenant,
+                                                 std::string_view id,
+                                                 std::optional<int> grace_days,
+                                                 const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  auto run = [&]() -> Result<KeyView> {
+    const int days = grace_days.value_or(options_.default_destroy_grace_days);
+    if (days < options_.min_destroy_grace_days || days > options_.max_destroy_grace_days) {
+      return err::invalid_argument("grace_days must be from " +
+                                   std::to_string(options_.min_destroy_grace_days) + " to " +
+                                   std::to_string(options_.max_destroy_grace_days));
+    }
+    const std::int64_t now = now_ms();
+    bool changed = false;
+    NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+      NSL_TRY_ASSIGN(repo::KeyRow k, repo::get_key(tx, id));
+      if (k.state == repo::kPendingDestruction) return view_of(tx, std::move(k));
+      NSL_TRY_ASSIGN(std::int64_t n,
+                     repo::set_state(tx, id, repo::kPendingDestruction,
+                                     {repo::kEnabled, repo::kDisabled}, now + days * kDayMs, now));
+      if (n != 1) return err::conflict("the key changed concurrently; retry");
+      changed = true;
+      NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
+      return view_of(tx, std::move(after));
+    }));
+    if (changed) NSL_TRY(audit(tenant, actor, "keys.destroy.schedule", view.key.id));
+    return view;
+  };
+  return measured("destroy_schedule", start, run());
+}
+
+// ---- rotation ----
+
+Result<std::optional<KeyView>> KeyService::rotate_once(const store::TenantId& tenant,
+                                                       std::string_view id, std::int64_t fence,
+                                                       bool only_if_due, std::int64_t now) {
+  NSL_TRY_ASSIGN(repo::KeyRow k,
+                 db_.with_tenant(tenant, [&](store::Tx& tx) { return repo::get_key(tx, id); }));
+  if (only_if_due && (k.state != repo::kEnabled || k.rotation_days <= 0 || !k.next_rotation_at ||
+                      *k.next_rotation_at > now)) {
+    return std::optional<KeyView>();
+  }
+  if (k.state == repo::kPendingDestruction) {
+    return err::failed_precondition("key is pending destruction");
+  }
+  if (k.current_version == UINT32_MAX) return err::failed_precondition("key has no versions left");
+  NSL_TRY_ASSIGN(enclave::KeyCurve curve, curve_of(k.curve));
+  const std::uint32_t next = k.current_version + 1;
+  // The enclave call happens outside any transaction; a rotation that loses the race below leaves
+  // its fresh sealed blob unused (it is never stored).
+  NSL_TRY_ASSIGN(enclave::SealedKey sk,
+                 enclave_.generate_key({.tenant_id = tenant.str(),
+                                        .object_id = k.id,
+                                        .version = next,
+                                        .purpose = "signing"},
+                                       curve));
+  repo::KeyVersionRow ver{.key_id = k.id,
+                          .version = next,
+                          .public_key = hex_of(sk.public_key),
+                          .sealed = hex_of(sk.sealed),
+                          .state = std::string(repo::kVersionActive),
+                          .created_at = now};
+  std::optional<std::int64_t> next_at;
+  if (k.rotation_days > 0) next_at = now + k.rotation_days * kDayMs;
+  return db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<std::optional<KeyView>> {
+    NSL_TRY_ASSIGN(bool moved,
+                   repo::advance_version(tx, id, k.current_version, ver, next_at, fence, now));
+    if (!moved) return std::optional<KeyView>();
+    NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
+    NSL_TRY_ASSIGN(KeyView v, view_of(tx, std::move(after)));
+    return std::optional<KeyView>(std::move(v));
+  });
+}
+
+Result<KeyView> KeyService::rotate(const store::TenantId& tenant, std::string_view id,
+                                   const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  auto run = [&]() -> Result<KeyView> {
+    NSL_TRY_ASSIGN(std::optional<KeyView> v, rotate_once(tenant, id, 0, false, now_ms()));
+    if (!v) return err::conflict("the key was rotated or changed concurrently; retry");
+    NSL_TRY(audit(tenant, actor, "keys.rotate", v->key.id));
+    return std::move(*v);
+  };
+  return measured("rotate", start, run());
+}
+
+Result<int> KeyService::rotate_due(std::chrono::system_clock::time_point now_tp) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now_tp.time_since_epoch()).count();
+  NSL_TRY_ASSIGN(std::optional<cache::Lock> lock,
+                 shared_.acquire_lock(kRotationLock, options_.rotation_lock_ttl));
+  if (!lock) return 0;  // another replica is rotating
+  int rotated = 0;
+  auto run = [&]() -> Status {
+    NSL_TRY_ASSIGN(std::vector<store::TenantId> tenants, audit::list_tenants(db_));
+    for (const store::TenantId& t : tenants) {
+      // Stop well inside the lock's lifetime; the next run continues.
+      if (std::chrono::steady_clock::now() - start > options_.rotation_lock_ttl / 2) break;
+      NSL_TRY_ASSIGN(std::vector<std::string> ids, db_.with_tenant(t, [&](store::Tx& tx) {
+        return repo::due_for_rotation(tx, now, options_.background_batch);
+      }));
+      for (const std::string& id : ids) {
+        const auto one = std::chrono::steady_clock::now();
+        auto r = rotate_once(t, id, lock->fencing_token, /*only_if_due=*/true, now);
+        if (!r.ok()) {
+          count_operation("rotate_due", "", r.error(), one);
+          obs::log_warn("scheduled key rotation failed",
+                        {{"tenant", t.str()}, {"key", id}, {"error", r.error().message()}});
+          continue;
+        }
+        if (!*r) continue;  // rotated by someone else meanwhile, or no longer due
+        count_operation("rotate_due", (*r)->key.curve, Status(), one);
+        ++rotated;
+        if (Status st = audit(t, system_actor(), "keys.rotate", id); !st.ok()) {
+          obs::log_warn("audit of a scheduled key rotation failed",
+                        {{"tenant", t.str()}, {"key", id}});
+        }
+      }
+    }
+    return {};
+  };
+  Status st = run();
+  (void)shared_.release_lock(*lock);  // expires by itself when the cache is unreachable
+  NSL_TRY(st);
+  return rotated;
+}
+
+// ---- destruction ----
+
+Result<int> KeyService::purge_destroyed(std::chrono::system_clock::time_point now_tp) {
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now_tp.time_since_epoch()).count();
+  NSL_TRY_ASSIGN(std::vector<store::TenantId> tenants, audit::list_tenants(db_));
+  int destroyed = 0;
+  for (const store::TenantId& t : tenants) {
+    NSL_TRY_ASSIGN(std::vector<std::string> ids, db_.with_tenant(t, [&](store::Tx& tx) {
+      return repo::due_for_destruction(tx, now, options_.background_batch);
+    }));
+    for (const std::string& id : ids) {
+      const auto start = std::chrono::steady_clock::now();
+      std::string curve;
+      // Conditional on the key still being due: a replica running the same purge, or an enable
+      // that cancelled the destruction meanwhile, makes this a no-op.
+      auto done = db_.with_tenant(t, [&](store::Tx& tx) -> Result<bool> {
+        NSL_TRY_ASSIGN(auto k, repo::find_key_any_state(tx, id));
+        if (k) curve = k->curve;
+        return repo::destroy_key(tx, id, now);
+      });
+      if (!done.ok()) {
+        count_operation("destroy", curve, done.error(), start);
+        obs::log_warn("key destruction failed",
+                      {{"tenant", t.str()}, {"key", id}, {"error", done.error().message()}});
+        continue;
+      }
+      if (!*done) continue;
+      count_operation("destroy", curve, Status(), start);
+      ++destroyed;
+      if (Status st = audit(t, system_actor(), "keys.destroy", id); !st.ok()) {
+        obs::log_warn("audit of a key destruction failed", {{"tenant", t.str()}, {"key", id}});
+      }
+    }
+  }
+  return destroyed;
+}
+
+// ---- policies ----
+
+Result<KeyView> KeyService::write_policy(const store::TenantId& tenant, std::string_view id,
+                                         std::optional<std::string> canonical,
+                                         const Actor& actor) {
+  NSL_TRY_ASSIGN(repo::KeyRow k,
+                 db_.with_tenant(tenant, [&](store::Tx& tx) { return repo::get_key(tx, id); }));
+  if (!canonical && !k.policy_json) {
+    // Nothing to delete: unchanged, not audited.
+    return db_.with_tenant(tenant, [&](store::Tx& tx) { return view_of(tx, k); });
+  }
+  if (k.policy_version == UINT32_MAX) return err::failed_precondition("policy versions exhausted");
+  const std::uint32_t next = k.policy_version + 1;
+  std::optional<std::string> sealed_hex;
+  if (canonical) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(canonical->data());
+    NSL_TRY_ASSIGN(enclave::Bytes sealed,
+                   enclave_.seal({.tenant_id = tenant.str(),
+                                  .object_id = k.id,
+                                  .version = next,
+                                  .purpose = "policy"},
+                                 enclave::ByteView(p, canonical->size()), {}));
+    sealed_hex = hex_of(sealed);
+  }
+  const std::int64_t now = now_ms();
+  NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+    NSL_TRY_ASSIGN(bool ok,
+                   repo::set_policy(tx, id, k.policy_version, canonical, sealed_hex, now));
+    if (!ok) return err::conflict("the key's policy changed concurrently; retry");
+    NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
+    return view_of(tx, std::move(after));
+  }));
+  NSL_TRY(audit(tenant, actor, canonical ? "keys.policy.set" : "keys.policy.delete", view.key.id));
+  return view;
+}
+
+Result<KeyView> KeyService::set_policy(const store::TenantId& tenant, std::string_view id,
+                                       std::string_view policy_text, const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  auto run = [&]() -> Result<KeyView> {
+    NSL_TRY_ASSIGN(std::string canonical, validate_policy_text(policy_text));
+    return write_policy(tenant, id, std::move(canonical), actor);
+  };
+  return measured("policy_set", start, run());
+}
+
+Result<KeyView> KeyService::delete_policy(const store::TenantId& tenant, std::string_view id,
+                                          const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  return measured("policy_delete", start, write_policy(tenant, id, std::nullopt, actor));
+}
+
+// ---- for the signing path ----
+
+Result<KeyForSigning> KeyService::for_signing(const store::TenantId& tenant, std::string_view id) {
+  const auto start = std::chrono::steady_clock::now();
+  auto run = [&]() -> Result<KeyForSigning> {
+    // The primary, not a replica: a key disabled a moment ago must already be refused.
+    NSL_TRY_ASSIGN(std::optional<repo::KeyWithCurrent> row,
+                   db_.with_tenant(tenant, [&](store::Tx& tx) {
+                     return repo::get_key_with_current(tx, id);
+                   }));
+    if (!row || row->key.state == repo::kDestroyed) return err::not_found("key not found");
+    if (row->key.state == repo::kDisabled) return err::failed_precondition("key is disabled");
+    if (row->key.state == repo::kPendingDestruction)
+      return err::failed_precondition("key is pending destruction");
+    if (!row->current.sealed || row->current.state != repo::kVersionActive)
+      return err::internal("the key's current version is not usable");
+    KeyForSigning out;
+    NSL_TRY_ASSIGN(out.curve, curve_of(row->key.curve));
+    out.version = row->current.version;
+    NSL_TRY_ASSIGN(out.public_key, bytes_of(row->current.public_key, "public key"));
+    NSL_TRY_ASSIGN(out.sealed, bytes_of(*row->current.sealed, "sealed key"));
+    out.binding = {.tenant_id = tenant.str(),
+                   .object_id = row->key.id,
+                   .version = out.version,
+                   .purpose = "signing"};
+    if (row->key.policy_sealed) {
+      NSL_TRY_ASSIGN(out.policy_sealed, bytes_of(*row->key.policy_sealed, "sealed policy"));
+    }
+    out.policy_version = row->key.policy_version;
+    out.key = std::move(row->key);
+    return out;
+  };
+  return measured("for_signing", start, run());
+}
+
+Result<std::vector<AssetAmount>> KeyService::spent_24h(const store::TenantId& tenant,
+                                                       std::string_view id,
+                                                       std::chrono::system_clock::time_point now) {
+  const std::int64_t now_ms_v =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  NSL_TRY_ASSIGN(std::vector<repo::SpendRow> rows,
+                 db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<std::vector<repo::SpendRow>> {
+                   NSL_TRY(repo::get_key(tx, id));
+                   return repo::spends_since(tx, id, now_ms_v - kDayMs);
+                 }));
+  std::map<std::string, evm::U256> sums;
+  for (const auto& r : rows) {
+    auto v = evm::U256::from_decimal(r.amount);
+    if (!v.ok()) return err::internal("malformed amount in the spend ledger");
+    auto& s = sums[r.asset];
+    s = add_saturating(s, *v);
+  }
+  std::vector<AssetAmount> out;
+  out.reserve(sums.size());
+  for (const auto& [asset, sum] : sums) out.push_back({asset, sum.to_decimal()});
+  return out;
+}
+
+Status KeyService::record_spends(const store::TenantId& tenant, std::string_view id,
+                                 const std::vector<AssetAmount>& moves,
+                                 std::chrono::system_clock::time_point at) {
+  std::vector<repo::SpendRow> rows;
+  for (const auto& m : moves) {
+    if (!valid_asset(m.asset))
+      return err::invalid_argument("asset must be 1..128 printable ASCII characters");
+    auto v = evm::U256::from_decimal(m.amount);
+    if (!v.ok()) {
+      return err::invalid_argument("amount of " + m.asset +
+                                   " must be a decimal integer below 2^256");
+    }
+    if (v->is_zero()) continue;
+    rows.push_back({m.asset, v->to_decimal()});
+  }
+  const std::int64_t at_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+  return db_.with_tenant(tenant, [&](store::Tx& tx) -> Status {
+    NSL_TRY(repo::get_key(tx, id));
+    for (const auto& r : rows) NSL_TRY(repo::insert_spend(tx, id, r, at_ms));
+    return {};
+  });
+}
+
+Result<std::int64_t> KeyService::prune_spends(std::chrono::system_clock::time_point now) {
+  const std::int64_t cutoff =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() -
+      kDayMs;
+  NSL_TRY_ASSIGN(std::vector<store::TenantId> tenants, audit::list_tenants(db_));
+  std::int64_t n = 0;
+  for (const store::TenantId& t : tenants) {
+    NSL_TRY_ASSIGN(std::int64_t d, db_.with_tenant(t, [&](store::Tx& tx) {
+      return repo::delete_spends_before(tx, cutoff);
+    }));
+    n += d;
+  }
+  return n;
+}
+
+}  // namespace nsl::keys

@@ -1,0 +1,205 @@
+// nsl/services/keys/service.hpp — tenant signing keys: create, read, disable/enable, rotate,
+// destroy, per-key policies, and the accessors the signing path builds on.
+//
+//   KeyService keys(db, enclave, &audit, shared_cache, Clock::real(), KeyOptions{}, &registry);
+//   NSL_TRY_ASSIGN(KeyView k, keys.create(tenant, {.curve = "secp256r1", .label = "hot"}, actor));
+//   NSL_TRY_ASSIGN(KeyForSigning s, keys.for_signing(tenant, k.key.id));   // refuses unusable keys
+//
+// Lifecycle (docs/keys.md):
+//   enabled ⇄ disabled              disable / enable
+//   enabled|disabled → pending_destruction (destroy_after = now + grace, 1..30 days, default 7)
+//   pending_destruction → enabled   enable cancels the destruction
+//   pending_destruction → destroyed purge_destroyed(now) once destroy_after passed: every sealed
+//                                   blob of the key is erased (NULL), the row stays as a tombstone
+// A destroyed key is gone for every caller (not_found, not listed). Another tenant's key ids are
+// not_found for every operation.
+//
+// Versions: create makes version 1; rotate makes N+1 (sealed under Binding{tenant, key id, N+1,
+// "signing"}) and turns every earlier version verify_only. Rotation moves current_version with a
+// conditional UPDATE (current_version = N), so concurrent rotations of one key make exactly one
+// new version; rotate_due(now) rotates the enabled keys whose next_rotation_at passed, under the
+// shared cache lock "keys:rotation" (one replica at a time; the lock's fencing token is stored
+// with each rotation and a rotation carrying an older token than the key's is refused).
+//
+// Every change is audited (keys.create, keys.disable, keys.enable, keys.destroy.schedule,
+// keys.destroy, keys.rotate, keys.policy.set, keys.policy.delete; resource "key:<id>") and is
+// acknowledged only after its record committed (identity::audit_change). A call that changes
+// nothing (disable a disabled key, schedule an already scheduled destruction) writes no record.
+//
+// Metrics: nsl_keys_operations_total{op,curve,result} and nsl_keys_operation_seconds{op}.
+//
+// Thread-safety: safe for concurrent use (state lives in the database).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/cache.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "enclave/enclave.hpp"
+#include "services/identity/service.hpp"
+#include "services/keys/repo.hpp"
+#include "store/db.hpp"
+
+namespace nsl::audit {
+class AuditLog;
+}
+namespace nsl::obs {
+class Registry;
+}
+
+namespace nsl::keys {
+
+using identity::Actor;
+
+struct KeyOptions {
+  int default_rotation_days = 90;
+  int max_rotation_days = 3650;
+  int default_destroy_grace_days = 7;
+  int min_destroy_grace_days = 1;
+  int max_destroy_grace_days = 30;
+  // How long one rotate_due run may hold the "keys:rotation" lock.
+  std::chrono::milliseconds rotation_lock_ttl{std::chrono::minutes(5)};
+  // Keys handled per tenant per background run (the rest wait for the next run).
+  int background_batch = 200;
+};
+
+struct NewKeyRequest {
+  std::string curve;  // secp256r1 | secp256k1 | ed25519
+  std::string label;  // 1..128 printable characters
+  std::string purpose = "signing";
+  bool exportable = false;
+  std::optional<int> rotation_days;  // 0..3650 (0 = never); default KeyOptions
+};
+
+// The N3 account of a secp256r1 key's current version.
+struct NeoAccount {
+  std::string address;              // "N…"
+  std::string script_hash;          // "0x…", N3 display order (reversed)
+  std::string verification_script;  // hex
+};
+
+// What callers may see of a key: no sealed bytes.
+struct KeyView {
+  repo::KeyRow key;  // policy_sealed cleared
+  std::vector<repo::KeyVersionRow> versions;  // oldest first; sealed cleared
+  std::optional<NeoAccount> neo;              // secp256r1
+  std::optional<std::string> evm_address;     // secp256k1: EIP-55
+};
+
+// Everything the signing path needs about a usable key, read in one snapshot.
+struct KeyForSigning {
+  repo::KeyRow key;
+  enclave::KeyCurve curve = enclave::KeyCurve::secp256r1;
+  std::uint32_t version = 0;          // the current version
+  enclave::Bytes public_key;          // of that version (SEC1 compressed / 32-byte ed25519)
+  enclave::Bytes sealed;              // its sealed private key
+  enclave::Binding binding;           // {tenant uuid, key id, version, "signing"}
+  enclave::Bytes policy_sealed;       // empty: no policy
+  std::uint32_t policy_version = 0;   // the binding version policy_sealed was sealed under
+};
+
+// An amount of one asset (enclave.hpp: "neo:0x…", "evm:native", "evm:0x…" and a decimal integer).
+using AssetAmount = enclave::AssetAmount;
+
+// The check a policy text must pass before it is stored (signing/policy.hpp parse_policy, the
+// parser the enclave runs too; at most 64 KiB); returns its canonical text.
+Result<std::string> validate_policy_text(std::string_view text);
+
+// a + b for non-negative decimal integers below 2^256; saturates at 2^256 - 1 (a rolling limit
+// is exceeded either way). invalid_argument for a malformed operand.
+Result<std::string> add_decimal_saturating(std::string_view a, std::string_view b);
+
+class KeyService {
+ public:
+  KeyService(store::Database& db, enclave::Enclave& enclave, audit::AuditLog* audit,
+             cache::Cache& shared, const Clock& clock, KeyOptions options = {},
+             obs::Registry* registry = nullptr);
+  ~KeyService();
+  KeyService(const KeyService&) = delete;
+  KeyService& operator=(const KeyService&) = delete;
+
+  const KeyOptions& options() const noexcept { return options_; }
+
+  Result<KeyView> create(const store::TenantId& tenant, const NewKeyRequest& req,
+                         const Actor& actor);
+  Result<KeyView> get(const store::TenantId& tenant, std::string_view id);
+  // Newest first; `after_id` = the last id of the previous page. Destroyed keys are not listed.
+  Result<std::vector<KeyView>> list(const store::TenantId& tenant, const repo::KeyFilter& filter,
+                                    int limit, const std::optional<std::string>& after_id);
+
+  Result<KeyView> disable(const store::TenantId& tenant, std::string_view id, const Actor& actor);
+  // Also cancels a pending destruction.
+  Result<KeyView> enable(const store::TenantId& tenant, std::string_view id, const Actor& actor);
+  // grace_days: 1..30, default KeyOptions::default_destroy_grace_days.
+  Result<KeyView> schedule_destruction(const store::TenantId& tenant, std::string_view id,
+                                       std::optional<int> grace_days, const Actor& actor);
+  Result<KeyView> rotate(const store::TenantId& tenant, std::string_view id, const Actor& actor);
+
+  // Stores the policy (validate_policy_text, then sealed by the enclave under Binding{tenant, key
+  // id, policy_version + 1, "policy"}); delete_policy clears it. Both bump policy_version.
+  Result<KeyView> set_policy(const store::TenantId& tenant, std::string_view id,
+                             std::string_view policy_text, const Actor& actor);
+  Result<KeyView> delete_policy(const store::TenantId& tenant, std::string_view id,
+                                const Actor& actor);
+
+  // ---- for the signing path ----
+  // failed_precondition "key is disabled" / "key is pending destruction"; not_found when absent,
+  // destroyed or another tenant's.
+  Result<KeyForSigning> for_signing(const store::TenantId& tenant, std::string_view id);
+  // What the key moved in (now - 24 h, now], summed exactly per asset, sorted by asset.
+  Result<std::vector<AssetAmount>> spent_24h(const store::TenantId& tenant, std::string_view id,
+                                             std::chrono::system_clock::time_point now);
+  // Appends ledger entries (zero amounts are skipped). invalid_argument for a malformed amount
+  // (not a decimal integer below 2^256) or asset (1..128 printable ASCII).
+  Status record_spends(const store::TenantId& tenant, std::string_view id,
+                       const std::vector<AssetAmount>& moves,
+                       std::chrono::system_clock::time_point at);
+
+  // ---- background jobs (idempotent; safe on several replicas at once) ----
+  // Rotates every enabled key whose next_rotation_at <= now, when this replica gets the
+  // "keys:rotation" lock (0 when another holds it). Returns the keys rotated.
+  Result<int> rotate_due(std::chrono::system_clock::time_point now);
+  // Destroys the pending_destruction keys whose destroy_after <= now. Returns the keys destroyed.
+  Result<int> purge_destroyed(std::chrono::system_clock::time_point now);
+  // Drops spend-ledger entries older than 24 h (they no longer count).
+  Result<std::int64_t> prune_spends(std::chrono::system_clock::time_point now);
+
+  // Counts one operation in nsl_keys_operations_total{op,curve,result} (result "ok" or the error
+  // code) and observes its latency since `start` in nsl_keys_operation_seconds{op}: for operations
+  // built on this service (signing) to report in the same families. No-op without a registry.
+  void count_operation(std::string_view op, std::string_view curve, const Status& st,
+                       std::chrono::steady_clock::time_point start);
+
+ private:
+  struct Metrics;
+  std::int64_t now_ms() const;
+  Result<KeyView> view_of(store::Tx& tx, repo::KeyRow key);
+  Result<KeyView> change_state(const store::TenantId& tenant, std::string_view id,
+                               std::string_view op, const Actor& actor);
+  // One rotation of one key (fence 0: a manual rotation). nullopt when another rotation won.
+  Result<std::optional<KeyView>> rotate_once(const store::TenantId& tenant, std::string_view id,
+                                             std::int64_t fence, bool only_if_due,
+                                             std::int64_t now);
+  Result<KeyView> write_policy(const store::TenantId& tenant, std::string_view id,
+                               std::optional<std::string> canonical, const Actor& actor);
+  Status audit(const store::TenantId& tenant, const Actor& actor, std::string action,
+               std::string_view key_id);
+  template <class T>
+  T measured(std::string_view op, std::chrono::steady_clock::time_point start, T result);
+
+  store::Database& db_;
+  enclave::Enclave& enclave_;
+  audit::AuditLog* audit_;
+  cache::Cache& shared_;
+  const Clock& clock_;
+  KeyOptions options_;
+  std::unique_ptr<Metrics> metrics_;
+};
+
+}  // namespace nsl::keys

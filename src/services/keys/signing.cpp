@@ -1,0 +1,477 @@
+// KeySigner: see signing.hpp.
+#include "services/keys/signing.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "chain/evm/address.hpp"
+#include "chain/evm/hex.hpp"
+#include "chain/evm/signature.hpp"
+#include "chain/neo/account.hpp"
+#include "crypto/ecdsa.hpp"
+#include "core/json_strict.hpp"
+#include "crypto/hash.hpp"
+#include "obs/log.hpp"
+#include "services/audit/audit_log.hpp"
+#include "services/keys/signing_request.hpp"
+#include "signing/formats.hpp"
+
+namespace nsl::keys {
+namespace {
+
+using nlohmann::json;
+using enclave::SignFormat;
+
+constexpr std::string_view kIdemScope = "keys.sign_transaction";
+constexpr std::size_t kMaxMessage = 64 * 1024;
+// How long a signing of a key with rolling limits waits for the key's ledger lock.
+constexpr int kSpendLockAttempts = 40;
+constexpr auto kSpendLockPause = std::chrono::milliseconds(50);
+constexpr auto kSpendLockTtl = std::chrono::seconds(10);
+
+std::string hex0x(crypto::ByteSpan b) { return evm::to_0x_hex(b); }
+std::string hex_plain(crypto::ByteSpan b) { return evm::to_0x_hex(b).substr(2); }
+
+Result<crypto::Bytes> from_hex_any(std::string_view text, std::string_view what) {
+  std::string t(text);
+  if (!t.starts_with("0x")) t = "0x" + t;
+  return evm::parse_0x_hex(t, what);
+}
+
+Result<std::string> string_field(const json& body, std::string_view field) {
+  auto it = body.find(std::string(field));
+  if (it == body.end() || !it->is_string()) {
+    return err::invalid_argument(std::string(field) + " (string) is required");
+  }
+  return it->get<std::string>();
+}
+
+// Failures the client caused: stored under an Idempotency-Key like a success (a retry would fail
+// the same way). Everything else releases the key so that a retry runs again.
+bool client_error(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::invalid_argument:
+    case ErrorCode::permission_denied:
+    case ErrorCode::not_found:
+    case ErrorCode::conflict:
+    case ErrorCode::failed_precondition:
+    case ErrorCode::payload_too_large:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool has_rolling_limits(const repo::KeyRow& key) {
+  return key.policy_json && key.policy_json->find("\"max_value_per_24h\"") != std::string::npos;
+}
+
+// The format and payload bytes of a message-signing request (sign and verify share them).
+struct MessageRequest {
+  SignFormat format = SignFormat::raw_digest;
+  crypto::Bytes payload;
+};
+
+Result<MessageRequest> message_request(const json& body, bool with_signature) {
+  if (with_signature) {
+    NSL_TRY(only_fields(body, {"format", "message", "message_hex", "typed_data", "digest", "signature"}));
+  } else {
+    NSL_TRY(only_fields(body, {"format", "message", "message_hex", "typed_data", "digest"}));
+  }
+  NSL_TRY_ASSIGN(std::string name, string_field(body, "format"));
+  MessageRequest r;
+  NSL_TRY_ASSIGN(r.format, enclave::parse_sign_format(name));
+  auto need_only = [&](std::initializer_list<std::string_view> allowed) -> Status {
+    for (const char* f : {"message", "message_hex", "typed_data", "digest"}) {
+      if (body.contains(f) && std::find(allowed.begin(), allowed.end(), f) == allowed.end()) {
+        return err::invalid_argument(std::string(f) + " does not go with format " + name);
+      }
+    }
+    return {};
+  };
+  switch (r.format) {
+    case SignFormat::neo_message:
+    case SignFormat::eip191: {
+      NSL_TRY(need_only({"message", "message_hex"}));
+      if (body.contains("message") == body.contains("message_hex")) {
+        return err::invalid_argument("give exactly one of message (UTF-8 text) or message_hex");
+      }
+      if (body.contains("message")) {
+        NSL_TRY_ASSIGN(std::string m, string_field(body, "message"));
+        r.payload.assign(m.begin(), m.end());
+      } else {
+        NSL_TRY_ASSIGN(std::string h, string_field(body, "message_hex"));
+        NSL_TRY_ASSIGN(r.payload, from_hex_any(h, "message_hex"));
+      }
+      if (r.payload.size() > kMaxMessage) return err::invalid_argument("message: at most 64 KiB");
+      break;
+    }
+    case SignFormat::eip712: {
+      NSL_TRY(need_only({"typed_data"}));
+      auto it = body.find("typed_data");
+      if (it == body.end() || !it->is_object()) return err::invalid_argument("typed_data (object) is required");
+      const std::string text = it->dump();
+      r.payload.assign(text.begin(), text.end());
+      break;
+    }
+    case SignFormat::raw_digest: {
+      NSL_TRY(need_only({"digest"}));
+      NSL_TRY_ASSIGN(std::string h, string_field(body, "digest"));
+      NSL_TRY_ASSIGN(r.payload, from_hex_any(h, "digest"));
+      if (r.payload.size() != 32) return err::invalid_argument("digest must be 32 bytes");
+      break;
+    }
+    case SignFormat::neo_tx:
+    case SignFormat::evm_tx:
+      return err::invalid_argument("transactions are signed with POST /v1/keys/{id}/sign-transaction");
+  }
+  return r;
+}
+
+// The EVM formats answer r || s || v (v = 27 + y parity), as wallets do; the others r || s.
+bool evm_format(SignFormat f) { return f == SignFormat::eip191 || f == SignFormat::eip712; }
+
+std::string request_hash(std::string_view key_id, const json& body) {
+  const std::string text = std::string(key_id) + "\n" + body.dump();
+  auto d = crypto::sha256(crypto::ByteSpan(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  return hex_plain(d);
+}
+
+}  // namespace
+
+struct KeySigner::Metrics {};
+
+KeySigner::KeySigner(KeyService& keys, enclave::Enclave& enclave, audit::AuditLog* audit, cache::Cache& shared,
+                     IdempotencyStore& idempotency, const Clock& clock, obs::Registry*)
+    : keys_(keys),
+      enclave_(enclave),
+      audit_(audit),
+      shared_(shared),
+      idempotency_(idempotency),
+      clock_(clock),
+      metrics_(std::make_unique<Metrics>()) {}
+
+KeySigner::~KeySigner() = default;
+
+void KeySigner::count(std::string_view op, std::string_view curve, const Status& st,
+                      std::chrono::steady_clock::time_point start) {
+  keys_.count_operation(op, curve, st, start);
+}
+
+Result<enclave::TypedSignature> KeySigner::sign_with_policy(const store::TenantId& tenant, const KeyForSigning& key,
+                                                            const enclave::TypedSignRequest& request_in,
+                                                            std::string_view action, const Actor& actor,
+                                                            const json& detail_in) {
+  enclave::TypedSignRequest request = request_in;
+  request.policy_sealed = key.policy_sealed;
+  request.policy_version = key.policy_version;
+  const bool rolling = has_rolling_limits(key.key);
+  std::optional<cache::Lock> lock;
+  if (rolling) {
+    const std::string name = "keys:spend:" + tenant.str() + ":" + key.key.id;
+    for (int i = 0; i < kSpendLockAttempts && !lock; ++i) {
+      NSL_TRY_ASSIGN(lock, shared_.acquire_lock(name, kSpendLockTtl));
+      if (!lock) std::this_thread::sleep_for(kSpendLockPause);
+    }
+    if (!lock) return err::unavailable("the key is busy with another signing under its 24 h limits; retry");
+    auto spent = keys_.spent_24h(tenant, key.key.id, clock_.system_now());
+    if (!spent.ok()) {
+      (void)shared_.release_lock(*lock);
+      return std::move(spent).error();
+    }
+    request.spent_24h = std::move(*spent);
+  }
+  auto sig = enclave_.sign_typed(key.binding, key.sealed, request);
+  if (sig.ok() && rolling && !sig->moves.empty()) {
+    if (Status st = keys_.record_spends(tenant, key.key.id, sig->moves, clock_.system_now()); !st.ok()) {
+      // Not answered: a signature whose spending is not on the ledger would escape the limit.
+      (void)shared_.release_lock(*lock);
+      obs::log_error("spend ledger write failed; signature withheld",
+                     {{"tenant", tenant.str()}, {"key", key.key.id}, {"error", st.error().message()}});
+      return err::unavailable("the signing could not be recorded against the key's limits; retry");
+    }
+  }
+  if (lock) (void)shared_.release_lock(*lock);
+
+  json detail = detail_in;
+  detail["key_version"] = key.version;
+  std::string result = "ok";
+  if (!sig.ok()) {
+    result = sig.error().code() == ErrorCode::permission_denied ? "denied" : std::string(error_code_name(sig.error().code()));
+    detail["error"] = sig.error().message();  // client-safe by the enclave's contract
+  }
+  if (audit_ != nullptr) {
+    Status st = audit_->append_wait(audit::AuditEvent{.tenant = tenant,
+                                                      .actor = actor.subject,
+                                                      .action = std::string(action),
+                                                      .resource = "key:" + key.key.id,
+                                                      .request_id = actor.request_id,
+                                                      .result = result,
+                                                      .detail = std::move(detail)});
+    if (!st.ok()) {
+      obs::log_error("audit append failed for a signing; signature withheld",
+                     {{"tenant", tenant.str()}, {"request_id", actor.request_id}, {"error", st.error().message()}});
+      return err::unavailable("the signing could not be audited; nothing was returned");
+    }
+  }
+  return sig;
+}
+
+Result<SignOutcome> KeySigner::sign(const store::TenantId& tenant, std::string_view key_id, const json& body,
+                                    const auth::Principal& caller, const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string curve;
+  auto run = [&]() -> Result<SignOutcome> {
+    NSL_TRY_ASSIGN(MessageRequest m, message_request(body, false));
+    if (m.format == SignFormat::raw_digest && !caller.allows("keys:sign_raw", std::string(key_id))) {
+      return err::permission_denied("raw digests need the permission keys:sign_raw");
+    }
+    NSL_TRY_ASSIGN(KeyForSigning key, keys_.for_signing(tenant, key_id));
+    curve = key.key.curve;
+    enclave::TypedSignRequest req{.format = m.format, .payload = m.payload};
+    NSL_TRY_ASSIGN(enclave::TypedSignature sig,
+                   sign_with_policy(tenant, key, req, "keys.sign", actor,
+                                    json{{"format", enclave::sign_format_name(m.format)}}));
+    crypto::Bytes signature = sig.signature;
+    if (evm_format(m.format)) signature.push_back(static_cast<std::uint8_t>(27 + sig.recovery_id));
+    return SignOutcome{.status = 200,
+                       .body = json{{"key_id", key.key.id},
+                                    {"key_version", key.version},
+                                    {"format", enclave::sign_format_name(m.format)},
+                                    {"digest", hex0x(sig.digest)},
+                                    {"signature", hex0x(signature)},
+                                    {"public_key", hex_plain(key.public_key)}}};
+  };
+  auto out = run();
+  count("sign", curve, out.ok() ? Status() : Status(out.error()), start);
+  return out;
+}
+
+Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tenant, std::string_view key_id,
+                                                     const json& body, const Actor& actor) {
+  NSL_TRY_ASSIGN(std::string chain, string_field(body, "chain"));
+  if (chain != "neo" && chain != "evm") return err::invalid_argument("chain must be neo or evm");
+  if (chain == "neo") {
+    NSL_TRY(only_fields(body, {"chain", "network_magic", "unsigned_tx", "transfer", "invoke", "valid_until_block",
+                               "system_fee", "network_fee", "nonce"}));
+  } else {
+    NSL_TRY(only_fields(body, {"chain", "chain_id", "transaction"}));
+  }
+  NSL_TRY_ASSIGN(KeyForSigning key, keys_.for_signing(tenant, key_id));
+  if (chain == "neo") {
+    if (key.curve != enclave::KeyCurve::secp256r1) {
+      return err::invalid_argument("N3 transactions are signed by secp256r1 keys; this key is " + key.key.curve);
+    }
+    auto magic_it = body.find("network_magic");
+    if (magic_it == body.end()) return err::invalid_argument("network_magic is required (860833102 MainNet, 894710606 TestNet)");
+    NSL_TRY_ASSIGN(std::uint64_t magic, json_u64(*magic_it, "network_magic"));
+    if (magic == 0 || magic > 0xffffffffULL) return err::invalid_argument("network_magic must be a u32 above 0");
+    NSL_TRY_ASSIGN(crypto::Bytes verification, neo::signature_redeem_script(key.public_key));
+    const neo::UInt160 account = neo::script_hash(verification);
+    NSL_TRY_ASSIGN(neo::Transaction tx, neo_tx_from_json(body, account, verification));
+    if (std::none_of(tx.signers.begin(), tx.signers.end(), [&](const neo::Signer& s) { return s.account == account; })) {
+      return err::invalid_argument("the key's account " + neo::to_address(account) +
+                                   " is not a signer of this transaction");
+    }
+    NSL_TRY_ASSIGN(crypto::Bytes unsigned_bytes, neo::serialize_unsigned(tx));
+    NSL_TRY_ASSIGN(neo::UInt256 hash, neo::tx_hash(tx));
+    enclave::TypedSignRequest req{.format = SignFormat::neo_tx,
+                                  .payload = std::move(unsigned_bytes),
+                                  .network_magic = static_cast<std::uint32_t>(magic)};
+    NSL_TRY_ASSIGN(enclave::TypedSignature sig,
+                   sign_with_policy(tenant, key, req, "keys.sign_transaction", actor,
+                                    json{{"chain", "neo"}, {"network_magic", magic}, {"hash", hash.to_string()}}));
+    NSL_TRY_ASSIGN(neo::Transaction signed_tx, with_neo_witness(std::move(tx), account, verification, sig.signature));
+    const bool complete = std::all_of(signed_tx.witnesses.begin(), signed_tx.witnesses.end(),
+                                      [](const neo::Witness& w) { return !w.invocation.empty(); });
+    NSL_TRY_ASSIGN(crypto::Bytes raw, neo::serialize(signed_tx));
+    return SignOutcome{.status = 200,
+                       .body = json{{"chain", "neo"},
+                                    {"key_id", key.key.id},
+                                    {"key_version", key.version},
+                                    {"network_magic", magic},
+                                    {"hash", hash.to_string()},
+                                    {"signed_tx", hex_plain(raw)},
+                                    {"complete", complete},
+                                    {"signature", hex0x(sig.signature)},
+                                    {"account", neo::to_address(account)},
+                                    {"system_fee", std::to_string(signed_tx.system_fee)},
+                                    {"network_fee", std::to_string(signed_tx.network_fee)},
+                                    {"valid_until_block", signed_tx.valid_until_block},
+                                    {"nonce", signed_tx.nonce}}};
+  }
+  if (key.curve != enclave::KeyCurve::secp256k1) {
+    return err::invalid_argument("EVM transactions are signed by secp256k1 keys; this key is " + key.key.curve);
+  }
+  auto chain_it = body.find("chain_id");
+  if (chain_it == body.end()) return err::invalid_argument("chain_id is required (NeoX MainNet 47763, TestNet 12227332)");
+  NSL_TRY_ASSIGN(std::uint64_t chain_id, json_u64(*chain_it, "chain_id"));
+  if (chain_id == 0 || chain_id > evm::kMaxChainId) return err::invalid_argument("chain_id must be 1..2^63-37");
+  auto tx_it = body.find("transaction");
+  if (tx_it == body.end()) return err::invalid_argument("transaction (object) is required");
+  NSL_TRY_ASSIGN(evm::Transaction tx, evm_tx_from_json(*tx_it, chain_id));
+  NSL_TRY_ASSIGN(crypto::Bytes payload, evm::signing_payload(tx));
+  enclave::TypedSignRequest req{.format = SignFormat::evm_tx, .payload = std::move(payload), .chain_id = chain_id};
+  NSL_TRY_ASSIGN(enclave::TypedSignature sig,
+                 sign_with_policy(tenant, key, req, "keys.sign_transaction", actor,
+                                  json{{"chain", "evm"}, {"chain_id", chain_id}}));
+  if (sig.signature.size() != 64) return err::internal("unexpected signature size from the enclave");
+  evm::TxSignature ts{.y_parity = sig.recovery_id};
+  std::copy_n(sig.signature.begin(), 32, ts.r.begin());
+  std::copy_n(sig.signature.begin() + 32, 32, ts.s.begin());
+  // (The enclave recovered the key from its own signature before answering.)
+  NSL_TRY_ASSIGN(evm::Address from, evm::address_from_public_key(key.public_key));
+  NSL_TRY_ASSIGN(crypto::Bytes raw, evm::encode_signed_transaction(tx, ts));
+  const auto hash = crypto::keccak256(raw);
+  return SignOutcome{.status = 200,
+                     .body = json{{"chain", "evm"},
+                                  {"key_id", key.key.id},
+                                  {"key_version", key.version},
+                                  {"chain_id", chain_id},
+                                  {"raw_tx", hex0x(raw)},
+                                  {"hash", hex0x(hash)},
+                                  {"from", from.to_checksum()}}};
+}
+
+Result<SignOutcome> KeySigner::sign_transaction(const store::TenantId& tenant, std::string_view key_id,
+                                                const json& body, const Actor& actor,
+                                                std::optional<std::string_view> idempotency_key) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string curve;
+  if (auto k = keys_.get(tenant, key_id); k.ok()) curve = k->key.curve;
+  auto finish = [&](Result<SignOutcome> out) {
+    count("sign_transaction", curve, out.ok() ? Status() : Status(out.error()), start);
+    return out;
+  };
+  if (!idempotency_key) return finish(sign_transaction_once(tenant, key_id, body, actor));
+
+  NSL_TRY(check_idempotency_key(kIdemScope, *idempotency_key));
+  const std::string hash = request_hash(key_id, body);
+  // Reserve the key (status 0 = in progress); a concurrent first use loses the race and answers
+  // from the winner's record.
+  Status reserved = idempotency_.put(tenant, kIdemScope, *idempotency_key, {.request_hash = hash, .status = 0, .body = ""});
+  if (!reserved.ok()) {
+    if (reserved.error().code() != ErrorCode::conflict) return finish(reserved.error());
+    NSL_TRY_ASSIGN(std::optional<IdempotentResponse> seen, idempotency_.get(tenant, kIdemScope, *idempotency_key));
+    if (!seen) return finish(err::unavailable("the Idempotency-Key record changed under this request; retry"));
+    if (seen->request_hash != hash) {
+      return finish(err::conflict("this Idempotency-Key was used with a different request"));
+    }
+    if (seen->status == 0) return finish(err::conflict("a request with this Idempotency-Key is still in progress"));
+    auto stored = parse_json_strict(seen->body);
+    if (!stored.ok()) return finish(err::internal("unreadable stored response"));
+    if (seen->status < 0) {  // a stored client error: -1 - its ErrorCode
+      const auto code = static_cast<ErrorCode>(-1 - seen->status);
+      const json& msg = (*stored)["message"];
+      return finish(Error(code, msg.is_string() ? msg.get<std::string>() : std::string("request failed")));
+    }
+    return finish(SignOutcome{.status = seen->status, .body = std::move(*stored), .replayed = true});
+  }
+  auto out = sign_transaction_once(tenant, key_id, body, actor);
+  Status saved;
+  if (out.ok()) {
+    saved = idempotency_.finish(tenant, kIdemScope, *idempotency_key,
+                                {.request_hash = hash, .status = out->status, .body = out->body.dump()});
+  } else if (client_error(out.error().code())) {
+    saved = idempotency_.finish(tenant, kIdemScope, *idempotency_key,
+                                {.request_hash = hash,
+                                 .status = -1 - static_cast<int>(out.error().code()),
+                                 .body = json{{"message", out.error().message()}}.dump()});
+  } else {
+    saved = idempotency_.release(tenant, kIdemScope, *idempotency_key);
+  }
+  if (!saved.ok()) {
+    obs::log_warn("idempotency record not updated", {{"tenant", tenant.str()}, {"error", saved.error().message()}});
+  }
+  return finish(std::move(out));
+}
+
+Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string_view key_id, const json& body) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string curve;
+  auto run = [&]() -> Result<SignOutcome> {
+    NSL_TRY_ASSIGN(KeyView view, keys_.get(tenant, key_id));
+    curve = view.key.curve;
+    NSL_TRY_ASSIGN(enclave::KeyCurve kc, enclave::parse_key_curve(view.key.curve));
+    std::vector<std::pair<std::uint32_t, crypto::Bytes>> pubs;
+    for (const auto& v : view.versions) {
+      if (v.state == repo::kVersionDestroyed) continue;
+      NSL_TRY_ASSIGN(crypto::Bytes pub, from_hex_any(v.public_key, "public key"));
+      pubs.emplace_back(v.version, std::move(pub));
+    }
+    auto answer = [](std::optional<std::uint32_t> version) {
+      json j{{"valid", version.has_value()}};
+      j["key_version"] = version ? json(*version) : json(nullptr);
+      return SignOutcome{.status = 200, .body = std::move(j)};
+    };
+    if (body.contains("chain")) {
+      NSL_TRY_ASSIGN(std::string chain, string_field(body, "chain"));
+      if (chain == "neo") {
+        NSL_TRY(only_fields(body, {"chain", "network_magic", "signed_tx"}));
+        if (kc != enclave::KeyCurve::secp256r1) return err::invalid_argument("N3 transactions need a secp256r1 key");
+        auto magic_it = body.find("network_magic");
+        if (magic_it == body.end()) return err::invalid_argument("network_magic is required");
+        NSL_TRY_ASSIGN(std::uint64_t magic, json_u64(*magic_it, "network_magic"));
+        if (magic > 0xffffffffULL) return err::invalid_argument("network_magic must be a u32");
+        NSL_TRY_ASSIGN(std::string hex, string_field(body, "signed_tx"));
+        NSL_TRY_ASSIGN(crypto::Bytes raw, from_hex_any(hex, "signed_tx"));
+        auto tx = neo::deserialize(raw);
+        if (!tx.ok()) return err::invalid_argument("signed_tx: " + tx.error().message());
+        NSL_TRY_ASSIGN(neo::UInt256 h, neo::tx_hash(*tx));
+        const auto digest = neo::sign_digest(static_cast<std::uint32_t>(magic), h);
+        for (const auto& [version, pub] : pubs) {
+          NSL_TRY_ASSIGN(crypto::Bytes verification, neo::signature_redeem_script(pub));
+          for (const neo::Witness& w : tx->witnesses) {
+            if (w.verification != verification || w.invocation.size() != 66 || w.invocation[0] != 0x0C ||
+                w.invocation[1] != 0x40) {
+              continue;
+            }
+            const crypto::ByteSpan sig(w.invocation.data() + 2, 64);
+            if (crypto::ecdsa_verify(crypto::Curve::secp256r1, pub, digest, sig)) return answer(version);
+          }
+        }
+        return answer(std::nullopt);
+      }
+      if (chain == "evm") {
+        NSL_TRY(only_fields(body, {"chain", "raw_tx"}));
+        if (kc != enclave::KeyCurve::secp256k1) return err::invalid_argument("EVM transactions need a secp256k1 key");
+        NSL_TRY_ASSIGN(std::string hex, string_field(body, "raw_tx"));
+        NSL_TRY_ASSIGN(crypto::Bytes raw, from_hex_any(hex, "raw_tx"));
+        auto tx = evm::decode_signed_transaction(raw);
+        if (!tx.ok()) return err::invalid_argument("raw_tx: " + tx.error().message());
+        for (const auto& [version, pub] : pubs) {
+          NSL_TRY_ASSIGN(evm::Address a, evm::address_from_public_key(pub));
+          if (a == tx->from) return answer(version);
+        }
+        return answer(std::nullopt);
+      }
+      return err::invalid_argument("chain must be neo or evm");
+    }
+    NSL_TRY_ASSIGN(MessageRequest m, message_request(body, true));
+    NSL_TRY_ASSIGN(std::string sig_hex, string_field(body, "signature"));
+    NSL_TRY_ASSIGN(crypto::Bytes sig, from_hex_any(sig_hex, "signature"));
+    if (sig.size() != 64 && !(sig.size() == 65 && evm_format(m.format))) {
+      return err::invalid_argument(evm_format(m.format) ? "signature must be 65 bytes (r || s || v) or 64 (r || s)"
+                                                        : "signature must be 64 bytes (r || s)");
+    }
+    if (kc == enclave::KeyCurve::ed25519) return err::invalid_argument("ed25519 keys do not sign these formats");
+    NSL_TRY_ASSIGN(signing::Digest digest,
+                   signing::signing_digest(static_cast<signing::Format>(m.format), m.payload, 0));
+    const crypto::Curve ec = kc == enclave::KeyCurve::secp256r1 ? crypto::Curve::secp256r1 : crypto::Curve::secp256k1;
+    for (const auto& [version, pub] : pubs) {
+      if (!crypto::ecdsa_verify(ec, pub, digest, crypto::ByteSpan(sig.data(), 64))) continue;
+      if (sig.size() == 65) {  // v must name the right R as well
+        auto a = evm::recover_address_65(digest, sig);
+        auto mine = evm::address_from_public_key(pub);
+        if (!a.ok() || !mine.ok() || !(*a == *mine)) continue;
+      }
+      return answer(version);
+    }
+    return answer(std::nullopt);
+  };
+  auto out = run();
+  count("verify", curve, out.ok() ? Status() : Status(out.error()), start);
+  return out;
+}
+
+}  // namespace nsl::keys
