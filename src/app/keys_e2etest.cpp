@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <atomic>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "chain/evm/address.hpp"
 #include "chain/evm/eip191.hpp"
@@ -278,6 +281,18 @@ TEST(Keys, SignedTransactionsVerifyOnTheirChains) {
   auto vn = api_call("POST", n.url("/v1/keys/" + neo_id + "/verify"), acme.key,
                      json{{"format", "neo_message"}, {"message", "login 42"}, {"signature", json_of(nm)["signature"]}}.dump());
   EXPECT_EQ(json_of(vn)["valid"], true) << vn.body;
+
+  // Every operation is counted: by the keys service and, for the enclave's share, by the enclave seam.
+  const std::string metrics = http_get(n.metrics_url()).body;
+  EXPECT_NE(metrics.find(R"(nsl_keys_operations_total{op="sign_transaction",curve="secp256r1",result="ok"} 1)"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(nsl_keys_operations_total{op="sign",curve="secp256r1",result="invalid_argument"} 1)"),
+            std::string::npos);
+  EXPECT_NE(metrics.find(R"(nsl_enclave_operations_total{op="sign_typed",result="ok"} 4)"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(nsl_enclave_operations_total{op="generate_key",result="ok"})"), std::string::npos);
+  EXPECT_NE(metrics.find("nsl_enclave_operation_seconds_bucket{op=\"sign_typed\""), std::string::npos);
 }
 
 TEST(Keys, PoliciesRolesIdempotencyAndStatesOnTheSigningRoutes) {
@@ -358,6 +373,62 @@ TEST(Keys, PoliciesRolesIdempotencyAndStatesOnTheSigningRoutes) {
   auto unknown = api_call("POST", sign_url, acme.key, R"({"chain": "neo", "network_magic": 1, "memo": 1})");
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.body.find("memo"), std::string::npos) << unknown.body;
+}
+
+// Signing while the key rotates: every request succeeds with one whole version (never a mix of
+// one version's public key and another's blob), and each signature verifies.
+TEST(Keys, ConcurrentSigningDuringRotation) {
+  NslServer n;
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  const Tenant acme = create_tenant(n, "acme");
+  const std::string id = new_key(n, acme.key, "secp256r1");
+  const json key = json_of(api_call("GET", n.url("/v1/keys/" + id), acme.key));
+  const std::string body = json{{"chain", "neo"},
+                                {"network_magic", 894710606},
+                                {"transfer", {{"asset", "GAS"}, {"to", key["neo"]["address"]}, {"amount", "1"}}},
+                                {"valid_until_block", 5000},
+                                {"system_fee", "0"}}
+                               .dump();
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> signers;
+  std::mutex mu;
+  std::vector<json> signed_txs;
+  int failures = 0;
+  for (int t = 0; t < 3; ++t) {
+    signers.emplace_back([&] {
+      while (!stop.load()) {
+        auto r = api_call("POST", n.url("/v1/keys/" + id + "/sign-transaction"), acme.key, body);
+        std::lock_guard lock(mu);
+        if (r.status == 200) {
+          signed_txs.push_back(json_of(r));
+        } else {
+          ++failures;
+          ADD_FAILURE() << r.status << " " << r.body;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    auto rot = api_call("POST", n.url("/v1/keys/" + id + "/rotate"), acme.key);
+    EXPECT_EQ(rot.status, 200) << rot.body;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  stop = true;
+  for (auto& t : signers) t.join();
+  EXPECT_EQ(failures, 0);
+  ASSERT_GT(signed_txs.size(), 3u);
+  std::set<int> versions;
+  for (const json& s : signed_txs) {
+    versions.insert(s["key_version"].get<int>());
+    auto v = api_call("POST", n.url("/v1/keys/" + id + "/verify"), acme.key,
+                      json{{"chain", "neo"}, {"network_magic", 894710606}, {"signed_tx", s["signed_tx"]}}.dump());
+    ASSERT_EQ(v.status, 200) << v.body;
+    EXPECT_EQ(json_of(v)["valid"], true) << s.dump();
+    EXPECT_EQ(json_of(v)["key_version"], s["key_version"]);  // the version that signed is the one that verifies
+  }
+  EXPECT_GE(versions.size(), 2u);
+  EXPECT_EQ(json_of(api_call("GET", n.url("/v1/keys/" + id), acme.key))["current_version"], 4);
 }
 
 }  // namespace

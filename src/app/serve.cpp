@@ -34,6 +34,7 @@
 #include "config/config.hpp"
 #include "core/strings.hpp"
 #include "enclave/client.hpp"
+#include "enclave/metered.hpp"
 #include "enclave/supervisor.hpp"
 #include "http/dispatcher.hpp"
 #include "http/server.hpp"
@@ -264,6 +265,7 @@ class Service {
         .deadline = milliseconds(cfg_.enclave.request_timeout_ms),
         .max_frame = cfg_.enclave.max_frame_bytes,
     });
+    metered_enclave_ = std::make_unique<enclave::MeteredEnclave>(*enclave_, &registry_);
     for (int i = 0; i < 300 && !enclave_->ready(); ++i) std::this_thread::sleep_for(milliseconds(10));
     if (auto id = enclave_->cached_identity()) {
       obs::log_info("enclave ready", {{"mode", std::string(enclave::mode_name(id->mode))},
@@ -326,14 +328,14 @@ class Service {
     shared_cache_ = std::make_unique<cache::MeteredCache>(
         redis_ ? static_cast<cache::Cache&>(*redis_) : *local_cache_, redis_ ? "redis" : "local", registry_);
     cache::Cache& shared = *shared_cache_;
-    audit_signer_ = std::make_unique<LazyAuditSigner>(*db_, *enclave_);
+    audit_signer_ = std::make_unique<LazyAuditSigner>(*db_, *metered_enclave_);
     audit_ = std::make_unique<audit::AuditLog>(
         *db_, audit::AuditLogOptions{.signer = audit_signer_.get(), .metrics = &registry_});
     identity_ = std::make_unique<identity::IdentityService>(*db_, audit_.get(), Clock::real());
-    users_ = std::make_unique<identity::UserService>(*db_, audit_.get(), Clock::real(), *enclave_);
+    users_ = std::make_unique<identity::UserService>(*db_, audit_.get(), Clock::real(), *metered_enclave_);
     auto alg = auth::jws_alg_from_name(cfg_.auth.token_alg);
     tokens_ = std::make_unique<auth::TokenService>(
-        *db_, *enclave_,
+        *db_, *metered_enclave_,
         auth::TokenOptions{.issuer = cfg_.auth.issuer,
                            .audience = cfg_.auth.audience,
                            .alg = alg.value_or(auth::JwsAlg::ES256),
@@ -345,10 +347,10 @@ class Service {
       // signed by keys in the store works as soon as they load.
       obs::log_warn("token signing keys not ready yet", {{"error", st.error().message()}});
     }
-    keys_ = std::make_unique<keys::KeyService>(*db_, *enclave_, audit_.get(), shared, Clock::real(),
+    keys_ = std::make_unique<keys::KeyService>(*db_, *metered_enclave_, audit_.get(), shared, Clock::real(),
                                                keys::KeyOptions{}, &registry_);
     idempotency_ = std::make_unique<keys::IdempotencyStore>(*db_, Clock::real());
-    signer_ = std::make_unique<keys::KeySigner>(*keys_, *enclave_, audit_.get(), shared, *idempotency_,
+    signer_ = std::make_unique<keys::KeySigner>(*keys_, *metered_enclave_, audit_.get(), shared, *idempotency_,
                                                 Clock::real(), &registry_);
     limiter_ = std::make_unique<auth::RateLimiter>(shared, *local_cache_, rate_policy(cfg_), &registry_);
     for (const config::OidcIssuer& trusted : cfg_.auth.oidc_issuers) {
@@ -576,6 +578,7 @@ class Service {
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<enclave::Supervisor> supervisor_;
   std::unique_ptr<enclave::EnclaveClient> enclave_;
+  std::unique_ptr<enclave::MeteredEnclave> metered_enclave_;  // what the services use
   obs::Gauge* enclave_up_ = nullptr;
   obs::Gauge* enclave_restarts_ = nullptr;
   std::unique_ptr<asio::thread_pool> pool_;
