@@ -351,7 +351,7 @@ class Service {
                                                keys::KeyOptions{}, &registry_);
     idempotency_ = std::make_unique<keys::IdempotencyStore>(*db_, Clock::real());
     signer_ = std::make_unique<keys::KeySigner>(*keys_, *metered_enclave_, audit_.get(), shared, *idempotency_,
-                                                Clock::real(), &registry_);
+                                                Clock::real());
     limiter_ = std::make_unique<auth::RateLimiter>(shared, *local_cache_, rate_policy(cfg_), &registry_);
     for (const config::OidcIssuer& trusted : cfg_.auth.oidc_issuers) {
       NSL_TRY_ASSIGN(store::TenantId oidc_tenant, store::TenantId::parse(trusted.tenant));

@@ -139,19 +139,9 @@ std::string request_hash(std::string_view key_id, const json& body) {
 
 }  // namespace
 
-struct KeySigner::Metrics {};
-
 KeySigner::KeySigner(KeyService& keys, enclave::Enclave& enclave, audit::AuditLog* audit, cache::Cache& shared,
-                     IdempotencyStore& idempotency, const Clock& clock, obs::Registry*)
-    : keys_(keys),
-      enclave_(enclave),
-      audit_(audit),
-      shared_(shared),
-      idempotency_(idempotency),
-      clock_(clock),
-      metrics_(std::make_unique<Metrics>()) {}
-
-KeySigner::~KeySigner() = default;
+                     IdempotencyStore& idempotency, const Clock& clock)
+    : keys_(keys), enclave_(enclave), audit_(audit), shared_(shared), idempotency_(idempotency), clock_(clock) {}
 
 void KeySigner::count(std::string_view op, std::string_view curve, const Status& st,
                       std::chrono::steady_clock::time_point start) {
@@ -248,7 +238,7 @@ Result<SignOutcome> KeySigner::sign(const store::TenantId& tenant, std::string_v
 }
 
 Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tenant, std::string_view key_id,
-                                                     const json& body, const Actor& actor) {
+                                                     const json& body, const Actor& actor, std::string& curve) {
   NSL_TRY_ASSIGN(std::string chain, string_field(body, "chain"));
   if (chain != "neo" && chain != "evm") return err::invalid_argument("chain must be neo or evm");
   if (chain == "neo") {
@@ -258,6 +248,7 @@ Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tena
     NSL_TRY(only_fields(body, {"chain", "chain_id", "transaction"}));
   }
   NSL_TRY_ASSIGN(KeyForSigning key, keys_.for_signing(tenant, key_id));
+  curve = key.key.curve;
   if (chain == "neo") {
     if (key.curve != enclave::KeyCurve::secp256r1) {
       return err::invalid_argument("N3 transactions are signed by secp256r1 keys; this key is " + key.key.curve);
@@ -338,12 +329,11 @@ Result<SignOutcome> KeySigner::sign_transaction(const store::TenantId& tenant, s
                                                 std::optional<std::string_view> idempotency_key) {
   const auto start = std::chrono::steady_clock::now();
   std::string curve;
-  if (auto k = keys_.get(tenant, key_id); k.ok()) curve = k->key.curve;
   auto finish = [&](Result<SignOutcome> out) {
     count("sign_transaction", curve, out.ok() ? Status() : Status(out.error()), start);
     return out;
   };
-  if (!idempotency_key) return finish(sign_transaction_once(tenant, key_id, body, actor));
+  if (!idempotency_key) return finish(sign_transaction_once(tenant, key_id, body, actor, curve));
 
   NSL_TRY(check_idempotency_key(kIdemScope, *idempotency_key));
   const std::string hash = request_hash(key_id, body);
@@ -367,7 +357,7 @@ Result<SignOutcome> KeySigner::sign_transaction(const store::TenantId& tenant, s
     }
     return finish(SignOutcome{.status = seen->status, .body = std::move(*stored), .replayed = true});
   }
-  auto out = sign_transaction_once(tenant, key_id, body, actor);
+  auto out = sign_transaction_once(tenant, key_id, body, actor, curve);
   Status saved;
   if (out.ok()) {
     saved = idempotency_.finish(tenant, kIdemScope, *idempotency_key,

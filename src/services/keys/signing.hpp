@@ -26,7 +26,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -39,10 +38,6 @@
 #include "services/keys/idempotency.hpp"
 #include "services/keys/service.hpp"
 
-namespace nsl::obs {
-class Registry;
-}
-
 namespace nsl::keys {
 
 // A finished request: the HTTP status and the JSON body to answer with.
@@ -54,9 +49,9 @@ struct SignOutcome {
 
 class KeySigner {
  public:
+  // Operations are counted through keys.count_operation (nsl_keys_operations_total).
   KeySigner(KeyService& keys, enclave::Enclave& enclave, audit::AuditLog* audit, cache::Cache& shared,
-            IdempotencyStore& idempotency, const Clock& clock, obs::Registry* registry = nullptr);
-  ~KeySigner();
+            IdempotencyStore& idempotency, const Clock& clock);
   KeySigner(const KeySigner&) = delete;
   KeySigner& operator=(const KeySigner&) = delete;
 
@@ -73,9 +68,9 @@ class KeySigner {
   Result<SignOutcome> verify(const store::TenantId& tenant, std::string_view key_id, const nlohmann::json& body);
 
  private:
-  struct Metrics;
+  // `curve` receives the key's curve once it is known (for the metric).
   Result<SignOutcome> sign_transaction_once(const store::TenantId& tenant, std::string_view key_id,
-                                            const nlohmann::json& body, const Actor& actor);
+                                            const nlohmann::json& body, const Actor& actor, std::string& curve);
   // sign_typed with the key's policy and ledger; audits the attempt.
   Result<enclave::TypedSignature> sign_with_policy(const store::TenantId& tenant, const KeyForSigning& key,
                                                    const enclave::TypedSignRequest& request,
@@ -90,7 +85,6 @@ class KeySigner {
   cache::Cache& shared_;
   IdempotencyStore& idempotency_;
   const Clock& clock_;
-  std::unique_ptr<Metrics> metrics_;
 };
 
 }  // namespace nsl::keys
