@@ -90,4 +90,23 @@ Result<std::unique_ptr<audit::CheckpointVerifier>> stored_audit_verifier(store::
   return std::unique_ptr<audit::CheckpointVerifier>(std::move(v));
 }
 
+std::string LazyAuditSigner::alg() const { return std::string(audit::kEd25519Alg); }
+
+Status LazyAuditSigner::open() {
+  {
+    std::lock_guard lk(mu_);
+    if (inner_) return {};
+  }
+  NSL_TRY_ASSIGN(auto opened, open_audit_signer(db_, enclave_));
+  std::lock_guard lk(mu_);
+  if (!inner_) inner_ = std::move(opened);
+  return {};
+}
+
+Result<std::vector<std::uint8_t>> LazyAuditSigner::sign(crypto::ByteSpan message) {
+  std::lock_guard lk(mu_);
+  if (!inner_) return err::unavailable("the audit checkpoint key is not open yet");
+  return inner_->sign(message);
+}
+
 }  // namespace nsl::app

@@ -113,28 +113,6 @@ auth::RatePolicy rate_policy(const config::Config& cfg) {
   return p;
 }
 
-// Opens the enclave-held audit key on first use, so that a replica starting while the enclave is
-// briefly away still starts (checkpoints wait; records do not).
-class LazyAuditSigner final : public audit::CheckpointSigner {
- public:
-  LazyAuditSigner(store::Database& db, enclave::Enclave& e) : db_(db), enclave_(e) {}
-  std::string key_id() const override { return "audit-ed25519-1"; }
-  std::string alg() const override { return std::string(audit::kEd25519Alg); }
-  Result<std::vector<std::uint8_t>> sign(crypto::ByteSpan message) override {
-    std::lock_guard lk(mu_);
-    if (!inner_) {
-      NSL_TRY_ASSIGN(inner_, open_audit_signer(db_, enclave_));
-    }
-    return inner_->sign(message);
-  }
-
- private:
-  store::Database& db_;
-  enclave::Enclave& enclave_;
-  std::mutex mu_;
-  std::unique_ptr<audit::CheckpointSigner> inner_;
-};
-
 class Service {
  public:
   explicit Service(config::Config cfg) : cfg_(std::move(cfg)), signals_(ioc_, SIGTERM, SIGINT, SIGHUP) {}
@@ -329,6 +307,9 @@ class Service {
         redis_ ? static_cast<cache::Cache&>(*redis_) : *local_cache_, redis_ ? "redis" : "local", registry_);
     cache::Cache& shared = *shared_cache_;
     audit_signer_ = std::make_unique<LazyAuditSigner>(*db_, *metered_enclave_);
+    if (Status st = audit_signer_->open(); !st.ok()) {
+      obs::log_warn("audit checkpoint key not open yet; retried every minute", {{"error", st.error().message()}});
+    }
     audit_ = std::make_unique<audit::AuditLog>(
         *db_, audit::AuditLogOptions{.signer = audit_signer_.get(), .metrics = &registry_});
     identity_ = std::make_unique<identity::IdentityService>(*db_, audit_.get(), Clock::real());
@@ -408,6 +389,8 @@ class Service {
       if (ec || stopping_) co_return;
       Status st = co_await offload(*pool_, [this] { return tokens_->maintain(); });
       if (!st.ok()) obs::log_warn("token key maintenance failed", {{"error", st.error().message()}});
+      Status opened = co_await offload(*pool_, [this] { return audit_signer_->open(); });
+      if (!opened.ok()) obs::log_warn("audit checkpoint key not open yet", {{"error", opened.error().message()}});
       co_await key_maintenance(round % 60 == 0);
       if (round % 60 != 0) continue;
       auto purged = co_await offload(*pool_, [this] { return users_->purge_expired_refresh(); });
@@ -585,7 +568,7 @@ class Service {
   std::unique_ptr<cache::LocalCache> local_cache_;
   std::unique_ptr<cache::RedisCache> redis_;
   std::unique_ptr<cache::MeteredCache> shared_cache_;
-  std::unique_ptr<audit::CheckpointSigner> audit_signer_;
+  std::unique_ptr<LazyAuditSigner> audit_signer_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<identity::IdentityService> identity_;
   std::unique_ptr<identity::UserService> users_;
