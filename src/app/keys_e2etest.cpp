@@ -253,6 +253,14 @@ TEST(Keys, SignedTransactionsVerifyOnTheirChains) {
   auto v2 = api_call("POST", n.url("/v1/keys/" + evm_id + "/verify"), acme.key,
                      json{{"chain", "evm"}, {"raw_tx", signed_evm["raw_tx"]}}.dump());
   EXPECT_EQ(json_of(v2)["valid"], true) << v2.body;
+  EXPECT_EQ(api_call("POST", n.url("/v1/keys/" + evm_id + "/verify"), acme.key,
+                     json{{"chain", "evm"}, {"chain_id", 47763}, {"raw_tx", signed_evm["raw_tx"]}}.dump())
+                .status,
+            400);
+  EXPECT_EQ(api_call("POST", n.url("/v1/keys/" + neo_id + "/verify"), acme.key,
+                     json{{"chain", "neo"}, {"network_magic", 0}, {"signed_tx", signed_neo["signed_tx"]}}.dump())
+                .status,
+            400);
 
   // EIP-191 over HTTP recovers to the key; the wrong curve for a format is a 400.
   auto s3 = api_call("POST", n.url("/v1/keys/" + evm_id + "/sign"), acme.key,

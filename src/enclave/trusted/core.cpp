@@ -65,7 +65,7 @@ Status check_format_curve(SignFormat f, KeyCurve curve) {
   const std::string name(sign_format_name(f));
   if (curve == KeyCurve::ed25519) {
     return err::invalid_argument("an ed25519 key cannot sign " + name +
-                                 " payloads; sign the message itself with sign()");
+                                 " payloads: the typed formats are ECDSA (secp256r1 or secp256k1)");
   }
   switch (f) {
     case SignFormat::raw_digest: return ok_status();

@@ -402,7 +402,7 @@ Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string
         auto magic_it = body.find("network_magic");
         if (magic_it == body.end()) return err::invalid_argument("network_magic is required");
         NSL_TRY_ASSIGN(std::uint64_t magic, json_u64(*magic_it, "network_magic"));
-        if (magic > 0xffffffffULL) return err::invalid_argument("network_magic must be a u32");
+        if (magic == 0 || magic > 0xffffffffULL) return err::invalid_argument("network_magic must be a u32 above 0");
         NSL_TRY_ASSIGN(std::string hex, string_field(body, "signed_tx"));
         NSL_TRY_ASSIGN(crypto::Bytes raw, from_hex_any(hex, "signed_tx"));
         auto tx = neo::deserialize(raw);
@@ -423,11 +423,16 @@ Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string
         return answer(std::nullopt);
       }
       if (chain == "evm") {
-        NSL_TRY(only_fields(body, {"chain", "raw_tx"}));
+        NSL_TRY(only_fields(body, {"chain", "chain_id", "raw_tx"}));
         if (kc != enclave::KeyCurve::secp256k1) return err::invalid_argument("EVM transactions need a secp256k1 key");
+        evm::DecodeOptions opts;
+        if (auto c = body.find("chain_id"); c != body.end()) {  // when given, the transaction must be for it
+          NSL_TRY_ASSIGN(std::uint64_t chain_id, json_u64(*c, "chain_id"));
+          opts.expected_chain_id = chain_id;
+        }
         NSL_TRY_ASSIGN(std::string hex, string_field(body, "raw_tx"));
         NSL_TRY_ASSIGN(crypto::Bytes raw, from_hex_any(hex, "raw_tx"));
-        auto tx = evm::decode_signed_transaction(raw);
+        auto tx = evm::decode_signed_transaction(raw, opts);
         if (!tx.ok()) return err::invalid_argument("raw_tx: " + tx.error().message());
         for (const auto& [version, pub] : pubs) {
           NSL_TRY_ASSIGN(evm::Address a, evm::address_from_public_key(pub));
