@@ -14,11 +14,11 @@ BUILD_PKGS=(
   libsqlite3-dev libpq-dev libhiredis-dev libcurl4-openssl-dev
   libprotobuf-dev protobuf-compiler
 )
-# Test and benchmark tooling (real peers: PostgreSQL, Redis, promtool, wrk).
+# Test and benchmark tooling (real peers: PostgreSQL, Redis, promtool, wrk, SoftHSM via PKCS#11).
 TEST_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15 redis-server redis-tools
-  prometheus wrk curl procps softhsm2 yamllint python3
+  prometheus wrk curl procps softhsm2 libp11-kit-dev jq yamllint python3
 )
 
 want=("${BUILD_PKGS[@]}")
