@@ -177,5 +177,40 @@ TEST(CliMigrate, BadUrlsFailWithoutEchoingThem) {
   EXPECT_EQ(cli({"migrate", "extra"}).rc, 2);
 }
 
+// `nsl keys import` checks its arguments and the secret before it contacts any server (the URL
+// here is a closed port: reaching it would be a different error).
+TEST(CliKeysImport, UsageAndLocalChecks) {
+  const std::vector<std::string> base = {"keys", "import", "--url", "http://127.0.0.1:1", "--token", "t",
+                                         "--label", "x"};
+  auto with = [&](std::vector<std::string> more) {
+    auto a = base;
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  };
+  EXPECT_EQ(cli({"keys", "help"}).rc, 0);
+  EXPECT_EQ(cli({"keys"}).rc, 2);
+  EXPECT_EQ(cli({"keys", "export"}).rc, 2);
+  EXPECT_EQ(cli({"keys", "import", "--url", "http://x"}).rc, 2);                       // missing options
+  EXPECT_EQ(cli(with({"--curve", "p384", "--format", "wif"})).rc, 2);                  // bad curve
+  EXPECT_EQ(cli(with({"--curve", "secp256r1", "--format", "pem"})).rc, 2);             // bad format
+  EXPECT_EQ(cli(with({"--curve", "secp256r1", "--format", "wif", "L1x"})).rc, 2);      // no secrets in argv
+  EXPECT_EQ(cli(with({"--curve", "secp256r1", "--format", "wif"}), "").rc, 1);         // no secret
+  EXPECT_EQ(cli(with({"--curve", "secp256r1", "--format", "wif"}), "not a wif\n").rc, 1);
+  EXPECT_EQ(cli(with({"--curve", "secp256r1", "--format", "hex"}), "abcd\n").rc, 1);
+  const auto n = vectors("nep2.json").at(0);
+  auto wrong = cli(with({"--curve", "secp256r1", "--format", "nep2"}),
+                   n["nep2"].get<std::string>() + "\nwrong\n");
+  EXPECT_EQ(wrong.rc, 1);
+  EXPECT_NE(wrong.err.find("wrong passphrase"), std::string::npos) << wrong.err;
+  auto curve = cli(with({"--curve", "ed25519", "--format", "wif"}), n["wif"].get<std::string>() + "\n");
+  EXPECT_EQ(curve.rc, 1);
+  EXPECT_NE(curve.err.find("--curve"), std::string::npos) << curve.err;
+  // A good key gets as far as the server, which is not there.
+  auto unreachable = cli(with({"--curve", "secp256r1", "--format", "wif"}), n["wif"].get<std::string>() + "\n");
+  EXPECT_EQ(unreachable.rc, 1);
+  EXPECT_NE(unreachable.err.find("127.0.0.1:1"), std::string::npos) << unreachable.err;
+  EXPECT_EQ(unreachable.err.find(n["wif"].get<std::string>()), std::string::npos);
+}
+
 }  // namespace
 }  // namespace nsl::app

@@ -23,6 +23,7 @@
 #include "app/blocking.hpp"
 #include "app/build_info.hpp"
 #include "app/health.hpp"
+#include "app/key_import_routes.hpp"
 #include "app/key_routes.hpp"
 #include "app/sign_routes.hpp"
 #include "app/storage.hpp"
@@ -441,6 +442,7 @@ class Service {
     NSL_TRY(add_user_routes(
         api, UserRoutesDeps{.users = *users_, .tokens = *tokens_, .audit = *audit_, .pool = *pool_}));
     NSL_TRY(add_key_routes(api, KeyRoutesDeps{.keys = *keys_, .pool = *pool_}));
+    NSL_TRY(add_key_import_routes(api, KeyRoutesDeps{.keys = *keys_, .pool = *pool_}));
     NSL_TRY(add_sign_routes(api, SignRoutesDeps{.signer = *signer_, .pool = *pool_}));
     http::Router metrics;
     NSL_TRY(add_metrics_routes(metrics, registry_, state_));

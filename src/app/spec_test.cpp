@@ -7,6 +7,7 @@
 
 #include "app/access_routes.hpp"
 #include "app/health.hpp"
+#include "app/key_import_routes.hpp"
 #include "app/key_routes.hpp"
 #include "app/sign_routes.hpp"
 #include "app/system_routes.hpp"
@@ -118,6 +119,7 @@ struct AccessFixture {
             .ok());
     keys = std::make_unique<keys::KeyService>(*db, *enclave, audit.get(), shared, Clock::real());
     EXPECT_TRUE(add_key_routes(router, {.keys = *keys, .pool = pool}).ok());
+    EXPECT_TRUE(add_key_import_routes(router, {.keys = *keys, .pool = pool}).ok());
     idempotency = std::make_unique<keys::IdempotencyStore>(*db, Clock::real());
     signer = std::make_unique<keys::KeySigner>(*keys, *enclave, audit.get(), shared, *idempotency, Clock::real());
     EXPECT_TRUE(add_sign_routes(router, {.signer = *signer, .pool = pool}).ok());

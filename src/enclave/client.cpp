@@ -489,6 +489,21 @@ Result<SealedKey> EnclaveClient::import_key(const Binding& binding, KeyCurve cur
   return protocol::unpack_key(r);
 }
 
+Result<ExportedKeyBlob> EnclaveClient::export_key(const Binding& binding, ByteView sealed,
+                                                  const ExportRequest& request) {
+  v1::Request req;
+  auto* op = req.mutable_export_key();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_sealed(bytes_string(sealed));
+  if (request.format == ExportRequest::Format::nep2) {
+    op->set_nep2_passphrase(std::string(request.passphrase.reveal()));
+  } else {
+    op->set_recipient_public_key(bytes_string(request.recipient_public_key));
+  }
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  return protocol::unpack_exported(r);
+}
+
 Result<TypedSignature> EnclaveClient::sign_typed(const Binding& binding, ByteView sealed,
                                                  const TypedSignRequest& request) {
   v1::Request req;

@@ -61,6 +61,8 @@ class EnclaveClient final : public Enclave {
 
   Result<SealedKey> generate_key(const Binding& binding, KeyCurve curve) override;
   Result<SealedKey> import_key(const Binding& binding, KeyCurve curve, ByteView wrapped) override;
+  Result<ExportedKeyBlob> export_key(const Binding& binding, ByteView sealed,
+                                     const ExportRequest& request) override;
   Result<Signature> sign(const Binding& binding, ByteView sealed, const SignPayload& payload) override;
   Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,
                                     const TypedSignRequest& request) override;

@@ -152,6 +152,26 @@ struct Quote {
   std::array<std::uint8_t, 64> report_data{};
 };
 
+// Key export (Enclave::export_key): the private key of one sealed version leaves the enclave
+// encrypted for its owner, in one of two forms:
+//   nep2     NEP-2 under `passphrase` (chain/neo/nep2.hpp, N=16384 r=8 p=8); secp256r1 keys only.
+//            The passphrase crosses the host, so the host could decrypt the result: prefer wrapped.
+//   wrapped  export wrap v1 (enclave/protocol/import_wrap.hpp) to the owner's X25519 public key
+//            under the key version's binding: only the holder of the matching private key opens it.
+// Whether a key may be exported at all is the host's decision (the key's `exportable` flag).
+struct ExportRequest {
+  enum class Format : std::uint8_t { nep2 = 1, wrapped = 2 };
+  Format format = Format::wrapped;
+  SecretString passphrase;                               // nep2: 1..1024 bytes of UTF-8
+  std::array<std::uint8_t, 32> recipient_public_key{};  // wrapped: the owner's X25519 key
+};
+
+struct ExportedKeyBlob {
+  ExportRequest::Format format = ExportRequest::Format::wrapped;
+  std::string nep2;  // "6P…"
+  Bytes wrapped;     // export wrap v1, 126 bytes
+};
+
 struct Identity {
   Mode mode = Mode::sim;
   bool simulated = true;           // true in sim mode: no hardware protection
@@ -172,6 +192,10 @@ class Enclave {
   virtual Result<SealedKey> import_key(const Binding& binding, KeyCurve curve, ByteView wrapped) = 0;
   virtual Result<Signature> sign(const Binding& binding, ByteView sealed, const SignPayload& payload) = 0;
   virtual Result<SealedKey> public_key(const Binding& binding, ByteView sealed) = 0;
+  // The key in `sealed`, encrypted for its owner (ExportRequest). invalid_argument for a bad
+  // request (empty passphrase, NEP-2 of a non-secp256r1 key, bad recipient key).
+  virtual Result<ExportedKeyBlob> export_key(const Binding& binding, ByteView sealed,
+                                             const ExportRequest& request) = 0;
   // Decode, check the policy, sign (see TypedSignRequest).
   virtual Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,
                                             const TypedSignRequest& request) = 0;

@@ -33,6 +33,12 @@ Result<SealedKey> MeteredEnclave::import_key(const Binding& binding, KeyCurve cu
   return measured("import_key", start, inner_.import_key(binding, curve, wrapped));
 }
 
+Result<ExportedKeyBlob> MeteredEnclave::export_key(const Binding& binding, ByteView sealed,
+                                                   const ExportRequest& request) {
+  const auto start = Clock::now();
+  return measured("export_key", start, inner_.export_key(binding, sealed, request));
+}
+
 Result<Signature> MeteredEnclave::sign(const Binding& binding, ByteView sealed, const SignPayload& payload) {
   const auto start = Clock::now();
   return measured("sign", start, inner_.sign(binding, sealed, payload));

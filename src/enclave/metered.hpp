@@ -1,7 +1,7 @@
 // nsl/enclave/metered.hpp — an Enclave that counts every operation of another one: the reference
 // architecture's "TEE operation success rates".
 //
-//   nsl_enclave_operations_total{op, result}   op: generate_key, import_key, sign, sign_typed,
+//   nsl_enclave_operations_total{op, result}   op: generate_key, import_key, export_key, sign, sign_typed,
 //                                              public_key, seal, unseal, derive_data_key, attest,
 //                                              identity; result: ok or the ErrorCode name
 //   nsl_enclave_operation_seconds{op}          latency, as seen from nsl (socket round trip included)
@@ -28,6 +28,8 @@ class MeteredEnclave final : public Enclave {
 
   Result<SealedKey> generate_key(const Binding& binding, KeyCurve curve) override;
   Result<SealedKey> import_key(const Binding& binding, KeyCurve curve, ByteView wrapped) override;
+  Result<ExportedKeyBlob> export_key(const Binding& binding, ByteView sealed,
+                                     const ExportRequest& request) override;
   Result<Signature> sign(const Binding& binding, ByteView sealed, const SignPayload& payload) override;
   Result<SealedKey> public_key(const Binding& binding, ByteView sealed) override;
   Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,

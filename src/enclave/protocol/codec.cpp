@@ -145,6 +145,23 @@ Result<TypedSignature> unpack_typed_signature(const v1::Response& r) {
   return out;
 }
 
+Result<ExportedKeyBlob> unpack_exported(const v1::Response& r) {
+  if (!r.has_exported()) return wrong_result("exported key");
+  const auto& e = r.exported();
+  ExportedKeyBlob out;
+  switch (e.exported_case()) {
+    case v1::ExportResult::kNep2:
+      out.format = ExportRequest::Format::nep2;
+      out.nep2 = e.nep2();
+      return out;
+    case v1::ExportResult::kWrapped:
+      out.format = ExportRequest::Format::wrapped;
+      out.wrapped.assign(e.wrapped().begin(), e.wrapped().end());
+      return out;
+    default: return wrong_result("exported key");
+  }
+}
+
 void wipe_secrets(v1::Response& response) noexcept {
   if (response.has_secret()) SecretString::wipe(*response.mutable_secret()->mutable_secret());
   response.clear_result();

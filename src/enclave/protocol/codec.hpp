@@ -38,6 +38,7 @@ Result<Signature> unpack_signature(const v1::Response& r);
 Result<Quote> unpack_quote(const v1::Response& r);
 Result<Identity> unpack_identity(const v1::Response& r);
 Result<TypedSignature> unpack_typed_signature(const v1::Response& r);
+Result<ExportedKeyBlob> unpack_exported(const v1::Response& r);
 
 // Overwrites every secret-bearing field of `response` with zeros before clearing it.
 void wipe_secrets(v1::Response& response) noexcept;

@@ -79,4 +79,31 @@ Result<SecretBytes> import_wrap_key(const SecretBytes& shared_secret, ByteView e
 Result<Bytes> wrap_for_import(ByteView recipient_transport_pub, KeyCurve curve,
                               const Binding& binding, const SecretBytes& private_key);
 
+// ---- Export wrap v1: the same construction in the other direction (enclave -> key owner) -------
+//
+// Byte layout exactly as import wrap v1 (126 bytes; [2,34) is the OWNER's X25519 public key,
+// [34,66) the enclave's ephemeral key), but
+//   k = HKDF-SHA256(X25519(ephemeral, owner), salt = ephemeral_pub || owner_pub,
+//                   info = "nsl-export-v1", 32)
+// so an export wrap never opens as an import wrap or the other way round. The binding is the
+// exported key version's: Binding{tenant, key id, version, "signing"}.
+inline constexpr std::uint8_t kExportWrapVersion = 1;
+inline constexpr std::size_t kExportWrapSize = kImportWrapSize;  // 126
+
+// The enclave's side: wraps `private_key` to the owner's X25519 public key. Errors as
+// wrap_for_import.
+Result<Bytes> wrap_for_export(ByteView owner_public_key, KeyCurve curve, const Binding& binding,
+                              const SecretBytes& private_key);
+
+struct ExportedKey {
+  KeyCurve curve = KeyCurve::secp256r1;
+  SecretBytes private_key;  // 32 bytes: EC scalar or Ed25519 seed
+};
+
+// The owner's side: opens an export wrap with the owner's X25519 private key (32 bytes) under the
+// binding it was made for. invalid_argument for a malformed wrap or one addressed to another
+// public key; permission_denied when it does not open (other binding, tampered).
+Result<ExportedKey> open_export_wrap(const SecretBytes& owner_private_key, const Binding& binding,
+                                     ByteView wrapped);
+
 }  // namespace nsl::enclave

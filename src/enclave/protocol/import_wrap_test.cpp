@@ -130,5 +130,35 @@ TEST(ImportWrap, ParseRejectsMalformed) {
   }
 }
 
+TEST(ExportWrap, RoundTripAndDomainSeparation) {
+  const crypto::X25519KeyPair owner = crypto::x25519_generate();
+  const SecretBytes d = filled(0x11, 32);
+  auto wrapped = wrap_for_export(owner.public_key, KeyCurve::secp256k1, test_binding(), d);
+  ASSERT_TRUE(wrapped.ok()) << wrapped.error();
+  ASSERT_EQ(wrapped->size(), kExportWrapSize);
+  auto opened = open_export_wrap(owner.private_key, test_binding(), *wrapped);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  EXPECT_EQ(opened->curve, KeyCurve::secp256k1);
+  EXPECT_TRUE(opened->private_key == d);
+  // An export wrap is not an import wrap (other HKDF info), and the binding is authenticated.
+  EXPECT_FALSE(unwrap(owner.private_key, *wrapped, test_binding()).ok());
+  auto imp = wrap_for_import(owner.public_key, KeyCurve::secp256k1, test_binding(), d);
+  ASSERT_TRUE(imp.ok());
+  EXPECT_EQ(open_export_wrap(owner.private_key, test_binding(), *imp).error().code(),
+            ErrorCode::permission_denied);
+  Binding other = test_binding();
+  other.version = 8;
+  EXPECT_EQ(open_export_wrap(owner.private_key, other, *wrapped).error().code(),
+            ErrorCode::permission_denied);
+  Bytes tampered = *wrapped;
+  tampered.back() ^= 1;
+  EXPECT_EQ(open_export_wrap(owner.private_key, test_binding(), tampered).error().code(),
+            ErrorCode::permission_denied);
+  const crypto::X25519KeyPair stranger = crypto::x25519_generate();
+  EXPECT_EQ(open_export_wrap(stranger.private_key, test_binding(), *wrapped).error().code(),
+            ErrorCode::invalid_argument);
+  EXPECT_FALSE(open_export_wrap(owner.private_key, test_binding(), Bytes(10)).ok());
+}
+
 }  // namespace
 }  // namespace nsl::enclave

@@ -12,6 +12,7 @@
 #include "crypto/ecdsa.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/x25519.hpp"
+#include "chain/neo/nep2.hpp"
 #include "enclave/protocol/import_wrap.hpp"
 #include "signing/evaluate.hpp"
 #include "signing/formats.hpp"
@@ -243,6 +244,26 @@ Result<SealedKey> TrustedCore::import_key(const Binding& binding, KeyCurve curve
   NSL_TRY_ASSIGN(Bytes sealed, sealer_.seal_key(binding, curve, plain));
   NSL_TRY_ASSIGN(CachedKey material, materialize(curve, std::move(key).value()));
   return SealedKey{curve, std::move(material.public_key), std::move(sealed)};
+}
+
+Result<ExportedKeyBlob> TrustedCore::export_key(const Binding& binding, ByteView sealed,
+                                                const ExportRequest& request) {
+  NSL_TRY(check_binding(binding));
+  NSL_TRY_ASSIGN(OpenedKey opened, sealer_.open_key(binding, sealed));
+  ExportedKeyBlob out;
+  out.format = request.format;
+  if (request.format == ExportRequest::Format::nep2) {
+    if (opened.curve != KeyCurve::secp256r1)
+      return err::invalid_argument("export: NEP-2 holds secp256r1 (N3) keys only; use a wrapped export");
+    if (request.passphrase.empty()) return err::invalid_argument("export: the NEP-2 passphrase is empty");
+    NSL_TRY_ASSIGN(out.nep2, neo::nep2_encrypt(opened.private_key, request.passphrase.reveal(),
+                                               SecretAccess::grant()));
+    return out;
+  }
+  if (request.format != ExportRequest::Format::wrapped) return err::invalid_argument("export: unknown format");
+  NSL_TRY_ASSIGN(out.wrapped, wrap_for_export(request.recipient_public_key, opened.curve, binding,
+                                              opened.private_key));
+  return out;
 }
 
 Result<std::shared_ptr<const CachedKey>> TrustedCore::unsealed_key(const Binding& binding,

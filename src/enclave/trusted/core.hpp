@@ -79,6 +79,8 @@ class TrustedCore final : public Enclave {
   Result<Signature> sign(const Binding& binding, ByteView sealed,
                          const SignPayload& payload) override;
   Result<SealedKey> public_key(const Binding& binding, ByteView sealed) override;
+  Result<ExportedKeyBlob> export_key(const Binding& binding, ByteView sealed,
+                                     const ExportRequest& request) override;
   Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,
                                     const TypedSignRequest& request) override;
   Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) override;

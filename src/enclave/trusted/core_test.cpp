@@ -14,6 +14,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/mac.hpp"
 #include "crypto/x25519.hpp"
+#include "chain/neo/nep2.hpp"
 #include "enclave/protocol/import_wrap.hpp"
 #include "enclave/trusted/test_support.hpp"
 #include "enclave/trusted/typed_test_support.hpp"
@@ -215,6 +216,40 @@ TEST_F(CoreTest, ImportRoundTrip) {
   auto ed = core_->import_key(binding(), KeyCurve::ed25519, *wrapped_ed);
   ASSERT_TRUE(ed.ok()) << ed.error();
   EXPECT_EQ(ed->public_key, Bytes(kp->public_key.begin(), kp->public_key.end()));
+}
+
+// ---- export -------------------------------------------------------------------------------------
+
+TEST_F(CoreTest, ExportNep2AndWrapped) {
+  auto key = core_->generate_key(binding(), KeyCurve::secp256r1);
+  ASSERT_TRUE(key.ok());
+  ExportRequest nep2{.format = ExportRequest::Format::nep2, .passphrase = SecretString("pw"),
+                     .recipient_public_key = {}};
+  auto e = core_->export_key(binding(), key->sealed, nep2);
+  ASSERT_TRUE(e.ok()) << e.error();
+  auto d = neo::nep2_decrypt(e->nep2, "pw", SecretAccess::grant());
+  ASSERT_TRUE(d.ok()) << d.error();
+  auto pub = crypto::ec_public_key(crypto::Curve::secp256r1, *d);
+  EXPECT_EQ(key->public_key, Bytes(pub->begin(), pub->end()));
+
+  const auto owner = crypto::x25519_generate();
+  ExportRequest wrapped{.format = ExportRequest::Format::wrapped, .passphrase = {},
+                        .recipient_public_key = owner.public_key};
+  auto w = core_->export_key(binding(), key->sealed, wrapped);
+  ASSERT_TRUE(w.ok()) << w.error();
+  auto opened = open_export_wrap(owner.private_key, binding(), w->wrapped);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  EXPECT_TRUE(opened->private_key == *d);
+
+  // Another binding does not open the blob; NEP-2 is for secp256r1 only; empty passphrase.
+  EXPECT_EQ(core_->export_key(binding("tenant-b"), key->sealed, nep2).error().code(),
+            ErrorCode::permission_denied);
+  auto k1 = core_->generate_key(binding(), KeyCurve::secp256k1);
+  ASSERT_TRUE(k1.ok());
+  EXPECT_EQ(core_->export_key(binding(), k1->sealed, nep2).error().code(), ErrorCode::invalid_argument);
+  EXPECT_TRUE(core_->export_key(binding(), k1->sealed, wrapped).ok());
+  ExportRequest empty{.format = ExportRequest::Format::nep2, .passphrase = {}, .recipient_public_key = {}};
+  EXPECT_EQ(core_->export_key(binding(), key->sealed, empty).error().code(), ErrorCode::invalid_argument);
 }
 
 TEST_F(CoreTest, ImportRefusals) {

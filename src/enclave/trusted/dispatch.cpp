@@ -73,6 +73,33 @@ Status dispatch(Enclave& enclave, const v1::Request& req, v1::Response& out) {
       }
       return {};
     }
+    case v1::Request::kExportKey: {
+      const auto& op = req.export_key();
+      ExportRequest request;
+      switch (op.format_case()) {
+        case v1::ExportKey::kNep2Passphrase:
+          request.format = ExportRequest::Format::nep2;
+          request.passphrase = SecretString(op.nep2_passphrase());
+          break;
+        case v1::ExportKey::kRecipientPublicKey:
+          request.format = ExportRequest::Format::wrapped;
+          if (op.recipient_public_key().size() != request.recipient_public_key.size())
+            return err::invalid_argument("export: the recipient public key must be 32 bytes");
+          std::copy(op.recipient_public_key().begin(), op.recipient_public_key().end(),
+                    request.recipient_public_key.begin());
+          break;
+        default: return err::invalid_argument("export: no format (nep2_passphrase or recipient_public_key) set");
+      }
+      NSL_TRY_ASSIGN(ExportedKeyBlob e,
+                     enclave.export_key(from_proto(op.binding()), bytes_view(op.sealed()), request));
+      auto* r = out.mutable_exported();
+      if (e.format == ExportRequest::Format::nep2) {
+        r->set_nep2(e.nep2);
+      } else {
+        r->set_wrapped(bytes_string(e.wrapped));
+      }
+      return {};
+    }
     case v1::Request::kPublicKey: {
       const auto& op = req.public_key();
       NSL_TRY_ASSIGN(SealedKey k, enclave.public_key(from_proto(op.binding()), bytes_view(op.sealed())));

@@ -42,6 +42,10 @@ class ScriptedEnclave final : public Enclave {
   Result<TypedSignature> sign_typed(const Binding&, ByteView, const TypedSignRequest&) override {
     return err::not_implemented("not scripted");
   }
+  Result<ExportedKeyBlob> export_key(const Binding&, ByteView, const ExportRequest& r) override {
+    if (r.format != ExportRequest::Format::nep2) return err::not_implemented("not scripted");
+    return ExportedKeyBlob{.format = ExportRequest::Format::nep2, .nep2 = "6Pscripted", .wrapped = {}};
+  }
   Result<Signature> sign(const Binding&, ByteView, const SignPayload& p) override {
     calls.fetch_add(1);
     if (p.data.size() != 32) return err::invalid_argument("digest must be 32 bytes");
@@ -143,6 +147,18 @@ TEST(EnclaveServer, SocketIsPrivateAndOperationsRoundTrip) {
   auto imp = client.import_key(kBinding, KeyCurve::secp256r1, Bytes{1});
   ASSERT_FALSE(imp.ok());
   EXPECT_EQ(imp.error().code(), ErrorCode::failed_precondition);
+
+  // export_key travels both ways (request oneof, ExportResult).
+  auto ex = client.export_key(kBinding, Bytes{1},
+                              ExportRequest{.format = ExportRequest::Format::nep2,
+                                            .passphrase = SecretString("p"),
+                                            .recipient_public_key = {}});
+  ASSERT_TRUE(ex.ok()) << ex.error();
+  EXPECT_EQ(ex->format, ExportRequest::Format::nep2);
+  EXPECT_EQ(ex->nep2, "6Pscripted");
+  auto exw = client.export_key(kBinding, Bytes{1}, ExportRequest{});
+  ASSERT_FALSE(exw.ok());
+  EXPECT_EQ(exw.error().code(), ErrorCode::not_implemented);
 
   auto d = digest(1, 42);
   auto sig = client.sign(kBinding, Bytes{1}, SignPayload::of_digest(d));

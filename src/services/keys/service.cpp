@@ -231,6 +231,112 @@ Result<KeyView> KeyService::create(const store::TenantId& tenant, const NewKeyRe
   return measured("create", start, run());
 }
 
+bool is_key_id(std::string_view id) noexcept {
+  if (id.size() != 24 || id.substr(0, 4) != "key_") return false;
+  for (char c : id.substr(4)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Result<ImportSession> KeyService::begin_import(const store::TenantId& tenant,
+                                               enclave::ByteView nonce) {
+  const auto start = std::chrono::steady_clock::now();
+  auto run = [&]() -> Result<ImportSession> {
+    if (nonce.size() < 16 || nonce.size() > 64)
+      return err::invalid_argument("nonce must be 16..64 bytes");
+    ImportSession s;
+    s.key_id = identity::repo::new_id("key");
+    s.binding = {.tenant_id = tenant.str(), .object_id = s.key_id, .version = 1,
+                 .purpose = "signing"};
+    NSL_TRY_ASSIGN(enclave::Identity id, enclave_.identity());
+    s.transport_public_key = id.transport_public_key;
+    NSL_TRY_ASSIGN(s.quote, enclave_.attest(enclave::AttestPurpose::transport_key, {}, nonce));
+    s.nonce.assign(nonce.begin(), nonce.end());
+    return s;
+  };
+  auto r = run();
+  count_operation("import_begin", "", r.ok() ? Status() : Status(r.error()), start);
+  return r;
+}
+
+Result<KeyView> KeyService::import(const store::TenantId& tenant, const ImportKeyRequest& req,
+                                   const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  auto run = [&]() -> Result<KeyView> {
+    if (!is_key_id(req.key_id))
+      return err::invalid_argument("key_id must be a key id from POST /v1/keys/imports");
+    NSL_TRY_ASSIGN(enclave::KeyCurve curve, curve_of(req.curve));
+    if (!valid_label(req.label))
+      return err::invalid_argument("label must be 1..128 printable characters");
+    const int days = req.rotation_days.value_or(options_.default_rotation_days);
+    if (days < 0 || days > options_.max_rotation_days) {
+      return err::invalid_argument("rotation_days must be from 0 (never) to " +
+                                   std::to_string(options_.max_rotation_days));
+    }
+    NSL_TRY_ASSIGN(std::optional<repo::KeyRow> existing,
+                   db_.with_tenant(tenant, [&](store::Tx& tx) {
+                     return repo::find_key_any_state(tx, req.key_id);
+                   }));
+    if (existing) return err::conflict("key_id is already used; start a new import");
+    const std::int64_t now = now_ms();
+    repo::KeyRow row{.id = req.key_id,
+                     .label = req.label,
+                     .curve = std::string(enclave::key_curve_name(curve)),
+                     .purpose = "signing",
+                     .exportable = req.exportable,
+                     .state = std::string(repo::kEnabled),
+                     .current_version = 1,
+                     .rotation_days = days,
+                     .created_at = now,
+                     .updated_at = now};
+    if (days > 0) row.next_rotation_at = now + days * kDayMs;
+    NSL_TRY_ASSIGN(enclave::SealedKey sk,
+                   enclave_.import_key({.tenant_id = tenant.str(),
+                                        .object_id = row.id,
+                                        .version = 1,
+                                        .purpose = "signing"},
+                                       curve, req.wrapped));
+    repo::KeyVersionRow ver{.key_id = row.id,
+                            .version = 1,
+                            .public_key = hex_of(sk.public_key),
+                            .sealed = hex_of(sk.sealed),
+                            .state = std::string(repo::kVersionActive),
+                            .created_at = now};
+    // A concurrent import of the same id loses on the primary key (conflict).
+    NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+      NSL_TRY(repo::insert_key(tx, row));
+      NSL_TRY(repo::insert_version(tx, ver));
+      return view_of(tx, row);
+    }));
+    NSL_TRY(audit(tenant, actor, "keys.import", row.id));
+    return view;
+  };
+  return measured("import", start, run());
+}
+
+Result<KeyExport> KeyService::export_key(const store::TenantId& tenant, std::string_view id,
+                                         const enclave::ExportRequest& request,
+                                         const Actor& actor) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string curve;
+  auto run = [&]() -> Result<KeyExport> {
+    NSL_TRY_ASSIGN(KeyForSigning k, for_signing(tenant, id));
+    curve = k.key.curve;
+    if (!k.key.exportable) return err::failed_precondition("key is not exportable");
+    NSL_TRY_ASSIGN(enclave::ExportedKeyBlob blob, enclave_.export_key(k.binding, k.sealed, request));
+    NSL_TRY(audit(tenant, actor, "keys.export", k.key.id));
+    return KeyExport{.key_id = k.key.id,
+                     .version = k.version,
+                     .curve = k.key.curve,
+                     .binding = k.binding,
+                     .exported = std::move(blob)};
+  };
+  auto r = run();
+  count_operation("export", curve, r.ok() ? Status() : Status(r.error()), start);
+  return r;
+}
+
 Result<KeyView> KeyService::get(const store::TenantId& tenant, std::string_view id) {
   const auto start = std::chrono::steady_clock::now();
   return measured("get", start, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {

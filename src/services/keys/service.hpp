@@ -77,6 +77,40 @@ struct NewKeyRequest {
   std::optional<int> rotation_days;  // 0..3650 (0 = never); default KeyOptions
 };
 
+// A key produced elsewhere, wrapped by its owner to the enclave's transport key
+// (enclave/protocol/import_wrap.hpp) under Binding{tenant, key_id, 1, "signing"}.
+struct ImportKeyRequest {
+  std::string key_id;  // from begin_import: well-formed (is_key_id) and not used by any key yet
+  std::string curve;   // secp256r1 | secp256k1 | ed25519; must equal the wrap's curve byte
+  std::string label;   // 1..128 printable characters
+  bool exportable = false;
+  std::optional<int> rotation_days;  // as NewKeyRequest
+  enclave::Bytes wrapped;            // import wrap v1 (126 bytes)
+};
+
+// What a key owner needs to wrap a key for this enclave: a fresh key id, the binding to wrap
+// under, the transport key and a quote whose report_data is
+// attest_report_data(transport_key, transport_public_key, nonce).
+struct ImportSession {
+  std::string key_id;
+  enclave::Binding binding;
+  std::array<std::uint8_t, 32> transport_public_key{};
+  enclave::Quote quote;
+  enclave::Bytes nonce;
+};
+
+// One exported key version (KeyService::export_key).
+struct KeyExport {
+  std::string key_id;
+  std::uint32_t version = 0;
+  std::string curve;
+  enclave::Binding binding;  // what an export wrap is bound to
+  enclave::ExportedKeyBlob exported;
+};
+
+// "key_" + 20 lowercase hex digits: the shape of the ids create() and begin_import() give.
+bool is_key_id(std::string_view id) noexcept;
+
 // The N3 account of a secp256r1 key's current version.
 struct NeoAccount {
   std::string address;              // "N…"
@@ -128,6 +162,25 @@ class KeyService {
 
   Result<KeyView> create(const store::TenantId& tenant, const NewKeyRequest& req,
                          const Actor& actor);
+  // Key import (docs/keys.md "Importing a key"): begin_import hands out a fresh key id and the
+  // enclave's attested transport key (nonce: 16..64 bytes, chosen by the key owner or random);
+  // it stores nothing. import() opens the owner's wrap inside the enclave and stores the key as
+  // create() does (version 1, audited "keys.import", metrics op "import"). invalid_argument for a
+  // malformed id or field; conflict when the id is already used; permission_denied when the wrap
+  // does not open under Binding{tenant, key_id, 1, "signing"} (made for another key id or
+  // tenant, or tampered with); failed_precondition when it was made for an earlier transport key.
+  // Rotating an imported key makes an enclave-generated version 2: the imported key then only
+  // verifies.
+  Result<ImportSession> begin_import(const store::TenantId& tenant, enclave::ByteView nonce);
+  Result<KeyView> import(const store::TenantId& tenant, const ImportKeyRequest& req,
+                         const Actor& actor);
+  // The current version's private key, encrypted for its owner by the enclave
+  // (enclave::ExportRequest: NEP-2 under a passphrase, or an export wrap to the owner's X25519
+  // key). failed_precondition "key is not exportable" unless the key was created or imported
+  // exportable, and for disabled / pending-destruction keys; audited "keys.export", metrics op
+  // "export".
+  Result<KeyExport> export_key(const store::TenantId& tenant, std::string_view id,
+                               const enclave::ExportRequest& request, const Actor& actor);
   Result<KeyView> get(const store::TenantId& tenant, std::string_view id);
   // Newest first; `after_id` = the last id of the previous page. Destroyed keys are not listed.
   Result<std::vector<KeyView>> list(const store::TenantId& tenant, const repo::KeyFilter& filter,
