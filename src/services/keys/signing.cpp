@@ -32,20 +32,6 @@ constexpr auto kSpendLockTtl = std::chrono::seconds(10);
 std::string hex0x(crypto::ByteSpan b) { return evm::to_0x_hex(b); }
 std::string hex_plain(crypto::ByteSpan b) { return evm::to_0x_hex(b).substr(2); }
 
-Result<crypto::Bytes> from_hex_any(std::string_view text, std::string_view what) {
-  std::string t(text);
-  if (!t.starts_with("0x")) t = "0x" + t;
-  return evm::parse_0x_hex(t, what);
-}
-
-Result<std::string> string_field(const json& body, std::string_view field) {
-  auto it = body.find(std::string(field));
-  if (it == body.end() || !it->is_string()) {
-    return err::invalid_argument(std::string(field) + " (string) is required");
-  }
-  return it->get<std::string>();
-}
-
 // Failures the client caused: stored under an Idempotency-Key like a success (a retry would fail
 // the same way). Everything else releases the key so that a retry runs again.
 bool client_error(ErrorCode c) {
@@ -78,7 +64,7 @@ Result<MessageRequest> message_request(const json& body, bool with_signature) {
   } else {
     NSL_TRY(only_fields(body, {"format", "message", "message_hex", "typed_data", "digest"}));
   }
-  NSL_TRY_ASSIGN(std::string name, string_field(body, "format"));
+  NSL_TRY_ASSIGN(std::string name, json_string(body, "format"));
   MessageRequest r;
   NSL_TRY_ASSIGN(r.format, enclave::parse_sign_format(name));
   auto need_only = [&](std::initializer_list<std::string_view> allowed) -> Status {
@@ -97,11 +83,11 @@ Result<MessageRequest> message_request(const json& body, bool with_signature) {
         return err::invalid_argument("give exactly one of message (UTF-8 text) or message_hex");
       }
       if (body.contains("message")) {
-        NSL_TRY_ASSIGN(std::string m, string_field(body, "message"));
+        NSL_TRY_ASSIGN(std::string m, json_string(body, "message"));
         r.payload.assign(m.begin(), m.end());
       } else {
-        NSL_TRY_ASSIGN(std::string h, string_field(body, "message_hex"));
-        NSL_TRY_ASSIGN(r.payload, from_hex_any(h, "message_hex"));
+        NSL_TRY_ASSIGN(std::string h, json_string(body, "message_hex"));
+        NSL_TRY_ASSIGN(r.payload, hex_bytes(h, "message_hex"));
       }
       if (r.payload.size() > kMaxMessage) return err::invalid_argument("message: at most 64 KiB");
       break;
@@ -116,8 +102,8 @@ Result<MessageRequest> message_request(const json& body, bool with_signature) {
     }
     case SignFormat::raw_digest: {
       NSL_TRY(need_only({"digest"}));
-      NSL_TRY_ASSIGN(std::string h, string_field(body, "digest"));
-      NSL_TRY_ASSIGN(r.payload, from_hex_any(h, "digest"));
+      NSL_TRY_ASSIGN(std::string h, json_string(body, "digest"));
+      NSL_TRY_ASSIGN(r.payload, hex_bytes(h, "digest"));
       if (r.payload.size() != 32) return err::invalid_argument("digest must be 32 bytes");
       break;
     }
@@ -239,7 +225,7 @@ Result<SignOutcome> KeySigner::sign(const store::TenantId& tenant, std::string_v
 
 Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tenant, std::string_view key_id,
                                                      const json& body, const Actor& actor, std::string& curve) {
-  NSL_TRY_ASSIGN(std::string chain, string_field(body, "chain"));
+  NSL_TRY_ASSIGN(std::string chain, json_string(body, "chain"));
   if (chain != "neo" && chain != "evm") return err::invalid_argument("chain must be neo or evm");
   if (chain == "neo") {
     NSL_TRY(only_fields(body, {"chain", "network_magic", "unsigned_tx", "transfer", "invoke", "valid_until_block",
@@ -386,7 +372,7 @@ Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string
     std::vector<std::pair<std::uint32_t, crypto::Bytes>> pubs;
     for (const auto& v : view.versions) {
       if (v.state == repo::kVersionDestroyed) continue;
-      NSL_TRY_ASSIGN(crypto::Bytes pub, from_hex_any(v.public_key, "public key"));
+      NSL_TRY_ASSIGN(crypto::Bytes pub, hex_bytes(v.public_key, "public key"));
       pubs.emplace_back(v.version, std::move(pub));
     }
     auto answer = [](std::optional<std::uint32_t> version) {
@@ -395,7 +381,7 @@ Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string
       return SignOutcome{.status = 200, .body = std::move(j)};
     };
     if (body.contains("chain")) {
-      NSL_TRY_ASSIGN(std::string chain, string_field(body, "chain"));
+      NSL_TRY_ASSIGN(std::string chain, json_string(body, "chain"));
       if (chain == "neo") {
         NSL_TRY(only_fields(body, {"chain", "network_magic", "signed_tx"}));
         if (kc != enclave::KeyCurve::secp256r1) return err::invalid_argument("N3 transactions need a secp256r1 key");
@@ -403,8 +389,8 @@ Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string
         if (magic_it == body.end()) return err::invalid_argument("network_magic is required");
         NSL_TRY_ASSIGN(std::uint64_t magic, json_u64(*magic_it, "network_magic"));
         if (magic == 0 || magic > 0xffffffffULL) return err::invalid_argument("network_magic must be a u32 above 0");
-        NSL_TRY_ASSIGN(std::string hex, string_field(body, "signed_tx"));
-        NSL_TRY_ASSIGN(crypto::Bytes raw, from_hex_any(hex, "signed_tx"));
+        NSL_TRY_ASSIGN(std::string hex, json_string(body, "signed_tx"));
+        NSL_TRY_ASSIGN(crypto::Bytes raw, hex_bytes(hex, "signed_tx"));
         auto tx = neo::deserialize(raw);
         if (!tx.ok()) return err::invalid_argument("signed_tx: " + tx.error().message());
         NSL_TRY_ASSIGN(neo::UInt256 h, neo::tx_hash(*tx));
@@ -430,8 +416,8 @@ Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string
           NSL_TRY_ASSIGN(std::uint64_t chain_id, json_u64(*c, "chain_id"));
           opts.expected_chain_id = chain_id;
         }
-        NSL_TRY_ASSIGN(std::string hex, string_field(body, "raw_tx"));
-        NSL_TRY_ASSIGN(crypto::Bytes raw, from_hex_any(hex, "raw_tx"));
+        NSL_TRY_ASSIGN(std::string hex, json_string(body, "raw_tx"));
+        NSL_TRY_ASSIGN(crypto::Bytes raw, hex_bytes(hex, "raw_tx"));
         auto tx = evm::decode_signed_transaction(raw, opts);
         if (!tx.ok()) return err::invalid_argument("raw_tx: " + tx.error().message());
         for (const auto& [version, pub] : pubs) {
@@ -443,8 +429,8 @@ Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string
       return err::invalid_argument("chain must be neo or evm");
     }
     NSL_TRY_ASSIGN(MessageRequest m, message_request(body, true));
-    NSL_TRY_ASSIGN(std::string sig_hex, string_field(body, "signature"));
-    NSL_TRY_ASSIGN(crypto::Bytes sig, from_hex_any(sig_hex, "signature"));
+    NSL_TRY_ASSIGN(std::string sig_hex, json_string(body, "signature"));
+    NSL_TRY_ASSIGN(crypto::Bytes sig, hex_bytes(sig_hex, "signature"));
     if (sig.size() != 64 && !(sig.size() == 65 && evm_format(m.format))) {
       return err::invalid_argument(evm_format(m.format) ? "signature must be 65 bytes (r || s || v) or 64 (r || s)"
                                                         : "signature must be 64 bytes (r || s)");

@@ -19,16 +19,6 @@ constexpr std::uint64_t kMaxExactJsonInt = std::uint64_t{1} << 53;
 constexpr std::size_t kMaxInvokeArgs = 16;
 constexpr int kMaxParamDepth = 4;
 
-Result<std::string> json_string(const json& obj, std::string_view field, bool required = true) {
-  auto it = obj.find(std::string(field));
-  if (it == obj.end() || it->is_null()) {
-    if (required) return err::invalid_argument(std::string(field) + " is required");
-    return std::string();
-  }
-  if (!it->is_string()) return err::invalid_argument(std::string(field) + " must be a string");
-  return it->get<std::string>();
-}
-
 Result<evm::U256> json_u256(const json& obj, std::string_view field, bool required) {
   auto it = obj.find(std::string(field));
   if (it == obj.end() || it->is_null()) {
@@ -66,8 +56,7 @@ Result<std::uint64_t> field_u64(const json& obj, std::string_view field, bool re
 Result<crypto::Bytes> hex_field(const json& obj, std::string_view field, bool required) {
   NSL_TRY_ASSIGN(std::string text, json_string(obj, field, required));
   if (text.empty()) return crypto::Bytes();
-  if (!text.starts_with("0x")) text = "0x" + text;  // N3 tools print plain hex
-  return evm::parse_0x_hex(text, field);
+  return hex_bytes(text, field);
 }
 
 // A script hash given as "0x…" (display order) or as an N3 address.
@@ -153,6 +142,21 @@ Result<std::int64_t> fee_field(const json& obj, std::string_view field) {
 }
 
 }  // namespace
+
+Result<std::string> json_string(const json& obj, std::string_view field, bool required) {
+  auto it = obj.find(std::string(field));
+  if (it == obj.end() || it->is_null()) {
+    if (required) return err::invalid_argument(std::string(field) + " is required");
+    return std::string();
+  }
+  if (!it->is_string()) return err::invalid_argument(std::string(field) + " must be a string");
+  return it->get<std::string>();
+}
+
+Result<crypto::Bytes> hex_bytes(std::string_view text, std::string_view what) {
+  if (text.starts_with("0x")) return evm::parse_0x_hex(text, what);
+  return evm::parse_0x_hex("0x" + std::string(text), what);  // N3 tools print plain hex
+}
 
 Status only_fields(const json& obj, std::initializer_list<std::string_view> allowed, std::string_view where) {
   for (const auto& [k, _] : obj.items()) {

@@ -49,6 +49,12 @@ inline constexpr std::string_view kGasTokenHash = "0xd2a4cff31913016155e38e474a2
 Status only_fields(const nlohmann::json& obj, std::initializer_list<std::string_view> allowed,
                    std::string_view where = "");
 
+// The string member `field` of `obj`; "" when absent or null and not `required`.
+Result<std::string> json_string(const nlohmann::json& obj, std::string_view field, bool required = true);
+
+// Hex bytes with or without a "0x" prefix (N3 tools print plain hex, EVM tools 0x).
+Result<crypto::Bytes> hex_bytes(std::string_view text, std::string_view what);
+
 // An unsigned integer given as a JSON number (exact, up to 2^53) or a decimal string.
 Result<std::uint64_t> json_u64(const nlohmann::json& v, std::string_view field);
 
