@@ -182,6 +182,24 @@ Result<KeyView> KeyService::view_of(store::Tx& tx, repo::KeyRow key) {
 
 // ---- create / read ----
 
+Result<KeyView> KeyService::store_new_key(const store::TenantId& tenant, const repo::KeyRow& row,
+                                          const enclave::SealedKey& sk, std::int64_t now,
+                                          std::string_view action, const Actor& actor) {
+  repo::KeyVersionRow ver{.key_id = row.id,
+                          .version = 1,
+                          .public_key = hex_of(sk.public_key),
+                          .sealed = hex_of(sk.sealed),
+                          .state = std::string(repo::kVersionActive),
+                          .created_at = now};
+  NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+    NSL_TRY(repo::insert_key(tx, row));
+    NSL_TRY(repo::insert_version(tx, ver));
+    return view_of(tx, row);
+  }));
+  NSL_TRY(audit(tenant, actor, std::string(action), row.id));
+  return view;
+}
+
 Result<KeyView> KeyService::create(const store::TenantId& tenant, const NewKeyRequest& req,
                                    const Actor& actor) {
   const auto start = std::chrono::steady_clock::now();
@@ -214,19 +232,7 @@ Result<KeyView> KeyService::create(const store::TenantId& tenant, const NewKeyRe
                                           .version = 1,
                                           .purpose = "signing"},
                                          curve));
-    repo::KeyVersionRow ver{.key_id = row.id,
-                            .version = 1,
-                            .public_key = hex_of(sk.public_key),
-                            .sealed = hex_of(sk.sealed),
-                            .state = std::string(repo::kVersionActive),
-                            .created_at = now};
-    NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
-      NSL_TRY(repo::insert_key(tx, row));
-      NSL_TRY(repo::insert_version(tx, ver));
-      return view_of(tx, row);
-    }));
-    NSL_TRY(audit(tenant, actor, "keys.create", row.id));
-    return view;
+    return store_new_key(tenant, row, sk, now, "keys.create", actor);
   };
   return measured("create", start, run());
 }
@@ -297,20 +303,8 @@ Result<KeyView> KeyService::import(const store::TenantId& tenant, const ImportKe
                                         .version = 1,
                                         .purpose = "signing"},
                                        curve, req.wrapped));
-    repo::KeyVersionRow ver{.key_id = row.id,
-                            .version = 1,
-                            .public_key = hex_of(sk.public_key),
-                            .sealed = hex_of(sk.sealed),
-                            .state = std::string(repo::kVersionActive),
-                            .created_at = now};
     // A concurrent import of the same id loses on the primary key (conflict).
-    NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
-      NSL_TRY(repo::insert_key(tx, row));
-      NSL_TRY(repo::insert_version(tx, ver));
-      return view_of(tx, row);
-    }));
-    NSL_TRY(audit(tenant, actor, "keys.import", row.id));
-    return view;
+    return store_new_key(tenant, row, sk, now, "keys.import", actor);
   };
   return measured("import", start, run());
 }

@@ -233,6 +233,10 @@ class KeyService {
   struct Metrics;
   std::int64_t now_ms() const;
   Result<KeyView> view_of(store::Tx& tx, repo::KeyRow key);
+  // Inserts a new key with `sk` as its version 1 and audits `action` (keys.create / keys.import).
+  Result<KeyView> store_new_key(const store::TenantId& tenant, const repo::KeyRow& row,
+                                const enclave::SealedKey& sk, std::int64_t now, std::string_view action,
+                                const Actor& actor);
   Result<KeyView> change_state(const store::TenantId& tenant, std::string_view id,
                                std::string_view op, const Actor& actor);
   // One rotation of one key (fence 0: a manual rotation). nullopt when another rotation won.
