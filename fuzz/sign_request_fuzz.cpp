@@ -7,7 +7,12 @@
 //   - an accepted EVM transaction passes evm::validate_transaction, has a signing payload, and that payload
 //     decodes (decode_unsigned_transaction) back to the same transaction;
 //   - an accepted N3 transaction serializes (unsigned part), decodes back to itself, and with_neo_witness for
-//     the fixed account succeeds exactly when that account is one of its signers.
+//     the fixed account succeeds exactly when that account is one of its signers;
+//   - a "multisig" member is read by neo_multisig_from_json for the fixed key; when accepted its account is
+//     the hash of its verification script, which lists the key, and with_neo_multisig_witness over an
+//     accepted transaction for that account fails only with invalid_argument and, when it succeeds,
+//     leaves a witness whose invocation is a run of 64-byte pushes (at most `threshold` when complete).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -82,6 +87,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(witnessed.ok() == signer, kName, "with_neo_witness disagrees with the signer list");
     } else {
       check_error(neo.error());
+    }
+    if (auto ms_json = body->find("multisig"); body->is_object() && ms_json != body->end()) {
+      nsl::neo::PublicKey own{};
+      std::copy(verification().begin() + 2, verification().begin() + 35, own.begin());
+      auto ms = nsl::keys::neo_multisig_from_json(*ms_json, own);
+      if (!ms.ok()) {
+        check_error(ms.error());
+        return 0;
+      }
+      check(nsl::neo::script_hash(ms->verification) == ms->account, kName, "multisig account is not its script hash");
+      auto parsed = nsl::neo::parse_multisig_contract(ms->verification);
+      check(parsed && std::find(parsed->keys.begin(), parsed->keys.end(), own) != parsed->keys.end(), kName,
+            "multisig script does not list the key");
+      auto tx = nsl::keys::neo_tx_from_json(*body, ms->account, ms->verification);
+      if (!tx.ok()) return 0;
+      const std::uint8_t sig[64] = {};
+      auto w = nsl::keys::with_neo_multisig_witness(*tx, *ms, 894710606, own, sig);
+      if (!w.ok()) {
+        check_error(w.error());
+        return 0;
+      }
+      bool found = false;
+      for (std::size_t i = 0; i < w->tx.signers.size() && i < w->tx.witnesses.size(); ++i) {
+        if (w->tx.signers[i].account != ms->account) continue;
+        found = true;
+        auto sigs = nsl::keys::neo_invocation_signatures(w->tx.witnesses[i].invocation);
+        check(sigs.has_value() && !sigs->empty(), kName, "multisig invocation is not a run of signatures");
+        check(!w->complete || sigs->size() == ms->threshold, kName, "complete witness without threshold signatures");
+      }
+      check(found, kName, "multisig witness has no slot");
     }
   } catch (const std::exception& e) {
     nsl::fuzz::fail(kName, "exception escaped", e.what());

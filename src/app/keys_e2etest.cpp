@@ -14,6 +14,7 @@
 #include "chain/evm/eip191.hpp"
 #include "chain/evm/hex.hpp"
 #include "chain/evm/tx.hpp"
+#include "chain/neo/account.hpp"
 #include "chain/neo/tx.hpp"
 #include "harness/harness.hpp"
 #include "harness/nsl_server.hpp"
@@ -301,6 +302,74 @@ TEST(Keys, SignedTransactionsVerifyOnTheirChains) {
       << metrics;
   EXPECT_NE(metrics.find(R"(nsl_enclave_operations_total{op="generate_key",result="ok"})"), std::string::npos);
   EXPECT_NE(metrics.find("nsl_enclave_operation_seconds_bucket{op=\"sign_typed\""), std::string::npos);
+}
+
+// A 2-of-3 N3 multisig account over three of the tenant's keys: the first co-signer gets a partial
+// witness back, the second completes it from that transaction, the result verifies as CheckMultisig
+// would, and /verify finds each co-signer's signature (and not the third key's).
+TEST(Keys, MultisigCoSigningAssemblesTheWitness) {
+  NslServer n;
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  const Tenant acme = create_tenant(n, "acme");
+  std::vector<std::string> ids;
+  json pubs = json::array();
+  std::string to;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(new_key(n, acme.key, "secp256r1"));
+    const json k = json_of(api_call("GET", n.url("/v1/keys/" + ids.back()), acme.key));
+    pubs.push_back(k["public_key"]);
+    to = k["neo"]["address"];
+  }
+  const json multisig{{"threshold", 2}, {"public_keys", pubs}};
+  json body{{"chain", "neo"},
+            {"network_magic", 894710606},
+            {"transfer", {{"asset", "NEO"}, {"to", to}, {"amount", "10"}}},
+            {"valid_until_block", 7000},
+            {"system_fee", "997775"},
+            {"multisig", multisig}};
+  auto first = api_call("POST", n.url("/v1/keys/" + ids[0] + "/sign-transaction"), acme.key, body.dump());
+  ASSERT_EQ(first.status, 200) << first.body;
+  const json p = json_of(first);
+  EXPECT_FALSE(p["complete"].get<bool>());
+  EXPECT_EQ(p["multisig"]["threshold"], 2);
+  EXPECT_EQ(p["multisig"]["keys"], 3);
+  EXPECT_EQ(p["multisig"]["signed_by"], json::array({pubs[0]}));
+  auto partial = neo::deserialize(evm::parse_0x_hex("0x" + p["signed_tx"].get<std::string>(), "tx").value());
+  ASSERT_TRUE(partial.ok()) << partial.error();
+  EXPECT_FALSE(neo::verify_witnesses(*partial, neo::kTestNetMagic).ok());
+  EXPECT_EQ(partial->signers[0].account.to_string().size(), 42u);
+  EXPECT_EQ(neo::to_address(partial->signers[0].account), p["account"]);
+
+  // The second co-signer signs the same transaction, passed on whole.
+  const json next{{"chain", "neo"}, {"network_magic", 894710606}, {"unsigned_tx", p["signed_tx"]}, {"multisig", multisig}};
+  auto second = api_call("POST", n.url("/v1/keys/" + ids[2] + "/sign-transaction"), acme.key, next.dump());
+  ASSERT_EQ(second.status, 200) << second.body;
+  const json done = json_of(second);
+  EXPECT_TRUE(done["complete"].get<bool>());
+  EXPECT_EQ(done["hash"], p["hash"]);
+  EXPECT_EQ(done["multisig"]["signed_by"].size(), 2u);
+  auto tx = neo::deserialize(evm::parse_0x_hex("0x" + done["signed_tx"].get<std::string>(), "tx").value());
+  ASSERT_TRUE(tx.ok()) << tx.error();
+  EXPECT_TRUE(neo::verify_witnesses(*tx, neo::kTestNetMagic).ok());
+
+  const json check{{"chain", "neo"}, {"network_magic", 894710606}, {"signed_tx", done["signed_tx"]}};
+  for (int i = 0; i < 3; ++i) {
+    auto v = api_call("POST", n.url("/v1/keys/" + ids[static_cast<std::size_t>(i)] + "/verify"), acme.key, check.dump());
+    ASSERT_EQ(v.status, 200) << v.body;
+    EXPECT_EQ(json_of(v)["valid"], i != 1) << i;
+  }
+
+  // The same partial transaction over MainNet's magic: its signature does not verify there.
+  json wrong_net = next;
+  wrong_net["network_magic"] = 860833102;
+  auto refused = api_call("POST", n.url("/v1/keys/" + ids[2] + "/sign-transaction"), acme.key, wrong_net.dump());
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("does not verify"), std::string::npos) << refused.body;
+  // A key that is not one of the account's keys.
+  const std::string stranger = new_key(n, acme.key, "secp256r1");
+  auto not_member = api_call("POST", n.url("/v1/keys/" + stranger + "/sign-transaction"), acme.key, body.dump());
+  EXPECT_EQ(not_member.status, 400) << not_member.body;
+  EXPECT_NE(not_member.body.find("does not list this key"), std::string::npos) << not_member.body;
 }
 
 TEST(Keys, PoliciesRolesIdempotencyAndStatesOnTheSigningRoutes) {

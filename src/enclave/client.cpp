@@ -516,6 +516,7 @@ Result<TypedSignature> EnclaveClient::sign_typed(const Binding& binding, ByteVie
   op->set_chain_id(request.chain_id);
   op->set_policy_sealed(bytes_string(request.policy_sealed));
   op->set_policy_version(request.policy_version);
+  op->set_neo_account_script(bytes_string(request.neo_account_script));
   for (const auto& s : request.spent_24h) {
     auto* a = op->add_spent_24h();
     a->set_asset(s.asset);

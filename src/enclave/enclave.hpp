@@ -126,7 +126,13 @@ struct TypedSignRequest {
   // What the key has moved in the last 24 hours per asset, from the host's ledger, for the rolling
   // limits (max_value_per_24h). Assets not listed count as zero.
   std::vector<AssetAmount> spent_24h;
+  // neo_tx: the verification script of the account the key signs for when that is not the key's
+  // own single-signature account — an m-of-n multisig contract (chain/neo/account.hpp) that lists
+  // the key. That account must be a signer of the transaction. Empty = the key's own account.
+  // At most 64 keys (kMaxSignMultisigKeys).
+  Bytes neo_account_script;
 };
+inline constexpr std::size_t kMaxSignMultisigKeys = 64;
 
 struct TypedSignature {
   Bytes signature;                     // 64 bytes r || s (low-S)

@@ -108,6 +108,12 @@ Result<Bytes> signature_redeem_script(ByteSpan public_key) {
   return std::move(sb).take();
 }
 
+Bytes signature_redeem_script_unchecked(const PublicKey& compressed) {
+  ScriptBuilder sb;
+  sb.push_bytes(compressed).syscall("System.Crypto.CheckSig");
+  return std::move(sb).take();
+}
+
 int compare_public_keys(const PublicKey& a, const PublicKey& b) {
   const int x = std::memcmp(a.data() + 1, b.data() + 1, 32);
   if (x != 0) return x < 0 ? -1 : 1;

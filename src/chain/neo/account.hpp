@@ -66,6 +66,10 @@ Result<SecretBytes> wif_decode(std::string_view wif);
 // --- verification scripts ------------------------------------------------------------------------
 // public_key: compressed or uncompressed SEC1; checked on the curve and compressed.
 Result<Bytes> signature_redeem_script(ByteSpan public_key);
+// The same script for a key the caller already knows to be a valid compressed point (one it
+// derived from a private key, or checked when it stored it): no point decoding, which costs a
+// modular square root. An invalid key gives a script no signature can satisfy.
+Bytes signature_redeem_script_unchecked(const PublicKey& compressed);
 Result<Bytes> multisig_redeem_script(std::size_t m, std::span<const PublicKey> public_keys);
 
 // <0, 0, >0 as ECPoint.CompareTo (X, then Y, as integers). Keys must be valid points.

@@ -60,6 +60,7 @@ TEST(NeoKeys, VectorsBothDirections) {
       ASSERT_TRUE(addr.ok());
       EXPECT_EQ(*addr, address);
     }
+    EXPECT_EQ(hex_of(signature_redeem_script_unchecked(*pub)), c["verification_script"].get<std::string>());
     const Bytes script = hex(c["verification_script"].get<std::string>());
     auto parsed = parse_signature_contract(script);
     ASSERT_TRUE(parsed.has_value());

@@ -53,6 +53,34 @@ Result<CachedKey> materialize(KeyCurve curve, SecretBytes key) {
   return out;
 }
 
+// The account a neo_tx is signed for must be a signer of it: the key's own single-signature
+// account, or (account_script non-empty) an m-of-n multisig account that lists the key.
+Status check_neo_account(const CachedKey& key, const neo::Transaction& tx, ByteView account_script) {
+  if (key.public_key.size() != 33) return err::internal("secp256r1 key without a compressed public key");
+  neo::PublicKey own{};
+  std::copy(key.public_key.begin(), key.public_key.end(), own.begin());
+  neo::UInt160 account;
+  if (account_script.empty()) {
+    // The public key was derived from the private key when it was unsealed: a valid point.
+    account = neo::script_hash(neo::signature_redeem_script_unchecked(own));
+  } else {
+    auto multisig = neo::parse_multisig_contract(account_script);
+    if (!multisig) return err::invalid_argument("neo_account_script is not an m-of-n multisig contract");
+    if (multisig->keys.size() > kMaxSignMultisigKeys) {
+      return err::invalid_argument("neo_account_script: at most " + std::to_string(kMaxSignMultisigKeys) + " keys");
+    }
+    if (std::find(multisig->keys.begin(), multisig->keys.end(), own) == multisig->keys.end()) {
+      return err::invalid_argument("the multisig account does not list this key");
+    }
+    account = neo::script_hash(account_script);
+  }
+  if (std::none_of(tx.signers.begin(), tx.signers.end(), [&](const neo::Signer& s) { return s.account == account; })) {
+    return err::invalid_argument(account_script.empty() ? "the key's account is not a signer of this transaction"
+                                                        : "the multisig account is not a signer of this transaction");
+  }
+  return {};
+}
+
 // signing::Format mirrors SignFormat value for value, so a cast converts.
 static_assert(static_cast<int>(signing::Format::raw_digest) == static_cast<int>(SignFormat::raw_digest));
 static_assert(static_cast<int>(signing::Format::neo_message) == static_cast<int>(SignFormat::neo_message));
@@ -305,14 +333,10 @@ Result<TypedSignature> TrustedCore::sign_typed(const Binding& binding, ByteView 
                                  std::to_string(decoded.evm->tx.chain_id) + ", the request says " +
                                  std::to_string(request.chain_id));
   }
-  if (decoded.neo) {
-    NSL_TRY_ASSIGN(const Bytes redeem, neo::signature_redeem_script(key->public_key));
-    const neo::UInt160 account = neo::script_hash(redeem);
-    const auto& signers = decoded.neo->tx.signers;
-    if (std::none_of(signers.begin(), signers.end(), [&](const neo::Signer& s) { return s.account == account; })) {
-      return err::invalid_argument("the key's account is not a signer of this transaction");
-    }
+  if (!request.neo_account_script.empty() && !decoded.neo) {
+    return err::invalid_argument("neo_account_script goes only with neo_tx");
   }
+  if (decoded.neo) NSL_TRY(check_neo_account(*key, decoded.neo->tx, request.neo_account_script));
 
   signing::Moves moves;
   if (!request.policy_sealed.empty()) {

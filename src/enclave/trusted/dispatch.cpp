@@ -58,6 +58,7 @@ Status dispatch(Enclave& enclave, const v1::Request& req, v1::Response& out) {
       request.chain_id = op.chain_id();
       request.policy_sealed.assign(op.policy_sealed().begin(), op.policy_sealed().end());
       request.policy_version = op.policy_version();
+      request.neo_account_script.assign(op.neo_account_script().begin(), op.neo_account_script().end());
       request.spent_24h.reserve(static_cast<std::size_t>(op.spent_24h_size()));
       for (const auto& a : op.spent_24h()) request.spent_24h.push_back(AssetAmount{a.asset(), a.amount()});
       NSL_TRY_ASSIGN(TypedSignature sig,

@@ -201,6 +201,7 @@ TEST(EnclaveServer, TypedSigningThroughTheSocket) {
   typed_testing::opaque_script_only_without_policy(client);
   typed_testing::foreign_policy_refused(client);
   typed_testing::bad_requests_refused(client);
+  typed_testing::multisig_account(client);
 }
 
 TEST(EnclaveServer, ManyRequestsInFlightMatchTheirAnswers) {

@@ -303,4 +303,49 @@ inline void bad_requests_refused(Enclave& e) {
                ErrorCode::permission_denied, "");
 }
 
+// A key signs for an m-of-n multisig account that lists it, when the request names the account's
+// verification script and that account is a signer; its signature then verifies in the witness.
+inline void multisig_account(Enclave& e) {
+  const Binding b = key_binding();
+  const SealedKey mine = make_key(e, KeyCurve::secp256r1, b);
+  const SealedKey other = make_key(e, KeyCurve::secp256r1, key_binding("other"));
+  const SealedKey third = make_key(e, KeyCurve::secp256r1, key_binding("third"));
+  auto pub = [](const SealedKey& k) {
+    neo::PublicKey p{};
+    std::copy(k.public_key.begin(), k.public_key.end(), p.begin());
+    return p;
+  };
+  const std::vector<neo::PublicKey> both{pub(mine), pub(other)};
+  const Bytes script = neo::multisig_redeem_script(1, both).value();
+  const neo::UInt160 account = neo::script_hash(script);
+  const Bytes payload = st::neo_payload(neo::nep17_transfer(st::gas(), account, st::bob(), "5").value(), account);
+  auto req = request(SignFormat::neo_tx, payload);
+  // Without the script the key's own account is meant, and it is not a signer.
+  expect_error(e.sign_typed(b, mine.sealed, req), ErrorCode::invalid_argument,
+               "the key's account is not a signer of this transaction");
+  req.neo_account_script = script;
+  auto sig = e.sign_typed(b, mine.sealed, req);
+  ASSERT_TRUE(sig.ok()) << sig.error();
+  neo::Transaction tx = neo::deserialize_unsigned(payload).value();
+  Bytes invocation{0x0C, 0x40};
+  invocation.insert(invocation.end(), sig->signature.begin(), sig->signature.end());
+  tx.witnesses.push_back({invocation, script});
+  EXPECT_TRUE(neo::verify_witnesses(tx, neo::kTestNetMagic).ok());
+
+  // An account that does not list the key, one that is not a signer, a script that is no multisig
+  // contract, and the script with a format that is no N3 transaction.
+  const std::vector<neo::PublicKey> others{pub(other), pub(third)};
+  req.neo_account_script = neo::multisig_redeem_script(1, others).value();
+  expect_error(e.sign_typed(b, mine.sealed, req), ErrorCode::invalid_argument, "does not list this key");
+  const std::vector<neo::PublicKey> three{pub(mine), pub(other), pub(third)};
+  req.neo_account_script = neo::multisig_redeem_script(2, three).value();
+  expect_error(e.sign_typed(b, mine.sealed, req), ErrorCode::invalid_argument,
+               "the multisig account is not a signer of this transaction");
+  req.neo_account_script = neo::signature_redeem_script(mine.public_key).value();
+  expect_error(e.sign_typed(b, mine.sealed, req), ErrorCode::invalid_argument, "not an m-of-n multisig contract");
+  auto message = request(SignFormat::neo_message, Bytes{1});
+  message.neo_account_script = script;
+  expect_error(e.sign_typed(b, mine.sealed, message), ErrorCode::invalid_argument, "goes only with neo_tx");
+}
+
 }  // namespace nsl::enclave::trusted::typed_testing

@@ -229,7 +229,7 @@ Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tena
   if (chain != "neo" && chain != "evm") return err::invalid_argument("chain must be neo or evm");
   if (chain == "neo") {
     NSL_TRY(only_fields(body, {"chain", "network_magic", "unsigned_tx", "transfer", "invoke", "valid_until_block",
-                               "system_fee", "network_fee", "nonce"}));
+                               "system_fee", "network_fee", "nonce", "multisig"}));
   } else {
     NSL_TRY(only_fields(body, {"chain", "chain_id", "transaction"}));
   }
@@ -243,39 +243,68 @@ Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tena
     if (magic_it == body.end()) return err::invalid_argument("network_magic is required (860833102 MainNet, 894710606 TestNet)");
     NSL_TRY_ASSIGN(std::uint64_t magic, json_u64(*magic_it, "network_magic"));
     if (magic == 0 || magic > 0xffffffffULL) return err::invalid_argument("network_magic must be a u32 above 0");
-    NSL_TRY_ASSIGN(crypto::Bytes verification, neo::signature_redeem_script(key.public_key));
+    if (key.public_key.size() != 33) return err::internal("stored secp256r1 public key is not compressed");
+    neo::PublicKey own{};
+    std::copy(key.public_key.begin(), key.public_key.end(), own.begin());
+    // Checked when the key was stored; the enclave derives its own account from the sealed key.
+    crypto::Bytes verification = neo::signature_redeem_script_unchecked(own);
+    std::optional<NeoMultisig> multisig;
+    if (auto ms = body.find("multisig"); ms != body.end() && !ms->is_null()) {
+      NSL_TRY_ASSIGN(multisig, neo_multisig_from_json(*ms, own));
+      verification = multisig->verification;
+    }
     const neo::UInt160 account = neo::script_hash(verification);
     NSL_TRY_ASSIGN(neo::Transaction tx, neo_tx_from_json(body, account, verification));
     if (std::none_of(tx.signers.begin(), tx.signers.end(), [&](const neo::Signer& s) { return s.account == account; })) {
-      return err::invalid_argument("the key's account " + neo::to_address(account) +
-                                   " is not a signer of this transaction");
+      return err::invalid_argument(std::string(multisig ? "the multisig account " : "the key's account ") +
+                                   neo::to_address(account) + " is not a signer of this transaction");
     }
     NSL_TRY_ASSIGN(crypto::Bytes unsigned_bytes, neo::serialize_unsigned(tx));
     NSL_TRY_ASSIGN(neo::UInt256 hash, neo::tx_hash(tx));
     enclave::TypedSignRequest req{.format = SignFormat::neo_tx,
                                   .payload = std::move(unsigned_bytes),
                                   .network_magic = static_cast<std::uint32_t>(magic)};
-    NSL_TRY_ASSIGN(enclave::TypedSignature sig,
-                   sign_with_policy(tenant, key, req, "keys.sign_transaction", actor,
-                                    json{{"chain", "neo"}, {"network_magic", magic}, {"hash", hash.to_string()}}));
-    NSL_TRY_ASSIGN(neo::Transaction signed_tx, with_neo_witness(std::move(tx), account, verification, sig.signature));
-    const bool complete = std::all_of(signed_tx.witnesses.begin(), signed_tx.witnesses.end(),
-                                      [](const neo::Witness& w) { return !w.invocation.empty(); });
+    json detail{{"chain", "neo"}, {"network_magic", magic}, {"hash", hash.to_string()}};
+    if (multisig) {
+      req.neo_account_script = multisig->verification;
+      detail["multisig_account"] = neo::to_address(account);
+    }
+    NSL_TRY_ASSIGN(enclave::TypedSignature sig, sign_with_policy(tenant, key, req, "keys.sign_transaction", actor, detail));
+    neo::Transaction signed_tx;
+    json multisig_out;
+    if (multisig) {
+      NSL_TRY_ASSIGN(MultisigWitness mw, with_neo_multisig_witness(std::move(tx), *multisig,
+                                                                   static_cast<std::uint32_t>(magic), own, sig.signature));
+      json signed_by = json::array();
+      for (const auto& k : mw.signed_by) signed_by.push_back(hex_plain(k));
+      multisig_out = json{{"threshold", multisig->threshold},
+                          {"keys", multisig->keys.size()},
+                          {"signed_by", std::move(signed_by)},
+                          {"complete", mw.complete}};
+      signed_tx = std::move(mw.tx);
+    } else {
+      NSL_TRY_ASSIGN(signed_tx, with_neo_witness(std::move(tx), account, verification, sig.signature));
+    }
+    // Complete = every signer's witness has an invocation, and a multisig one enough signatures.
+    bool complete = std::all_of(signed_tx.witnesses.begin(), signed_tx.witnesses.end(),
+                                [](const neo::Witness& w) { return !w.invocation.empty(); });
+    if (multisig) complete = complete && multisig_out["complete"].get<bool>();
     NSL_TRY_ASSIGN(crypto::Bytes raw, neo::serialize(signed_tx));
-    return SignOutcome{.status = 200,
-                       .body = json{{"chain", "neo"},
-                                    {"key_id", key.key.id},
-                                    {"key_version", key.version},
-                                    {"network_magic", magic},
-                                    {"hash", hash.to_string()},
-                                    {"signed_tx", hex_plain(raw)},
-                                    {"complete", complete},
-                                    {"signature", hex0x(sig.signature)},
-                                    {"account", neo::to_address(account)},
-                                    {"system_fee", std::to_string(signed_tx.system_fee)},
-                                    {"network_fee", std::to_string(signed_tx.network_fee)},
-                                    {"valid_until_block", signed_tx.valid_until_block},
-                                    {"nonce", signed_tx.nonce}}};
+    json out{{"chain", "neo"},
+             {"key_id", key.key.id},
+             {"key_version", key.version},
+             {"network_magic", magic},
+             {"hash", hash.to_string()},
+             {"signed_tx", hex_plain(raw)},
+             {"complete", complete},
+             {"signature", hex0x(sig.signature)},
+             {"account", neo::to_address(account)},
+             {"system_fee", std::to_string(signed_tx.system_fee)},
+             {"network_fee", std::to_string(signed_tx.network_fee)},
+             {"valid_until_block", signed_tx.valid_until_block},
+             {"nonce", signed_tx.nonce}};
+    if (multisig) out["multisig"] = std::move(multisig_out);
+    return SignOutcome{.status = 200, .body = std::move(out)};
   }
   if (key.curve != enclave::KeyCurve::secp256k1) {
     return err::invalid_argument("EVM transactions are signed by secp256k1 keys; this key is " + key.key.curve);
@@ -395,15 +424,23 @@ Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string
         if (!tx.ok()) return err::invalid_argument("signed_tx: " + tx.error().message());
         NSL_TRY_ASSIGN(neo::UInt256 h, neo::tx_hash(*tx));
         const auto digest = neo::sign_digest(static_cast<std::uint32_t>(magic), h);
+        // A witness counts when its verification script is the key's single-signature account or an
+        // m-of-n multisig account listing the key, and one of its signatures verifies under the key.
         for (const auto& [version, pub] : pubs) {
-          NSL_TRY_ASSIGN(crypto::Bytes verification, neo::signature_redeem_script(pub));
+          if (pub.size() != 33) continue;
+          neo::PublicKey compressed{};
+          std::copy(pub.begin(), pub.end(), compressed.begin());
+          const crypto::Bytes single = neo::signature_redeem_script_unchecked(compressed);
           for (const neo::Witness& w : tx->witnesses) {
-            if (w.verification != verification || w.invocation.size() != 66 || w.invocation[0] != 0x0C ||
-                w.invocation[1] != 0x40) {
-              continue;
+            if (w.verification != single) {
+              auto ms = neo::parse_multisig_contract(w.verification);
+              if (!ms || std::find(ms->keys.begin(), ms->keys.end(), compressed) == ms->keys.end()) continue;
             }
-            const crypto::ByteSpan sig(w.invocation.data() + 2, 64);
-            if (crypto::ecdsa_verify(crypto::Curve::secp256r1, pub, digest, sig)) return answer(version);
+            auto sigs = neo_invocation_signatures(w.invocation);
+            if (!sigs) continue;
+            for (const auto& s : *sigs) {
+              if (crypto::ecdsa_verify(crypto::Curve::secp256r1, pub, digest, s)) return answer(version);
+            }
           }
         }
         return answer(std::nullopt);

@@ -8,6 +8,7 @@
 #include "chain/neo/account.hpp"
 #include "chain/neo/script.hpp"
 #include "core/random.hpp"
+#include "crypto/ecdsa.hpp"
 #include "core/strings.hpp"
 
 namespace nsl::keys {
@@ -348,6 +349,162 @@ Result<neo::Transaction> with_neo_witness(neo::Transaction tx, const neo::UInt16
   w.invocation.insert(w.invocation.end(), signature64.begin(), signature64.end());
   w.verification = verification;
   return tx;
+}
+
+std::optional<std::vector<crypto::Bytes>> neo_invocation_signatures(crypto::ByteSpan invocation) {
+  std::vector<crypto::Bytes> out;
+  std::size_t at = 0;
+  while (at < invocation.size()) {
+    if (invocation.size() - at < 66 || invocation[at] != static_cast<std::uint8_t>(neo::OpCode::PUSHDATA1) ||
+        invocation[at + 1] != 64) {
+      return std::nullopt;
+    }
+    out.emplace_back(invocation.begin() + static_cast<std::ptrdiff_t>(at + 2),
+                     invocation.begin() + static_cast<std::ptrdiff_t>(at + 66));
+    at += 66;
+  }
+  return out;
+}
+
+Result<NeoMultisig> neo_multisig_from_json(const json& multisig, const neo::PublicKey& own) {
+  if (!multisig.is_object()) return err::invalid_argument("multisig must be an object");
+  NSL_TRY(only_fields(multisig, {"threshold", "public_keys", "signatures"}, "multisig."));
+  NeoMultisig ms;
+  NSL_TRY_ASSIGN(std::uint64_t m, field_u64(multisig, "threshold", true, kMaxMultisigKeys));
+  auto keys_it = multisig.find("public_keys");
+  if (keys_it == multisig.end() || !keys_it->is_array() || keys_it->empty()) {
+    return err::invalid_argument("multisig.public_keys must be a non-empty array of compressed public keys (hex)");
+  }
+  if (keys_it->size() > kMaxMultisigKeys) {
+    return err::invalid_argument("multisig.public_keys: at most " + std::to_string(kMaxMultisigKeys) + " keys");
+  }
+  auto read_key = [](const json& v, const std::string& where) -> Result<neo::PublicKey> {
+    if (!v.is_string()) return err::invalid_argument(where + " must be a hex string");
+    NSL_TRY_ASSIGN(crypto::Bytes raw, hex_bytes(v.get<std::string>(), where));
+    if (raw.size() != 33 || !crypto::ec_check_public_key(crypto::Curve::secp256r1, raw).ok()) {
+      return err::invalid_argument(where + " must be a compressed secp256r1 public key (33 bytes)");
+    }
+    neo::PublicKey k{};
+    std::copy(raw.begin(), raw.end(), k.begin());
+    return k;
+  };
+  std::vector<neo::PublicKey> given;
+  for (std::size_t i = 0; i < keys_it->size(); ++i) {
+    NSL_TRY_ASSIGN(neo::PublicKey k, read_key((*keys_it)[i], "multisig.public_keys[" + std::to_string(i) + "]"));
+    given.push_back(k);
+  }
+  if (m == 0 || m > given.size()) {
+    return err::invalid_argument("multisig.threshold must be 1.." + std::to_string(given.size()));
+  }
+  ms.threshold = static_cast<std::size_t>(m);
+  if (std::find(given.begin(), given.end(), own) == given.end()) {
+    return err::invalid_argument("multisig.public_keys does not list this key's public key");
+  }
+  auto script = neo::multisig_redeem_script(ms.threshold, given);
+  if (!script.ok()) return err::invalid_argument(script.error().message());
+  ms.verification = std::move(*script);
+  auto parsed = neo::parse_multisig_contract(ms.verification);
+  if (!parsed) return err::internal("multisig script does not parse back");
+  ms.keys = std::move(parsed->keys);
+  ms.account = neo::script_hash(ms.verification);
+  if (auto sigs = multisig.find("signatures"); sigs != multisig.end() && !sigs->is_null()) {
+    if (!sigs->is_array()) return err::invalid_argument("multisig.signatures must be an array");
+    if (sigs->size() > ms.keys.size()) return err::invalid_argument("multisig.signatures: more signatures than keys");
+    for (std::size_t i = 0; i < sigs->size(); ++i) {
+      const std::string where = "multisig.signatures[" + std::to_string(i) + "]";
+      const json& e = (*sigs)[i];
+      if (!e.is_object()) return err::invalid_argument(where + " must be an object");
+      NSL_TRY(only_fields(e, {"public_key", "signature"}, where + "."));
+      auto k_it = e.find("public_key");
+      if (k_it == e.end()) return err::invalid_argument(where + ".public_key is required");
+      NSL_TRY_ASSIGN(neo::PublicKey k, read_key(*k_it, where + ".public_key"));
+      if (std::find(ms.keys.begin(), ms.keys.end(), k) == ms.keys.end()) {
+        return err::invalid_argument(where + ".public_key is not one of multisig.public_keys");
+      }
+      NSL_TRY_ASSIGN(crypto::Bytes sig, hex_field(e, "signature", true));
+      if (sig.size() != 64) return err::invalid_argument(where + ".signature must be 64 bytes (r || s)");
+      for (const auto& entry : ms.supplied) {
+        if (entry.first == k) return err::invalid_argument(where + ": a second signature for the same public key");
+      }
+      ms.supplied.emplace_back(k, std::move(sig));
+    }
+  }
+  return ms;
+}
+
+Result<MultisigWitness> with_neo_multisig_witness(neo::Transaction tx, const NeoMultisig& ms,
+                                                  std::uint32_t network_magic, const neo::PublicKey& own,
+                                                  crypto::ByteSpan own_signature) {
+  if (own_signature.size() != 64) return err::internal("an N3 signature is 64 bytes");
+  auto slot = std::find_if(tx.signers.begin(), tx.signers.end(),
+                           [&](const neo::Signer& s) { return s.account == ms.account; });
+  if (slot == tx.signers.end()) {
+    return err::invalid_argument("the multisig account " + neo::to_address(ms.account) +
+                                 " is not a signer of this transaction");
+  }
+  const auto index = static_cast<std::size_t>(slot - tx.signers.begin());
+  tx.witnesses.resize(tx.signers.size());
+  neo::Witness& w = tx.witnesses[index];
+  NSL_TRY_ASSIGN(neo::UInt256 hash, neo::tx_hash(tx));
+  const auto digest = neo::sign_digest(network_magic, hash);
+  auto verifies = [&](const neo::PublicKey& k, crypto::ByteSpan sig) {
+    return crypto::ecdsa_verify(crypto::Curve::secp256r1, k, digest, sig);
+  };
+
+  std::vector<std::optional<crypto::Bytes>> by_key(ms.keys.size());
+  if (!w.verification.empty() && w.verification != ms.verification) {
+    return err::invalid_argument("the transaction's witness for the multisig account has another verification script");
+  }
+  if (!w.invocation.empty()) {
+    auto existing = neo_invocation_signatures(w.invocation);
+    if (!existing) {
+      return err::invalid_argument("the multisig account's witness holds something other than 64-byte signatures");
+    }
+    // A witness holds its signatures in key order: one pass matches them (n + m checks at most).
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < existing->size(); ++i) {
+      while (k < ms.keys.size() && !verifies(ms.keys[k], (*existing)[i])) ++k;
+      if (k == ms.keys.size()) {
+        return err::invalid_argument("signature " + std::to_string(i) +
+                                     " of the multisig account's witness does not verify for this transaction "
+                                     "under any of its keys after the previous one (wrong network_magic, "
+                                     "a changed transaction, or not in key order)");
+      }
+      by_key[k++] = std::move((*existing)[i]);
+    }
+  }
+  auto key_index = [&](const neo::PublicKey& k) {
+    return static_cast<std::size_t>(std::find(ms.keys.begin(), ms.keys.end(), k) - ms.keys.begin());
+  };
+  for (std::size_t i = 0; i < ms.supplied.size(); ++i) {
+    const auto& [k, sig] = ms.supplied[i];
+    if (!verifies(k, sig)) {
+      return err::invalid_argument("multisig.signatures[" + std::to_string(i) +
+                                   "] does not verify for its public key over this transaction");
+    }
+    by_key[key_index(k)] = sig;
+  }
+  const std::size_t mine = key_index(own);
+  if (mine == ms.keys.size()) return err::invalid_argument("multisig.public_keys does not list this key's public key");
+  by_key[mine] = crypto::Bytes(own_signature.begin(), own_signature.end());
+
+  MultisigWitness out;
+  for (std::size_t k = 0; k < ms.keys.size(); ++k) {
+    if (by_key[k]) out.signed_by.push_back(ms.keys[k]);
+  }
+  out.complete = out.signed_by.size() >= ms.threshold;
+  w.invocation.clear();
+  std::size_t pushed = 0;
+  for (std::size_t k = 0; k < ms.keys.size(); ++k) {
+    if (!by_key[k] || (out.complete && pushed == ms.threshold)) continue;
+    w.invocation.push_back(static_cast<std::uint8_t>(neo::OpCode::PUSHDATA1));
+    w.invocation.push_back(64);
+    w.invocation.insert(w.invocation.end(), by_key[k]->begin(), by_key[k]->end());
+    ++pushed;
+  }
+  w.verification = ms.verification;
+  out.tx = std::move(tx);
+  return out;
 }
 
 }  // namespace nsl::keys

@@ -20,6 +20,11 @@
 //   the key's single-signature witness when absent), "nonce" (random when absent). The key's
 //   account is the only signer, scope CalledByEntry. A transfer sends from the key's account and
 //   asserts the result (the transaction faults unless transfer returned true).
+// and optionally, for an m-of-n multisig account that lists the key (neo_multisig_from_json):
+//   "multisig": {"threshold": m, "public_keys": ["<33-byte compressed hex>"…],
+//                "signatures": [{"public_key": "<hex>", "signature": "0x<64 bytes r || s>"}…]}
+//   The multisig account then takes the place of the key's own account above (the signer of a
+//   transfer/invoke, the sender of a transfer, the network fee estimate for its witness).
 //
 // EVM (`{"chain": "evm", "chain_id": N, "transaction": {…}}`), the transaction object:
 //   "type": 2 (default) | 0, "nonce", "to" ("0x…"; absent or null = contract creation), "value",
@@ -33,9 +38,13 @@
 #include <cstdint>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "chain/evm/tx.hpp"
+#include "chain/neo/account.hpp"
 #include "chain/neo/tx.hpp"
 #include "core/result.hpp"
 
@@ -71,5 +80,45 @@ Result<neo::Transaction> neo_tx_from_json(const nlohmann::json& body, const neo:
 Result<neo::Transaction> with_neo_witness(neo::Transaction tx, const neo::UInt160& account,
                                           const crypto::Bytes& verification,
                                           crypto::ByteSpan signature64);
+
+// --- N3 m-of-n multisig accounts -----------------------------------------------------------------
+// At most this many keys (N3 allows 1,024; each key costs a signature check per co-signature).
+inline constexpr std::size_t kMaxMultisigKeys = 64;
+
+struct NeoMultisig {
+  std::size_t threshold = 0;          // m
+  std::vector<neo::PublicKey> keys;   // in the verification script's (N3's) order
+  crypto::Bytes verification;         // the m-of-n verification script
+  neo::UInt160 account;               // its script hash
+  // Signatures the request supplies for other keys (checked by with_neo_multisig_witness).
+  std::vector<std::pair<neo::PublicKey, crypto::Bytes>> supplied;
+};
+
+// The "multisig" member (see the file comment). `own` (the signing key) must be one of the keys.
+// Keys are valid compressed secp256r1 points, distinct, 1..64 of them; 1 <= threshold <= keys.
+Result<NeoMultisig> neo_multisig_from_json(const nlohmann::json& multisig, const neo::PublicKey& own);
+
+struct MultisigWitness {
+  neo::Transaction tx;                  // with the assembled witness in the account's slot
+  std::vector<neo::PublicKey> signed_by;  // keys with a signature, in key order (all of them, even
+                                          // beyond the threshold)
+  bool complete = false;                // at least `threshold` signatures: the witness is final
+};
+
+// `tx` with the multisig account's witness built from every signature known for it: those already
+// in the account's witness slot (an earlier co-signer's partial witness: PUSHDATA1 64 <signature>
+// each, in key order), those `ms.supplied`, and `own_signature` by `own`. Every signature is checked
+// against the transaction's signing digest for `network_magic`: one that verifies under none of the
+// keys (or, supplied, not under its public key) is invalid_argument, as is a slot whose verification
+// script is another one. The invocation holds the first `threshold` signatures in key order once
+// there are enough (what CheckMultisig needs), else all of them (a partial witness, for the next
+// co-signer).
+Result<MultisigWitness> with_neo_multisig_witness(neo::Transaction tx, const NeoMultisig& ms,
+                                                  std::uint32_t network_magic, const neo::PublicKey& own,
+                                                  crypto::ByteSpan own_signature);
+
+// The 64-byte signatures an invocation script pushes (PUSHDATA1 0x40 <signature> each); nullopt when
+// it holds anything else.
+std::optional<std::vector<crypto::Bytes>> neo_invocation_signatures(crypto::ByteSpan invocation);
 
 }  // namespace nsl::keys

@@ -191,5 +191,139 @@ TEST_F(NeoTxJson, MistakesAreNamed) {
   EXPECT_THAT(bad(R"({"unsigned_tx": "0001", "valid_until_block": 3})"), HasSubstr("part of unsigned_tx already"));
 }
 
+// Three keys, 2-of-3: signatures are gathered one co-signer at a time (each passing the previous
+// partial witness on in the transaction) or supplied in the request, and the final witness is what
+// CheckMultisig accepts.
+class NeoMultisigJson : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (auto& k : keys_) {
+      k = crypto::ec_generate_private_key(crypto::Curve::secp256r1);
+      pubs_.push_back(crypto::ec_public_key(crypto::Curve::secp256r1, k).value());
+    }
+  }
+  json spec(std::size_t m, const json& extra = json::object()) const {
+    json j{{"threshold", m}, {"public_keys", json::array()}};
+    for (const auto& p : pubs_) j["public_keys"].push_back(evm::to_0x_hex(p).substr(2));
+    for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+    return j;
+  }
+  crypto::Bytes sign(std::size_t who, const neo::Transaction& tx, std::uint32_t magic = neo::kTestNetMagic) {
+    const auto digest = neo::sign_digest(magic, neo::tx_hash(tx).value());
+    auto s = crypto::ecdsa_sign(crypto::Curve::secp256r1, keys_[who], digest).value();
+    return crypto::Bytes(s.begin(), s.end());
+  }
+  neo::Transaction transfer(const NeoMultisig& ms) {
+    auto tx = neo_tx_from_json(parse(R"({"transfer": {"asset": "NEO", "to": "@TO@", "amount": "1"},
+        "valid_until_block": 500, "system_fee": "1000000"})"),
+                               ms.account, ms.verification);
+    EXPECT_TRUE(tx.ok()) << tx.error();
+    return tx.ok() ? *tx : neo::Transaction{};
+  }
+  SecretBytes keys_[3];
+  std::vector<crypto::CompressedPublicKey> pubs_;
+};
+
+TEST_F(NeoMultisigJson, TwoCoSignersCompleteTheWitnessInKeyOrder) {
+  auto ms0 = neo_multisig_from_json(spec(2), pubs_[0]);
+  ASSERT_TRUE(ms0.ok()) << ms0.error();
+  EXPECT_EQ(ms0->threshold, 2u);
+  EXPECT_EQ(ms0->keys.size(), 3u);
+  EXPECT_EQ(ms0->verification, neo::multisig_redeem_script(2, pubs_).value());
+  const neo::Transaction tx = transfer(*ms0);
+  ASSERT_EQ(tx.signers.size(), 1u);
+  EXPECT_EQ(tx.signers[0].account, ms0->account);
+  // The fee estimate is the multisig witness's.
+  EXPECT_EQ(tx.network_fee,
+            neo::estimate_network_fee(tx, std::span<const crypto::Bytes>(&ms0->verification, 1)).value().total);
+
+  auto first = with_neo_multisig_witness(tx, *ms0, neo::kTestNetMagic, pubs_[0], sign(0, tx));
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_FALSE(first->complete);
+  ASSERT_EQ(first->signed_by.size(), 1u);
+  EXPECT_EQ(first->signed_by[0], pubs_[0]);
+  EXPECT_FALSE(neo::verify_witnesses(first->tx, neo::kTestNetMagic).ok());
+
+  // The second co-signer receives the partial transaction (as sign-transaction's unsigned_tx).
+  auto passed = neo_tx_from_json(json{{"unsigned_tx", evm::to_0x_hex(neo::serialize(first->tx).value())}},
+                                 ms0->account, ms0->verification);
+  ASSERT_TRUE(passed.ok()) << passed.error();
+  auto ms2 = neo_multisig_from_json(spec(2), pubs_[2]);
+  ASSERT_TRUE(ms2.ok());
+  auto second = with_neo_multisig_witness(*passed, *ms2, neo::kTestNetMagic, pubs_[2], sign(2, tx));
+  ASSERT_TRUE(second.ok()) << second.error();
+  EXPECT_TRUE(second->complete);
+  EXPECT_EQ(second->signed_by.size(), 2u);
+  EXPECT_TRUE(neo::verify_witnesses(second->tx, neo::kTestNetMagic).ok());
+  EXPECT_EQ(neo_invocation_signatures(second->tx.witnesses[0].invocation)->size(), 2u);
+
+  // A third signature keeps exactly `threshold` of them in the witness.
+  auto ms1 = neo_multisig_from_json(spec(2), pubs_[1]);
+  auto third = with_neo_multisig_witness(second->tx, *ms1, neo::kTestNetMagic, pubs_[1], sign(1, tx));
+  ASSERT_TRUE(third.ok()) << third.error();
+  EXPECT_EQ(third->signed_by.size(), 3u);
+  EXPECT_EQ(neo_invocation_signatures(third->tx.witnesses[0].invocation)->size(), 2u);
+  EXPECT_TRUE(neo::verify_witnesses(third->tx, neo::kTestNetMagic).ok());
+}
+
+TEST_F(NeoMultisigJson, SuppliedSignaturesAreCheckedAndUsed) {
+  auto ms_probe = neo_multisig_from_json(spec(2), pubs_[1]);
+  ASSERT_TRUE(ms_probe.ok());
+  const neo::Transaction tx = transfer(*ms_probe);
+  const std::string other_sig = evm::to_0x_hex(sign(0, tx));
+  auto ms = neo_multisig_from_json(
+      spec(2, json{{"signatures", json::array({json{{"public_key", evm::to_0x_hex(pubs_[0]).substr(2)},
+                                                    {"signature", other_sig}}})}}),
+      pubs_[1]);
+  ASSERT_TRUE(ms.ok()) << ms.error();
+  auto done = with_neo_multisig_witness(tx, *ms, neo::kTestNetMagic, pubs_[1], sign(1, tx));
+  ASSERT_TRUE(done.ok()) << done.error();
+  EXPECT_TRUE(done->complete);
+  EXPECT_TRUE(neo::verify_witnesses(done->tx, neo::kTestNetMagic).ok());
+
+  // A supplied signature over another network (or by another key) is refused by name.
+  auto wrong = neo_multisig_from_json(
+      spec(2, json{{"signatures", json::array({json{{"public_key", evm::to_0x_hex(pubs_[0]).substr(2)},
+                                                    {"signature", evm::to_0x_hex(sign(0, tx, neo::kMainNetMagic))}}})}}),
+      pubs_[1]);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_THAT(error_of(with_neo_multisig_witness(tx, *wrong, neo::kTestNetMagic, pubs_[1], sign(1, tx))),
+              HasSubstr("multisig.signatures[0] does not verify"));
+  // A partial witness made for another network does not verify either.
+  auto first = with_neo_multisig_witness(tx, *ms_probe, neo::kMainNetMagic, pubs_[1], sign(1, tx, neo::kMainNetMagic));
+  ASSERT_TRUE(first.ok());
+  EXPECT_THAT(error_of(with_neo_multisig_witness(first->tx, *ms_probe, neo::kTestNetMagic, pubs_[1], sign(1, tx))),
+              HasSubstr("does not verify for this transaction"));
+}
+
+TEST_F(NeoMultisigJson, MistakesAreNamed) {
+  auto bad = [&](const json& j, std::size_t who = 0) { return error_of(neo_multisig_from_json(j, pubs_[who])); };
+  EXPECT_THAT(bad(spec(0)), HasSubstr("threshold must be 1..3"));
+  EXPECT_THAT(bad(spec(4)), HasSubstr("threshold must be 1..3"));
+  json missing_me = spec(1);
+  missing_me["public_keys"].erase(0);
+  EXPECT_THAT(bad(missing_me), HasSubstr("does not list this key"));
+  json dup = spec(1);
+  dup["public_keys"].push_back(dup["public_keys"][0]);
+  EXPECT_THAT(bad(dup), HasSubstr("duplicate public key"));
+  json not_point = spec(1);
+  not_point["public_keys"][1] = "02" + std::string(64, 'f');  // x >= p
+  EXPECT_THAT(bad(not_point), HasSubstr("multisig.public_keys[1] must be a compressed secp256r1 public key"));
+  EXPECT_THAT(bad(spec(1, json{{"extra", 1}})), HasSubstr("unknown field 'multisig.extra'"));
+  const std::string k0 = evm::to_0x_hex(pubs_[0]).substr(2);
+  const std::string sig = "0x" + std::string(128, '1');
+  EXPECT_THAT(bad(spec(1, json{{"signatures", json::array({json{{"public_key", k0}, {"signature", sig}},
+                                                           json{{"public_key", k0}, {"signature", sig}}})}})),
+              HasSubstr("a second signature for the same public key"));
+  EXPECT_THAT(bad(spec(1, json{{"signatures", json::array({json{{"public_key", k0}, {"signature", "0x12"}}})}})),
+              HasSubstr("multisig.signatures[0].signature must be 64 bytes"));
+  json too_many = spec(1);
+  for (int i = 0; i < 64; ++i) too_many["public_keys"].push_back(too_many["public_keys"][0]);
+  EXPECT_THAT(bad(too_many), HasSubstr("at most 64 keys"));
+  // Invocation scripts that are not a run of 64-byte pushes.
+  EXPECT_FALSE(neo_invocation_signatures(crypto::Bytes{0x0C, 0x40}).has_value());
+  EXPECT_TRUE(neo_invocation_signatures(crypto::Bytes{})->empty());
+}
+
 }  // namespace
 }  // namespace nsl::keys
