@@ -349,7 +349,7 @@ class EnclaveClient::Impl {
     req.set_deadline_ms(static_cast<std::uint32_t>(std::max<std::int64_t>(1, budget.count())));
     std::string frame;
     Status framed = protocol::append_message(frame, req, opt_.max_frame);
-    if (req.has_hello()) SecretString::wipe(*req.mutable_hello()->mutable_token());
+    protocol::wipe_secrets(req);  // the frame holds them now (and is wiped after sending)
     if (!framed.ok()) {
       in_flight_.fetch_sub(1);
       done(framed.error());
@@ -496,7 +496,8 @@ Result<ExportedKeyBlob> EnclaveClient::export_key(const Binding& binding, ByteVi
   *op->mutable_binding() = protocol::to_proto(binding);
   op->set_sealed(bytes_string(sealed));
   if (request.format == ExportRequest::Format::nep2) {
-    op->set_nep2_passphrase(std::string(request.passphrase.reveal()));
+    const std::string_view pass = request.passphrase.reveal();
+    op->set_nep2_passphrase(pass.data(), pass.size());  // no temporary copy to leave behind
   } else {
     op->set_recipient_public_key(bytes_string(request.recipient_public_key));
   }

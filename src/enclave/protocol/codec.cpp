@@ -164,7 +164,16 @@ Result<ExportedKeyBlob> unpack_exported(const v1::Response& r) {
 
 void wipe_secrets(v1::Response& response) noexcept {
   if (response.has_secret()) SecretString::wipe(*response.mutable_secret()->mutable_secret());
+  if (response.has_exported() && response.exported().has_nep2()) {
+    SecretString::wipe(*response.mutable_exported()->mutable_nep2());
+  }
   response.clear_result();
+}
+
+void wipe_secrets(v1::Request& request) noexcept {
+  if (request.has_hello()) SecretString::wipe(*request.mutable_hello()->mutable_token());
+  if (request.has_seal()) SecretString::wipe(*request.mutable_seal()->mutable_plaintext());
+  if (request.has_export_key()) SecretString::wipe(*request.mutable_export_key()->mutable_nep2_passphrase());
 }
 
 }  // namespace nsl::enclave::protocol

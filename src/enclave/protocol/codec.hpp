@@ -1,8 +1,10 @@
 // nsl/enclave/protocol/codec.hpp — enclave.hpp values <-> protocol messages (both sides; the trusted dispatcher
 // is enclave/trusted/dispatch.hpp, the client enclave/client.hpp).
 //
-// Secrets in messages: unseal and derive_data_key answers carry plaintext in SecretResult.secret. Call
-// wipe_secrets() on a Response (and SecretString::wipe on its serialized bytes) once it has been sent or read.
+// Secrets in messages: unseal and derive_data_key answers carry plaintext in SecretResult.secret, a NEP-2
+// export its passphrase-encrypted key; requests may carry the hello token, a plaintext to seal or a NEP-2
+// passphrase. Call wipe_secrets() on a Response or Request (and SecretString::wipe on its serialized bytes)
+// once it has been sent or read.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -42,5 +44,8 @@ Result<ExportedKeyBlob> unpack_exported(const v1::Response& r);
 
 // Overwrites every secret-bearing field of `response` with zeros before clearing it.
 void wipe_secrets(v1::Response& response) noexcept;
+// Overwrites the secret-bearing fields of `request` (the hello token, a plaintext to seal, a NEP-2 export
+// passphrase) with zeros; the rest stays readable.
+void wipe_secrets(v1::Request& request) noexcept;
 
 }  // namespace nsl::enclave::protocol

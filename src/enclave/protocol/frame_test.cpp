@@ -149,6 +149,28 @@ TEST(Codec, WipeSecretsClearsTheResult) {
   r.mutable_secret()->set_secret("plaintext");
   wipe_secrets(r);
   EXPECT_FALSE(r.has_secret());
+  v1::Response exported;
+  exported.mutable_exported()->set_nep2("6PYKey");
+  wipe_secrets(exported);
+  EXPECT_FALSE(exported.has_exported());
+}
+
+TEST(Codec, WipeSecretsZeroesTheRequestsSecretFields) {
+  // The secret fields are zeroed and emptied; other fields are untouched.
+  v1::Request hello;
+  hello.mutable_hello()->set_token("token-bytes");
+  wipe_secrets(hello);
+  EXPECT_TRUE(hello.hello().token().empty());
+  v1::Request seal;
+  seal.mutable_seal()->set_plaintext("plain");
+  wipe_secrets(seal);
+  EXPECT_TRUE(seal.seal().plaintext().empty());
+  v1::Request exp;
+  exp.mutable_export_key()->set_nep2_passphrase("passphrase");
+  exp.mutable_export_key()->set_sealed("blob");
+  wipe_secrets(exp);
+  EXPECT_TRUE(exp.export_key().nep2_passphrase().empty());
+  EXPECT_EQ(exp.export_key().sealed(), "blob");
 }
 
 TEST(Types, BindingRules) {

@@ -372,7 +372,7 @@ class Server::Impl {
       return;
     }
     v1::Response resp = serve_request(enclave_, job.request);
-    if (job.request.has_seal()) SecretString::wipe(*job.request.mutable_seal()->mutable_plaintext());
+    protocol::wipe_secrets(job.request);
     requests_.fetch_add(1);
     answer(c, resp);
     protocol::wipe_secrets(resp);
