@@ -99,6 +99,34 @@ Status check_chain(const Transaction& tx, const DecodeOptions& options) {
   return ok_status();
 }
 
+// The fields a legacy transaction starts with, signed or not: nonce, gas_price, gas_limit, to, value,
+// data (f has at least six).
+Status read_legacy_fields(const std::vector<RlpItem>& f, Transaction& tx) {
+  tx.type = TxType::legacy;
+  NSL_TRY_ASSIGN(tx.nonce, rlp_to_u64(f[0], "nonce"));
+  NSL_TRY_ASSIGN(tx.gas_price, rlp_to_u256(f[1], "gas_price"));
+  NSL_TRY_ASSIGN(tx.gas_limit, rlp_to_u64(f[2], "gas_limit"));
+  NSL_TRY_ASSIGN(tx.to, to_field(f[3]));
+  NSL_TRY_ASSIGN(tx.value, rlp_to_u256(f[4], "value"));
+  NSL_TRY_ASSIGN(tx.data, string_field(f[5], "data"));
+  return ok_status();
+}
+
+// The nine fields of an EIP-1559 payload before its signature (f has at least nine).
+Status read_eip1559_fields(const std::vector<RlpItem>& f, Transaction& tx) {
+  tx.type = TxType::eip1559;
+  NSL_TRY_ASSIGN(tx.chain_id, rlp_to_u64(f[0], "chain_id"));
+  NSL_TRY_ASSIGN(tx.nonce, rlp_to_u64(f[1], "nonce"));
+  NSL_TRY_ASSIGN(tx.max_priority_fee_per_gas, rlp_to_u256(f[2], "max_priority_fee_per_gas"));
+  NSL_TRY_ASSIGN(tx.max_fee_per_gas, rlp_to_u256(f[3], "max_fee_per_gas"));
+  NSL_TRY_ASSIGN(tx.gas_limit, rlp_to_u64(f[4], "gas_limit"));
+  NSL_TRY_ASSIGN(tx.to, to_field(f[5]));
+  NSL_TRY_ASSIGN(tx.value, rlp_to_u256(f[6], "value"));
+  NSL_TRY_ASSIGN(tx.data, string_field(f[7], "data"));
+  NSL_TRY_ASSIGN(tx.access_list, access_list_field(f[8]));
+  return ok_status();
+}
+
 Result<SignedTx> decode_legacy(const RlpItem& list, const DecodeOptions& options) {
   const auto& f = list.items();
   if (f.size() != 9) {
@@ -107,13 +135,7 @@ Result<SignedTx> decode_legacy(const RlpItem& list, const DecodeOptions& options
   }
   SignedTx out;
   Transaction& tx = out.tx;
-  tx.type = TxType::legacy;
-  NSL_TRY_ASSIGN(tx.nonce, rlp_to_u64(f[0], "nonce"));
-  NSL_TRY_ASSIGN(tx.gas_price, rlp_to_u256(f[1], "gas_price"));
-  NSL_TRY_ASSIGN(tx.gas_limit, rlp_to_u64(f[2], "gas_limit"));
-  NSL_TRY_ASSIGN(tx.to, to_field(f[3]));
-  NSL_TRY_ASSIGN(tx.value, rlp_to_u256(f[4], "value"));
-  NSL_TRY_ASSIGN(tx.data, string_field(f[5], "data"));
+  NSL_TRY(read_legacy_fields(f, tx));
   NSL_TRY_ASSIGN(const U256 v, rlp_to_u256(f[6], "v"));
   NSL_TRY_ASSIGN(out.sig.y_parity, legacy_chain(v, options, tx));
   NSL_TRY_ASSIGN(out.sig.r, scalar_field(f[7], "r"));
@@ -128,17 +150,7 @@ Result<SignedTx> decode_eip1559(const RlpItem& list) {
                                  std::to_string(f.size()));
   }
   SignedTx out;
-  Transaction& tx = out.tx;
-  tx.type = TxType::eip1559;
-  NSL_TRY_ASSIGN(tx.chain_id, rlp_to_u64(f[0], "chain_id"));
-  NSL_TRY_ASSIGN(tx.nonce, rlp_to_u64(f[1], "nonce"));
-  NSL_TRY_ASSIGN(tx.max_priority_fee_per_gas, rlp_to_u256(f[2], "max_priority_fee_per_gas"));
-  NSL_TRY_ASSIGN(tx.max_fee_per_gas, rlp_to_u256(f[3], "max_fee_per_gas"));
-  NSL_TRY_ASSIGN(tx.gas_limit, rlp_to_u64(f[4], "gas_limit"));
-  NSL_TRY_ASSIGN(tx.to, to_field(f[5]));
-  NSL_TRY_ASSIGN(tx.value, rlp_to_u256(f[6], "value"));
-  NSL_TRY_ASSIGN(tx.data, string_field(f[7], "data"));
-  NSL_TRY_ASSIGN(tx.access_list, access_list_field(f[8]));
+  NSL_TRY(read_eip1559_fields(f, out.tx));
   NSL_TRY_ASSIGN(const std::uint64_t parity, rlp_to_u64(f[9], "y_parity"));
   if (parity > 1) return err::invalid_argument("y_parity must be 0 or 1");
   out.sig.y_parity = static_cast<std::uint8_t>(parity);
@@ -155,13 +167,7 @@ Result<Transaction> decode_unsigned_legacy(const RlpItem& list) {
         "chain_id, 0, 0), got " + std::to_string(f.size()));
   }
   Transaction tx;
-  tx.type = TxType::legacy;
-  NSL_TRY_ASSIGN(tx.nonce, rlp_to_u64(f[0], "nonce"));
-  NSL_TRY_ASSIGN(tx.gas_price, rlp_to_u256(f[1], "gas_price"));
-  NSL_TRY_ASSIGN(tx.gas_limit, rlp_to_u64(f[2], "gas_limit"));
-  NSL_TRY_ASSIGN(tx.to, to_field(f[3]));
-  NSL_TRY_ASSIGN(tx.value, rlp_to_u256(f[4], "value"));
-  NSL_TRY_ASSIGN(tx.data, string_field(f[5], "data"));
+  NSL_TRY(read_legacy_fields(f, tx));
   NSL_TRY_ASSIGN(tx.chain_id, rlp_to_u64(f[6], "chain_id"));
   if (tx.chain_id == 0) {
     return err::invalid_argument("chain_id must not be zero (EIP-155 replay protection)");
@@ -181,17 +187,35 @@ Result<Transaction> decode_unsigned_eip1559(const RlpItem& list) {
                                  std::to_string(f.size()));
   }
   Transaction tx;
-  tx.type = TxType::eip1559;
-  NSL_TRY_ASSIGN(tx.chain_id, rlp_to_u64(f[0], "chain_id"));
-  NSL_TRY_ASSIGN(tx.nonce, rlp_to_u64(f[1], "nonce"));
-  NSL_TRY_ASSIGN(tx.max_priority_fee_per_gas, rlp_to_u256(f[2], "max_priority_fee_per_gas"));
-  NSL_TRY_ASSIGN(tx.max_fee_per_gas, rlp_to_u256(f[3], "max_fee_per_gas"));
-  NSL_TRY_ASSIGN(tx.gas_limit, rlp_to_u64(f[4], "gas_limit"));
-  NSL_TRY_ASSIGN(tx.to, to_field(f[5]));
-  NSL_TRY_ASSIGN(tx.value, rlp_to_u256(f[6], "value"));
-  NSL_TRY_ASSIGN(tx.data, string_field(f[7], "data"));
-  NSL_TRY_ASSIGN(tx.access_list, access_list_field(f[8]));
+  NSL_TRY(read_eip1559_fields(f, tx));
   return tx;
+}
+
+const char* type_name(std::uint8_t t);
+
+// The RLP list inside a transaction envelope: a bare list is legacy, 0x02 || list EIP-1559; other
+// type bytes are refused by name.
+struct Envelope {
+  bool legacy = false;
+  RlpItem list;
+};
+Result<Envelope> open_envelope(ByteSpan raw, const RlpLimits& limits) {
+  if (raw.empty()) return err::invalid_argument("empty transaction");
+  const std::uint8_t first = raw[0];
+  if (first >= 0xc0) {
+    NSL_TRY_ASSIGN(RlpItem list, rlp_decode(raw, limits));
+    return Envelope{true, std::move(list)};
+  }
+  if (first == 0x02) {
+    NSL_TRY_ASSIGN(RlpItem list, rlp_decode(raw.subspan(1), limits));
+    if (!list.is_list()) return err::invalid_argument("EIP-1559 payload must be an RLP list");
+    return Envelope{false, std::move(list)};
+  }
+  if (first <= 0x7f) {
+    return err::invalid_argument("unsupported transaction type " + hex_byte(first) + type_name(first));
+  }
+  return err::invalid_argument("not a transaction: first byte " + hex_byte(first) +
+                               " is neither a type byte (0x00-0x7f) nor an RLP list");
 }
 
 const char* type_name(std::uint8_t t) {
@@ -210,25 +234,8 @@ const char* type_name(std::uint8_t t) {
 }  // namespace
 
 Result<SignedTx> decode_signed_transaction(ByteSpan raw, const DecodeOptions& options) {
-  if (raw.empty()) return err::invalid_argument("empty transaction");
-  const std::uint8_t first = raw[0];
-  Result<SignedTx> decoded = err::internal("unreachable");
-  if (first >= 0xc0) {
-    NSL_TRY_ASSIGN(const RlpItem list, rlp_decode(raw, options.rlp));
-    decoded = decode_legacy(list, options);
-  } else if (first == 0x02) {
-    NSL_TRY_ASSIGN(const RlpItem list, rlp_decode(raw.subspan(1), options.rlp));
-    if (!list.is_list()) return err::invalid_argument("EIP-1559 payload must be an RLP list");
-    decoded = decode_eip1559(list);
-  } else if (first <= 0x7f) {
-    return err::invalid_argument("unsupported transaction type " + hex_byte(first) +
-                                 type_name(first));
-  } else {
-    return err::invalid_argument("not a transaction: first byte " + hex_byte(first) +
-                                 " is neither a type byte (0x00-0x7f) nor an RLP list");
-  }
-  if (!decoded.ok()) return std::move(decoded).error();
-  SignedTx out = std::move(decoded).value();
+  NSL_TRY_ASSIGN(const Envelope env, open_envelope(raw, options.rlp));
+  NSL_TRY_ASSIGN(SignedTx out, env.legacy ? decode_legacy(env.list, options) : decode_eip1559(env.list));
   NSL_TRY(check_chain(out.tx, options));
   NSL_TRY(validate_transaction(out.tx));
   NSL_TRY_ASSIGN(out.from, recover_sender(out.tx, out.sig));
@@ -238,24 +245,8 @@ Result<SignedTx> decode_signed_transaction(ByteSpan raw, const DecodeOptions& op
 }
 
 Result<Transaction> decode_unsigned_transaction(ByteSpan payload, const RlpLimits& limits) {
-  if (payload.empty()) return err::invalid_argument("empty transaction");
-  const std::uint8_t first = payload[0];
-  Result<Transaction> decoded = err::internal("unreachable");
-  if (first >= 0xc0) {
-    NSL_TRY_ASSIGN(const RlpItem list, rlp_decode(payload, limits));
-    decoded = decode_unsigned_legacy(list);
-  } else if (first == 0x02) {
-    NSL_TRY_ASSIGN(const RlpItem list, rlp_decode(payload.subspan(1), limits));
-    if (!list.is_list()) return err::invalid_argument("EIP-1559 payload must be an RLP list");
-    decoded = decode_unsigned_eip1559(list);
-  } else if (first <= 0x7f) {
-    return err::invalid_argument("unsupported transaction type " + hex_byte(first) + type_name(first));
-  } else {
-    return err::invalid_argument("not a transaction: first byte " + hex_byte(first) +
-                                 " is neither a type byte (0x00-0x7f) nor an RLP list");
-  }
-  if (!decoded.ok()) return std::move(decoded).error();
-  Transaction tx = std::move(decoded).value();
+  NSL_TRY_ASSIGN(const Envelope env, open_envelope(payload, limits));
+  NSL_TRY_ASSIGN(Transaction tx, env.legacy ? decode_unsigned_legacy(env.list) : decode_unsigned_eip1559(env.list));
   NSL_TRY(validate_transaction(tx));
   // Canonical RLP in, canonical RLP out: this holds by construction; checked because a signature over
   // bytes that differ from the decoded transaction's would sign something else than what was inspected.
