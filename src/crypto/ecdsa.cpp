@@ -224,6 +224,34 @@ Result<EcdsaSignature> ecdsa_sign(Curve curve, const SecretBytes& private_key, B
   return options.low_s ? ecdsa_normalize_s(curve, sig) : Result<EcdsaSignature>(sig);
 }
 
+// --- prepared signing keys ----------------------------------------------------------------------
+
+void EcSigningKey::Free::operator()(internal::P256SigningKey* key) const noexcept {
+  internal::p256_free(key);
+}
+
+Result<EcSigningKey> prepare_signing_key(Curve curve, const SecretBytes& private_key) {
+  if (curve != Curve::secp256r1) {
+    return err::invalid_argument(
+        "ecdsa: prepared signing keys are secp256r1 only (secp256k1 signs from the scalar)");
+  }
+  NSL_TRY(ec_check_private_key(curve, private_key));
+  EcSigningKey key;
+  key.impl_.reset(internal::p256_prepare(private_key.reveal(SecretAccess::grant())));
+  if (key.empty()) return err::internal("ecdsa: OpenSSL refused the private key");
+  return key;
+}
+
+Result<EcdsaSignature> ecdsa_sign(const EcSigningKey& key, ByteSpan digest,
+                                  EcdsaSignOptions options) {
+  if (key.empty()) return err::failed_precondition("ecdsa: empty signing key");
+  NSL_TRY(check_digest(digest));
+  EcdsaSignature sig;
+  if (!internal::p256_sign_prepared(*key.impl_, digest, sig))
+    return err::internal("ecdsa: signing failed");
+  return options.low_s ? ecdsa_normalize_s(Curve::secp256r1, sig) : Result<EcdsaSignature>(sig);
+}
+
 bool ecdsa_verify(Curve curve, ByteSpan public_key, ByteSpan digest, ByteSpan signature_rs) {
   if (!check_digest(digest).ok() || !ecdsa_check_signature(curve, signature_rs).ok()) return false;
   if (!sec1_shape_ok(public_key)) return false;

@@ -27,7 +27,7 @@
 // mode), so its signatures differ run to run.
 //
 // Thread-safety: pure functions, safe from any thread. Verification returns false for every
-// malformed input.
+// malformed input. An `EcSigningKey` may be shared by any number of signing threads (see below).
 //
 //   SecretBytes d = ec_generate_private_key(Curve::secp256r1);
 //   NSL_TRY_ASSIGN(auto pub, ec_public_key(Curve::secp256r1, d));
@@ -37,6 +37,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "core/result.hpp"
@@ -74,6 +75,65 @@ struct EcdsaSignOptions {
 
 Result<EcdsaSignature> ecdsa_sign(Curve curve, const SecretBytes& private_key, ByteSpan digest,
                                   EcdsaSignOptions options = {});
+
+// --- prepared signing keys (secp256r1) -----------------------------------------------------------
+// `ecdsa_sign(Curve::secp256r1, d, …)` imports d into OpenSSL on every call (an EVP_PKEY built from
+// parameters: a fresh EC_GROUP, key checks), which costs about as much as the signature itself. A
+// caller that signs with one key many times (the enclave's unsealed-key cache) prepares it once:
+//
+//   NSL_TRY_ASSIGN(EcSigningKey key, prepare_signing_key(Curve::secp256r1, d));
+//   NSL_TRY_ASSIGN(auto sig, ecdsa_sign(key, sha256(message)));  // as ecdsa_sign(c, d, …)
+//
+// Signatures are those of `ecdsa_sign(Curve::secp256r1, d, digest, options)`: OpenSSL's ECDSA
+// (constant-time scalar arithmetic, random nonce), 64-byte r || s, low-S by default.
+//
+// secp256r1 only: libsecp256k1 signs straight from the 32-byte scalar with the process-wide
+// context, so a secp256k1 key has nothing to prepare (prepare_signing_key refuses it).
+//
+// Secrecy: the key holds its own copy of the scalar inside OpenSSL (the provider's EC_KEY), in the
+// ordinary heap rather than the SecretBytes arena, so it is mlock'ed and kept out of core dumps
+// only where the process does so as a whole (nsl-enclave does: mlockall, not dumpable). OpenSSL
+// wipes that copy when the key is destroyed (EC_KEY_free: BN_clear_free of the scalar,
+// OPENSSL_clear_free of the EC_KEY); the import leaves no heap copy behind (secure BIGNUM and
+// OSSL_PARAM buffers, cleared before they are freed). Both checked on OpenSSL 3.0.19 (Debian 12).
+// Drop the key as soon as the SecretBytes it was made from would be dropped.
+//
+// Thread-safety: an EcSigningKey is immutable after prepare_signing_key; any number of threads may
+// call ecdsa_sign with the same key at once. Each call signs with its own EVP_PKEY_CTX made from the
+// shared EVP_PKEY, which signing only reads (OpenSSL's documented rule: EVP_PKEY may be shared
+// between threads, contexts may not). Moving or destroying a key must not race with signing with it.
+namespace internal {
+struct P256SigningKey;
+}
+
+class EcSigningKey {
+ public:
+  // Empty: holds no key; ecdsa_sign with it fails with failed_precondition.
+  EcSigningKey() noexcept = default;
+  EcSigningKey(EcSigningKey&&) noexcept = default;
+  EcSigningKey& operator=(EcSigningKey&&) noexcept = default;
+  EcSigningKey(const EcSigningKey&) = delete;
+  EcSigningKey& operator=(const EcSigningKey&) = delete;
+  ~EcSigningKey() = default;
+
+  bool empty() const noexcept { return impl_ == nullptr; }
+
+ private:
+  struct Free {
+    void operator()(internal::P256SigningKey* key) const noexcept;
+  };
+  friend Result<EcSigningKey> prepare_signing_key(Curve curve, const SecretBytes& private_key);
+  friend Result<EcdsaSignature> ecdsa_sign(const EcSigningKey& key, ByteSpan digest,
+                                           EcdsaSignOptions options);
+  std::unique_ptr<internal::P256SigningKey, Free> impl_;
+};
+
+// invalid_argument for a secp256k1 curve or a scalar that fails ec_check_private_key (0, >= n, not
+// 32 bytes); internal when OpenSSL refuses the key.
+Result<EcSigningKey> prepare_signing_key(Curve curve, const SecretBytes& private_key);
+Result<EcdsaSignature> ecdsa_sign(const EcSigningKey& key, ByteSpan digest,
+                                  EcdsaSignOptions options = {});
+
 bool ecdsa_verify(Curve curve, ByteSpan public_key, ByteSpan digest, ByteSpan signature_rs);
 bool ecdsa_verify_der(Curve curve, ByteSpan public_key, ByteSpan digest, ByteSpan signature_der);
 

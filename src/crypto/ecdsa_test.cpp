@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/strings.hpp"
 #include "crypto/hash.hpp"
@@ -214,6 +216,133 @@ TEST(Ecdsa, P256RawHighSOptionStillVerifies) {
     high += ecdsa_is_low_s(Curve::secp256r1, sig) ? 0 : 1;
   }
   EXPECT_GT(high, 0) << "64 random-nonce signatures, none high-S: probability 2^-64";
+}
+
+// --- prepared signing keys (secp256r1) -----------------------------------------------------------
+
+TEST(EcSigningKey, SignaturesVerifyAndAreLowS) {
+  const SecretBytes d = ec_generate_private_key(Curve::secp256r1);
+  const auto pub = ec_public_key(Curve::secp256r1, d).value();
+  const auto pub_u = ec_public_key_uncompressed(Curve::secp256r1, d).value();
+  const EcSigningKey key = prepare_signing_key(Curve::secp256r1, d).value();
+  ASSERT_FALSE(key.empty());
+  for (int i = 0; i < 32; ++i) {
+    const auto digest = sha256(Bytes(1, static_cast<std::uint8_t>(i)));
+    const auto sig = ecdsa_sign(key, digest).value();
+    EXPECT_TRUE(ecdsa_is_low_s(Curve::secp256r1, sig));
+    EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, digest, sig));
+    EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub_u, digest, sig));
+    EXPECT_FALSE(ecdsa_verify(Curve::secp256r1, pub, sha256(as_bytes("other")), sig));
+    // The per-call path signs with the same key (random nonces, so compare by verification).
+    EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, digest,
+                             ecdsa_sign(Curve::secp256r1, d, digest).value()));
+  }
+  // low_s = false keeps OpenSSL's raw s, as the per-call path does.
+  const auto digest = sha256(as_bytes("raw"));
+  int high = 0;
+  for (int i = 0; i < 64; ++i) {
+    const auto sig = ecdsa_sign(key, digest, {.low_s = false}).value();
+    EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, digest, sig));
+    high += ecdsa_is_low_s(Curve::secp256r1, sig) ? 0 : 1;
+  }
+  EXPECT_GT(high, 0) << "64 random-nonce signatures, none high-S: probability 2^-64";
+}
+
+TEST(EcSigningKey, KnownKeySignsForItsPublicKey) {
+  // Neo N3 test key (see NeoTestKeys below): the prepared key is this scalar, not merely some key.
+  const SecretBytes d = secret("7d128a6d096f0c14c3a25a2b0c41cf79661bfcb4a8cc95aaaea28bde4d732344");
+  const Bytes pub = hex("02028a99826edc0c97d18e22b6932373d908d323aa7f92656a77ec26e8861699ef");
+  const auto key = prepare_signing_key(Curve::secp256r1, d).value();
+  const auto digest = sha256(as_bytes("neo"));
+  EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, digest, ecdsa_sign(key, digest).value()));
+}
+
+TEST(EcSigningKey, RejectsInvalidScalarsAndCurves) {
+  const std::string n = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
+  std::string n_minus_1 = n;
+  n_minus_1.back() = static_cast<char>(n_minus_1.back() - 1);
+  std::string n_plus_1 = n;
+  n_plus_1.back() = static_cast<char>(n_plus_1.back() + 1);
+  auto rejected = [](const SecretBytes& d) {
+    auto k = prepare_signing_key(Curve::secp256r1, d);
+    return !k.ok() && k.error().code() == ErrorCode::invalid_argument;
+  };
+  EXPECT_TRUE(rejected(SecretBytes(32))) << "zero";
+  EXPECT_TRUE(rejected(secret(n))) << "n";
+  EXPECT_TRUE(rejected(secret(n_plus_1))) << "n + 1";
+  EXPECT_TRUE(rejected(secret(std::string(64, 'f')))) << "2^256 - 1";
+  EXPECT_TRUE(rejected(SecretBytes::random(31))) << "31 bytes";
+  EXPECT_TRUE(rejected(SecretBytes::random(33))) << "33 bytes";
+  EXPECT_TRUE(rejected(SecretBytes())) << "empty";
+  const auto k1 = prepare_signing_key(Curve::secp256k1, ec_generate_private_key(Curve::secp256k1));
+  ASSERT_FALSE(k1.ok());
+  EXPECT_EQ(k1.error().code(), ErrorCode::invalid_argument);
+  // The range ends, 1 and n - 1, are keys.
+  const auto digest = sha256(as_bytes("edge"));
+  for (const std::string& h : {std::string(63, '0') + "1", n_minus_1}) {
+    const SecretBytes d = secret(h);
+    const auto key = prepare_signing_key(Curve::secp256r1, d);
+    ASSERT_TRUE(key.ok()) << h;
+    const auto pub = ec_public_key(Curve::secp256r1, d).value();
+    EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, digest, ecdsa_sign(*key, digest).value())) << h;
+  }
+}
+
+TEST(EcSigningKey, EmptyMovedAndBadDigests) {
+  const auto digest = sha256(as_bytes("m"));
+  const EcSigningKey none;
+  EXPECT_TRUE(none.empty());
+  auto r = ecdsa_sign(none, digest);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::failed_precondition);
+
+  const SecretBytes d = ec_generate_private_key(Curve::secp256r1);
+  const auto pub = ec_public_key(Curve::secp256r1, d).value();
+  EcSigningKey a = prepare_signing_key(Curve::secp256r1, d).value();
+  EcSigningKey b = std::move(a);
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): a moved-from key is empty
+  EXPECT_FALSE(ecdsa_sign(a, digest).ok());  // NOLINT(bugprone-use-after-move)
+  EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, digest, ecdsa_sign(b, digest).value()));
+  for (const std::size_t size : {0, 31, 33, 64}) {
+    auto s = ecdsa_sign(b, Bytes(size));
+    ASSERT_FALSE(s.ok()) << size;
+    EXPECT_EQ(s.error().code(), ErrorCode::invalid_argument) << size;
+  }
+}
+
+TEST(EcSigningKey, ConcurrentSigningWithOneKey) {
+  const SecretBytes d = ec_generate_private_key(Curve::secp256r1);
+  const auto pub = ec_public_key(Curve::secp256r1, d).value();
+  const EcSigningKey key = prepare_signing_key(Curve::secp256r1, d).value();
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 100;
+  struct Signed {
+    EcdsaSignature sig{};
+    bool ok = false;
+  };
+  std::vector<std::vector<Signed>> out(kThreads, std::vector<Signed>(kPerThread));
+  auto digest_of = [](int t, int i) {
+    return sha256(as_bytes("thread " + std::to_string(t) + " message " + std::to_string(i)));
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < kThreads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto sig = ecdsa_sign(key, digest_of(t, i));
+        out[t][i].ok = sig.ok();
+        if (sig.ok()) out[t][i].sig = *sig;
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      ASSERT_TRUE(out[t][i].ok) << t << "/" << i;
+      EXPECT_TRUE(ecdsa_is_low_s(Curve::secp256r1, out[t][i].sig)) << t << "/" << i;
+      EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, digest_of(t, i), out[t][i].sig))
+          << t << "/" << i;
+    }
+  }
 }
 
 // Neo N3 test keys (neo-go internal/keytestcases @4b67ae6e, neon-js testKeys.json @4cd13894).

@@ -15,6 +15,11 @@ namespace nsl::crypto::internal {
 bool p256_decode_point(ByteSpan encoded, UncompressedPublicKey& out) noexcept;
 bool p256_public_from_private(ByteSpan d, UncompressedPublicKey& out) noexcept;
 bool p256_sign(ByteSpan d, ByteSpan digest, EcdsaSignature& out) noexcept;
+// A private key imported into OpenSSL once (the state behind EcSigningKey); `d` is in range.
+// nullptr on failure. Signing with one key from several threads at once is safe (see ecdsa.hpp).
+P256SigningKey* p256_prepare(ByteSpan d) noexcept;
+void p256_free(P256SigningKey* key) noexcept;
+bool p256_sign_prepared(const P256SigningKey& key, ByteSpan digest, EcdsaSignature& out) noexcept;
 // `pub` has a valid SEC1 shape (33 bytes 02|03, or 65 bytes 04); the point itself is validated
 // here.
 bool p256_verify(ByteSpan pub, ByteSpan digest, const EcdsaSignature& sig) noexcept;

@@ -7,6 +7,9 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 
+#include <memory>
+#include <new>
+
 #include "crypto/internal/ec.hpp"
 #include "crypto/internal/openssl.hpp"
 
@@ -95,7 +98,31 @@ bool fail() noexcept {
   return false;
 }
 
+// One signature with a sign-initialised context. OpenSSL's ECDSA signs the 32-byte digest as given
+// (no digest set on the context) and returns DER, converted here to r || s.
+bool sign_with(EVP_PKEY_CTX* ctx, ByteSpan digest, EcdsaSignature& out) noexcept {
+  std::uint8_t der[80];
+  std::size_t der_len = sizeof der;
+  if (EVP_PKEY_sign(ctx, der, &der_len, digest.data(), digest.size()) != 1) return fail();
+  auto rs = ecdsa_der_to_p1363(ByteSpan(der, der_len));
+  if (!rs.ok()) return false;
+  out = *rs;
+  return true;
+}
+
+PkeyCtxPtr sign_context(EVP_PKEY* key) noexcept {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) return nullptr;
+  return ctx;
+}
+
 }  // namespace
+
+// The key imported once. An EVP_PKEY may be shared by threads that only read it (OpenSSL's
+// documented rule); every signature makes its own EVP_PKEY_CTX from it, as contexts are not.
+struct P256SigningKey {
+  PkeyPtr key;
+};
 
 bool p256_decode_point(ByteSpan encoded, UncompressedPublicKey& out) noexcept {
   BnCtxPtr bn(BN_CTX_new());
@@ -126,17 +153,29 @@ bool p256_public_from_private(ByteSpan d, UncompressedPublicKey& out) noexcept {
 bool p256_sign(ByteSpan d, ByteSpan digest, EcdsaSignature& out) noexcept {
   PkeyPtr key = private_pkey(d);
   if (!key) return fail();
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
-  std::uint8_t der[80];
-  std::size_t der_len = sizeof der;
-  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
-      EVP_PKEY_sign(ctx.get(), der, &der_len, digest.data(), digest.size()) != 1) {
-    return fail();
+  PkeyCtxPtr ctx = sign_context(key.get());
+  if (!ctx) return fail();
+  return sign_with(ctx.get(), digest, out);
+}
+
+P256SigningKey* p256_prepare(ByteSpan d) noexcept {
+  auto prepared = std::unique_ptr<P256SigningKey>(new (std::nothrow) P256SigningKey);
+  if (!prepared) return nullptr;
+  prepared->key = private_pkey(d);
+  // One sign_init up front, so that a key OpenSSL refuses fails here and not at the first signature.
+  if (!prepared->key || !sign_context(prepared->key.get())) {
+    ERR_clear_error();
+    return nullptr;
   }
-  auto rs = ecdsa_der_to_p1363(ByteSpan(der, der_len));
-  if (!rs.ok()) return false;
-  out = *rs;
-  return true;
+  return prepared.release();
+}
+
+void p256_free(P256SigningKey* key) noexcept { delete key; }
+
+bool p256_sign_prepared(const P256SigningKey& key, ByteSpan digest, EcdsaSignature& out) noexcept {
+  PkeyCtxPtr ctx = sign_context(key.key.get());
+  if (!ctx) return fail();
+  return sign_with(ctx.get(), digest, out);
 }
 
 bool p256_verify(ByteSpan pub, ByteSpan digest, const EcdsaSignature& sig) noexcept {

@@ -34,7 +34,8 @@ std::string curve_str(KeyCurve c) { return std::string(key_curve_name(c)); }
 
 // The signing form of a 32-byte private key (EC scalar or Ed25519 seed) and its public key. The
 // scalar is checked to lie in [1, n): a sealed or imported key is only as good as this check.
-Result<CachedKey> materialize(KeyCurve curve, SecretBytes key) {
+// for_signing: also import a secp256r1 key into OpenSSL once (the key cache keeps it for signing).
+Result<CachedKey> materialize(KeyCurve curve, SecretBytes key, bool for_signing) {
   CachedKey out;
   out.curve = curve;
   if (curve == KeyCurve::ed25519) {
@@ -48,6 +49,10 @@ Result<CachedKey> materialize(KeyCurve curve, SecretBytes key) {
     return err::invalid_argument("not a valid " + curve_str(curve) + " private key");
   }
   NSL_TRY_ASSIGN(auto pub, crypto::ec_public_key(c, key));
+  // secp256r1 signs through OpenSSL: import the key once here, not on every signature.
+  if (for_signing && curve == KeyCurve::secp256r1) {
+    NSL_TRY_ASSIGN(out.signing_key, crypto::prepare_signing_key(c, key));
+  }
   out.private_key = std::move(key);
   out.public_key.assign(pub.begin(), pub.end());
   return out;
@@ -235,7 +240,7 @@ Result<SealedKey> TrustedCore::generate_key(const Binding& binding, KeyCurve cur
   SecretBytes key = curve == KeyCurve::ed25519 ? SecretBytes::random(crypto::kEd25519SeedSize)
                                                : crypto::ec_generate_private_key(ec_curve(curve));
   NSL_TRY_ASSIGN(Bytes sealed, sealer_.seal_key(binding, curve, key));
-  NSL_TRY_ASSIGN(CachedKey k, materialize(curve, std::move(key)));
+  NSL_TRY_ASSIGN(CachedKey k, materialize(curve, std::move(key), false));
   return SealedKey{curve, std::move(k.public_key), std::move(sealed)};
 }
 
@@ -270,7 +275,7 @@ Result<SealedKey> TrustedCore::import_key(const Binding& binding, KeyCurve curve
                                  " private key");
   }
   NSL_TRY_ASSIGN(Bytes sealed, sealer_.seal_key(binding, curve, plain));
-  NSL_TRY_ASSIGN(CachedKey material, materialize(curve, std::move(key).value()));
+  NSL_TRY_ASSIGN(CachedKey material, materialize(curve, std::move(key).value(), false));
   return SealedKey{curve, std::move(material.public_key), std::move(sealed)};
 }
 
@@ -299,7 +304,7 @@ Result<std::shared_ptr<const CachedKey>> TrustedCore::unsealed_key(const Binding
   const KeyCache::Digest ck = KeyCache::cache_key(sealed, binding);
   if (auto hit = cache_.get(ck)) return hit;
   NSL_TRY_ASSIGN(OpenedKey opened, sealer_.open_key(binding, sealed));
-  auto material = materialize(opened.curve, std::move(opened.private_key));
+  auto material = materialize(opened.curve, std::move(opened.private_key), true);
   if (!material.ok()) {
     // Authenticated, so sealed by this enclave: an invalid key inside is a bug, not bad input.
     return err::internal("sealed blob holds an invalid " + curve_str(opened.curve) + " key");
@@ -376,7 +381,7 @@ Result<TypedSignature> TrustedCore::sign_typed(const Binding& binding, ByteView 
     out.signature.assign(sig.rs.begin(), sig.rs.end());
     out.recovery_id = sig.recovery_id;
   } else {
-    NSL_TRY_ASSIGN(const auto sig, crypto::ecdsa_sign(crypto::Curve::secp256r1, key->private_key, decoded.digest));
+    NSL_TRY_ASSIGN(const auto sig, crypto::ecdsa_sign(key->signing_key, decoded.digest));
     out.signature.assign(sig.begin(), sig.end());
   }
   for (const auto& [asset, amount] : moves) out.moves.push_back(AssetAmount{asset, amount.to_decimal()});
@@ -408,7 +413,9 @@ Result<Signature> TrustedCore::sign(const Binding& binding, ByteView sealed,
                                  std::to_string(payload.data.size()));
   }
   NSL_TRY_ASSIGN(auto sig,
-                 crypto::ecdsa_sign(ec_curve(key->curve), key->private_key, payload.data));
+                 key->curve == KeyCurve::secp256r1
+                     ? crypto::ecdsa_sign(key->signing_key, payload.data)
+                     : crypto::ecdsa_sign(ec_curve(key->curve), key->private_key, payload.data));
   return sig;
 }
 

@@ -8,9 +8,10 @@
 // a random nonce, so two seals of one key are two entries). The length prefix keeps (blob, binding)
 // pairs from colliding by shifting bytes between the two.
 //
-// Keys live in SecretBytes inside shared, immutable entries: an evicted entry is destroyed, and its
-// bytes wiped, as soon as the last signer that still holds it finishes; clear() and the destructor
-// drop every entry the same way. Nothing else keeps a copy.
+// Keys live in SecretBytes inside shared, immutable entries (a secp256r1 entry also holds the key
+// prepared for OpenSSL, see CachedKey::signing_key): an evicted entry is destroyed, and its bytes
+// wiped, as soon as the last signer that still holds it finishes; clear() and the destructor drop
+// every entry the same way. Nothing else keeps a copy.
 //
 // Thread-safety: all members may be called concurrently (one internal mutex; no I/O or crypto under
 // it).
@@ -25,6 +26,7 @@
 #include <unordered_map>
 
 #include "core/secret_bytes.hpp"
+#include "crypto/ecdsa.hpp"
 #include "enclave/enclave.hpp"
 
 namespace nsl::enclave::trusted {
@@ -35,6 +37,10 @@ struct CachedKey {
   // public).
   SecretBytes private_key;
   Bytes public_key;  // SEC1 compressed (33) or Ed25519 (32)
+  // secp256r1: `private_key` imported into OpenSSL once, so that signing skips the per-call import
+  // (crypto::ecdsa_sign(const EcSigningKey&, …)); empty for the other curves. It holds its own
+  // copy of the scalar, wiped by OpenSSL when the entry is destroyed, like `private_key`.
+  crypto::EcSigningKey signing_key;
 };
 
 class KeyCache {

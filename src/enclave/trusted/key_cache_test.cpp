@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/ecdsa.hpp"
+#include "crypto/hash.hpp"
 #include "enclave/trusted/test_support.hpp"
 
 namespace nsl::enclave::trusted {
@@ -84,6 +86,28 @@ TEST(KeyCache, EvictedEntriesAreDestroyedAndSoWiped) {
   cache.clear();
   EXPECT_TRUE(third.expired());
   EXPECT_EQ(cache.stats().size, 0u);
+}
+
+TEST(KeyCache, PreparedSigningKeyLivesWithItsEntry) {
+  CachedKey k;
+  k.curve = KeyCurve::secp256r1;
+  k.private_key = crypto::ec_generate_private_key(crypto::Curve::secp256r1);
+  const auto pub = crypto::ec_public_key(crypto::Curve::secp256r1, k.private_key).value();
+  k.public_key.assign(pub.begin(), pub.end());
+  k.signing_key = crypto::prepare_signing_key(crypto::Curve::secp256r1, k.private_key).value();
+  KeyCache cache(1);
+  cache.put(digest(1), std::make_shared<const CachedKey>(std::move(k)));
+  // A signer holding the entry keeps signing with the prepared key after the entry is evicted.
+  auto held = cache.get(digest(1));
+  ASSERT_NE(held, nullptr);
+  cache.put(digest(2), entry(2));
+  EXPECT_EQ(cache.get(digest(1)), nullptr);
+  const auto d = crypto::sha256(crypto::as_bytes("held"));
+  const auto sig = crypto::ecdsa_sign(held->signing_key, d).value();
+  EXPECT_TRUE(crypto::ecdsa_verify(crypto::Curve::secp256r1, held->public_key, d, sig));
+  std::weak_ptr<const CachedKey> w = held;
+  held.reset();
+  EXPECT_TRUE(w.expired());
 }
 
 TEST(KeyCache, DestructionDropsEverything) {
