@@ -589,6 +589,64 @@ Result<SecretBytes> EnclaveClient::derive_data_key(const Binding& binding) {
   return key;
 }
 
+namespace {
+Result<Bytes> sealed_result(v1::Response& r) {
+  if (!r.has_sealed()) return err::internal("enclave answered with the wrong result type");
+  return Bytes(r.sealed().sealed().begin(), r.sealed().sealed().end());
+}
+}  // namespace
+
+Result<Bytes> EnclaveClient::generate_data_key(const Binding& binding) {
+  v1::Request req;
+  *req.mutable_generate_data_key()->mutable_binding() = protocol::to_proto(binding);
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  return sealed_result(r);
+}
+
+Result<Bytes> EnclaveClient::data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                          ByteView plaintext) {
+  v1::Request req;
+  auto* op = req.mutable_data_encrypt();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_sealed_key(bytes_string(sealed_key));
+  op->set_aad(bytes_string(aad));
+  op->set_plaintext(reinterpret_cast<const char*>(plaintext.data()), plaintext.size());  // wiped once framed
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  return sealed_result(r);
+}
+
+Result<SecretBytes> EnclaveClient::data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                                ByteView ciphertext) {
+  v1::Request req;
+  auto* op = req.mutable_data_decrypt();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_sealed_key(bytes_string(sealed_key));
+  op->set_aad(bytes_string(aad));
+  op->set_ciphertext(bytes_string(ciphertext));
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  if (!r.has_secret()) {
+    protocol::wipe_secrets(r);
+    return err::internal("enclave answered with the wrong result type");
+  }
+  SecretBytes plain = SecretBytes::copy_of(bytes_view(r.secret().secret()));
+  protocol::wipe_secrets(r);
+  return plain;
+}
+
+Result<Bytes> EnclaveClient::data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key,
+                                         ByteView aad, ByteView ciphertext) {
+  v1::Request req;
+  auto* op = req.mutable_data_rewrap();
+  *op->mutable_from_binding() = protocol::to_proto(from);
+  op->set_from_key(bytes_string(from_key));
+  *op->mutable_to_binding() = protocol::to_proto(to);
+  op->set_to_key(bytes_string(to_key));
+  op->set_aad(bytes_string(aad));
+  op->set_ciphertext(bytes_string(ciphertext));
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  return sealed_result(r);
+}
+
 Result<Quote> EnclaveClient::attest(AttestPurpose purpose, ByteView subject, ByteView nonce) {
   v1::Request req;
   auto* op = req.mutable_attest();

@@ -70,6 +70,12 @@ class EnclaveClient final : public Enclave {
   Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) override;
   Result<SecretString> unseal(const Binding& binding, ByteView sealed, ByteView aad) override;
   Result<SecretBytes> derive_data_key(const Binding& binding) override;
+  Result<Bytes> generate_data_key(const Binding& binding) override;
+  Result<Bytes> data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad, ByteView plaintext) override;
+  Result<SecretBytes> data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                   ByteView ciphertext) override;
+  Result<Bytes> data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key, ByteView aad,
+                            ByteView ciphertext) override;
   Result<Quote> attest(AttestPurpose purpose, ByteView subject, ByteView nonce) override;
   Result<Identity> identity() override;
 

@@ -134,6 +134,10 @@ struct TypedSignRequest {
 };
 inline constexpr std::size_t kMaxSignMultisigKeys = 64;
 
+inline constexpr std::size_t kMaxDataPlaintext = 512 * 1024;
+inline constexpr std::size_t kMaxDataAad = 64 * 1024;
+inline constexpr std::size_t kDataCiphertextOverhead = 1 + 16 + 12 + 16;
+
 struct TypedSignature {
   Bytes signature;                     // 64 bytes r || s (low-S)
   std::uint8_t recovery_id = 0;        // secp256k1: the y parity of R (0/1), for EVM v values; else 0
@@ -215,6 +219,25 @@ class Enclave {
   // from the sealing root and `binding` (same binding, same key; bump `version` to rotate). It leaves the
   // enclave by design: it encrypts data the untrusted side stores, and is never a signing key.
   virtual Result<SecretBytes> derive_data_key(const Binding& binding) = 0;
+
+  // Symmetric data keys: the secrets service's envelope keys and transit keys. generate_data_key makes a
+  // random AES-256 key inside the enclave and returns it sealed under `binding` (a data-key blob, which
+  // no other operation accepts); it never leaves the enclave in clear. data_encrypt / data_decrypt open
+  // it inside and work with it:
+  //   ciphertext = 0x01 || salt (16) || nonce (12) || AES-256-GCM(K, plaintext, aad) || tag (16)
+  //   K = HKDF-SHA256(ikm = data key, salt, info = "nsl-data-v1"), a fresh key per message, so a data key
+  //   has no 2^32-message bound of random GCM nonces under one key.
+  // plaintext at most kMaxDataPlaintext, aad at most kMaxDataAad bytes. A ciphertext that does not open
+  // (another key or aad, or altered) is permission_denied, as is a key blob that does not open under the
+  // binding. data_rewrap decrypts under one key and encrypts under another inside the enclave, so that
+  // rotation never shows the plaintext to the host.
+  virtual Result<Bytes> generate_data_key(const Binding& binding) = 0;
+  virtual Result<Bytes> data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                     ByteView plaintext) = 0;
+  virtual Result<SecretBytes> data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                           ByteView ciphertext) = 0;
+  virtual Result<Bytes> data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key,
+                                    ByteView aad, ByteView ciphertext) = 0;
 
   virtual Result<Quote> attest(AttestPurpose purpose, ByteView subject, ByteView nonce) = 0;
   virtual Result<Identity> identity() = 0;

@@ -70,6 +70,29 @@ Result<SecretBytes> MeteredEnclave::derive_data_key(const Binding& binding) {
   return measured("derive_data_key", start, inner_.derive_data_key(binding));
 }
 
+Result<Bytes> MeteredEnclave::generate_data_key(const Binding& binding) {
+  const auto start = Clock::now();
+  return measured("generate_data_key", start, inner_.generate_data_key(binding));
+}
+
+Result<Bytes> MeteredEnclave::data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                           ByteView plaintext) {
+  const auto start = Clock::now();
+  return measured("data_encrypt", start, inner_.data_encrypt(binding, sealed_key, aad, plaintext));
+}
+
+Result<SecretBytes> MeteredEnclave::data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                                 ByteView ciphertext) {
+  const auto start = Clock::now();
+  return measured("data_decrypt", start, inner_.data_decrypt(binding, sealed_key, aad, ciphertext));
+}
+
+Result<Bytes> MeteredEnclave::data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key,
+                                          ByteView aad, ByteView ciphertext) {
+  const auto start = Clock::now();
+  return measured("data_rewrap", start, inner_.data_rewrap(from, from_key, to, to_key, aad, ciphertext));
+}
+
 Result<Quote> MeteredEnclave::attest(AttestPurpose purpose, ByteView subject, ByteView nonce) {
   const auto start = Clock::now();
   return measured("attest", start, inner_.attest(purpose, subject, nonce));

@@ -2,8 +2,9 @@
 // architecture's "TEE operation success rates".
 //
 //   nsl_enclave_operations_total{op, result}   op: generate_key, import_key, export_key, sign, sign_typed,
-//                                              public_key, seal, unseal, derive_data_key, attest,
-//                                              identity; result: ok or the ErrorCode name
+//                                              public_key, seal, unseal, derive_data_key,
+//                                              generate_data_key, data_encrypt, data_decrypt, data_rewrap,
+//                                              attest, identity; result: ok or the ErrorCode name
 //   nsl_enclave_operation_seconds{op}          latency, as seen from nsl (socket round trip included)
 //
 // A policy refusal from sign_typed counts as result permission_denied: the enclave worked, it said no.
@@ -37,6 +38,12 @@ class MeteredEnclave final : public Enclave {
   Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) override;
   Result<SecretString> unseal(const Binding& binding, ByteView sealed, ByteView aad) override;
   Result<SecretBytes> derive_data_key(const Binding& binding) override;
+  Result<Bytes> generate_data_key(const Binding& binding) override;
+  Result<Bytes> data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad, ByteView plaintext) override;
+  Result<SecretBytes> data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                   ByteView ciphertext) override;
+  Result<Bytes> data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key, ByteView aad,
+                            ByteView ciphertext) override;
   Result<Quote> attest(AttestPurpose purpose, ByteView subject, ByteView nonce) override;
   Result<Identity> identity() override;
 

@@ -174,6 +174,7 @@ void wipe_secrets(v1::Request& request) noexcept {
   if (request.has_hello()) SecretString::wipe(*request.mutable_hello()->mutable_token());
   if (request.has_seal()) SecretString::wipe(*request.mutable_seal()->mutable_plaintext());
   if (request.has_export_key()) SecretString::wipe(*request.mutable_export_key()->mutable_nep2_passphrase());
+  if (request.has_data_encrypt()) SecretString::wipe(*request.mutable_data_encrypt()->mutable_plaintext());
 }
 
 }  // namespace nsl::enclave::protocol

@@ -44,8 +44,8 @@ Result<ExportedKeyBlob> unpack_exported(const v1::Response& r);
 
 // Overwrites every secret-bearing field of `response` with zeros before clearing it.
 void wipe_secrets(v1::Response& response) noexcept;
-// Overwrites the secret-bearing fields of `request` (the hello token, a plaintext to seal, a NEP-2 export
-// passphrase) with zeros; the rest stays readable.
+// Overwrites the secret-bearing fields of `request` (the hello token, a plaintext to seal or encrypt, a
+// NEP-2 export passphrase) with zeros; the rest stays readable.
 void wipe_secrets(v1::Request& request) noexcept;
 
 }  // namespace nsl::enclave::protocol

@@ -10,6 +10,7 @@
 #include "core/random.hpp"
 #include "crypto/aead.hpp"
 #include "crypto/ecdsa.hpp"
+#include "crypto/mac.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/x25519.hpp"
 #include "chain/neo/nep2.hpp"
@@ -442,6 +443,85 @@ Result<SecretString> TrustedCore::unseal(const Binding& binding, ByteView sealed
 Result<SecretBytes> TrustedCore::derive_data_key(const Binding& binding) {
   NSL_TRY(check_binding(binding));
   return sealer_.derive_data_key(binding);
+}
+
+// ---- symmetric data keys -------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::uint8_t kDataFormat = 1;
+constexpr std::size_t kDataSalt = 16;
+constexpr std::string_view kDataInfo = "nsl-data-v1";
+
+// The per-message key K = HKDF-SHA256(data key, salt, "nsl-data-v1") (enclave.hpp).
+Result<SecretBytes> message_key(const SecretBytes& data_key, ByteView salt) {
+  return crypto::hkdf_sha256(data_key, salt,
+                             ByteView(reinterpret_cast<const std::uint8_t*>(kDataInfo.data()), kDataInfo.size()), 32);
+}
+
+Result<Bytes> encrypt_with(const SecretBytes& data_key, ByteView aad, ByteView plaintext) {
+  if (plaintext.size() > kMaxDataPlaintext) {
+    return err::invalid_argument("plaintext too large: at most " + std::to_string(kMaxDataPlaintext) + " bytes");
+  }
+  Bytes out(1 + kDataSalt);
+  out[0] = kDataFormat;
+  random_bytes(std::span<std::uint8_t>(out.data() + 1, kDataSalt));
+  NSL_TRY_ASSIGN(const SecretBytes k, message_key(data_key, ByteView(out.data() + 1, kDataSalt)));
+  NSL_TRY_ASSIGN(const Bytes sealed, crypto::aes256gcm_seal(k, plaintext, aad));
+  out.insert(out.end(), sealed.begin(), sealed.end());
+  return out;
+}
+
+Result<SecretBytes> decrypt_with(const SecretBytes& data_key, ByteView aad, ByteView ciphertext) {
+  if (ciphertext.size() < kDataCiphertextOverhead) return err::invalid_argument("ciphertext: too short");
+  if (ciphertext[0] != kDataFormat) {
+    return err::invalid_argument("ciphertext: unknown format " + std::to_string(ciphertext[0]));
+  }
+  NSL_TRY_ASSIGN(const SecretBytes k, message_key(data_key, ciphertext.subspan(1, kDataSalt)));
+  auto plain = crypto::aes256gcm_open_secret(k, ciphertext.subspan(1 + kDataSalt), aad);
+  if (!plain.ok()) {
+    return err::permission_denied("ciphertext does not open under this key and aad (another key, aad or altered)");
+  }
+  return std::move(plain).value();
+}
+
+Status check_aad(ByteView aad) {
+  if (aad.size() > kMaxDataAad) return err::invalid_argument("aad too large: at most " + std::to_string(kMaxDataAad) + " bytes");
+  return {};
+}
+
+}  // namespace
+
+Result<Bytes> TrustedCore::generate_data_key(const Binding& binding) {
+  NSL_TRY(check_binding(binding));
+  return sealer_.seal_data_key(binding, SecretBytes::random(32));
+}
+
+Result<Bytes> TrustedCore::data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                        ByteView plaintext) {
+  NSL_TRY(check_binding(binding));
+  NSL_TRY(check_aad(aad));
+  NSL_TRY_ASSIGN(const SecretBytes key, sealer_.open_data_key(binding, sealed_key));
+  return encrypt_with(key, aad, plaintext);
+}
+
+Result<SecretBytes> TrustedCore::data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                              ByteView ciphertext) {
+  NSL_TRY(check_binding(binding));
+  NSL_TRY(check_aad(aad));
+  NSL_TRY_ASSIGN(const SecretBytes key, sealer_.open_data_key(binding, sealed_key));
+  return decrypt_with(key, aad, ciphertext);
+}
+
+Result<Bytes> TrustedCore::data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key,
+                                       ByteView aad, ByteView ciphertext) {
+  NSL_TRY(check_binding(from));
+  NSL_TRY(check_binding(to));
+  NSL_TRY(check_aad(aad));
+  NSL_TRY_ASSIGN(const SecretBytes old_key, sealer_.open_data_key(from, from_key));
+  NSL_TRY_ASSIGN(const SecretBytes new_key, sealer_.open_data_key(to, to_key));
+  NSL_TRY_ASSIGN(const SecretBytes plain, decrypt_with(old_key, aad, ciphertext));
+  return encrypt_with(new_key, aad, plain.reveal(SecretAccess::grant()));
 }
 
 // ---- attestation and identity -------------------------------------------------------------------

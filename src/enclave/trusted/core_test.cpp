@@ -603,6 +603,7 @@ TEST_F(CoreTest, TypedOpaqueScriptSignsOnlyWithoutPolicy) {
 TEST_F(CoreTest, TypedSigningRefusesAForeignPolicy) { typed_testing::foreign_policy_refused(*core_); }
 TEST_F(CoreTest, TypedSigningRefusesBadRequests) { typed_testing::bad_requests_refused(*core_); }
 TEST_F(CoreTest, TypedSigningForAMultisigAccount) { typed_testing::multisig_account(*core_); }
+TEST_F(CoreTest, SymmetricDataKeys) { typed_testing::data_keys(*core_); }
 
 TEST_F(CoreTest, TypedSigningUsesTheKeyCache) {
   const Binding b = typed_testing::key_binding();

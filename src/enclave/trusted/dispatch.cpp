@@ -126,6 +126,35 @@ Status dispatch(Enclave& enclave, const v1::Request& req, v1::Response& out) {
       out.mutable_secret()->set_secret(reinterpret_cast<const char*>(bytes.data()), bytes.size());
       return {};
     }
+    case v1::Request::kGenerateDataKey: {
+      NSL_TRY_ASSIGN(Bytes sealed, enclave.generate_data_key(from_proto(req.generate_data_key().binding())));
+      out.mutable_sealed()->set_sealed(bytes_string(sealed));
+      return {};
+    }
+    case v1::Request::kDataEncrypt: {
+      const auto& op = req.data_encrypt();
+      NSL_TRY_ASSIGN(Bytes ct, enclave.data_encrypt(from_proto(op.binding()), bytes_view(op.sealed_key()),
+                                                    bytes_view(op.aad()), bytes_view(op.plaintext())));
+      out.mutable_sealed()->set_sealed(bytes_string(ct));
+      return {};
+    }
+    case v1::Request::kDataDecrypt: {
+      const auto& op = req.data_decrypt();
+      NSL_TRY_ASSIGN(SecretBytes plain, enclave.data_decrypt(from_proto(op.binding()), bytes_view(op.sealed_key()),
+                                                             bytes_view(op.aad()), bytes_view(op.ciphertext())));
+      // Copied into the answer, which the server wipes after sending.
+      auto bytes = plain.reveal(SecretAccess::grant());
+      out.mutable_secret()->set_secret(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      return {};
+    }
+    case v1::Request::kDataRewrap: {
+      const auto& op = req.data_rewrap();
+      NSL_TRY_ASSIGN(Bytes ct, enclave.data_rewrap(from_proto(op.from_binding()), bytes_view(op.from_key()),
+                                                   from_proto(op.to_binding()), bytes_view(op.to_key()),
+                                                   bytes_view(op.aad()), bytes_view(op.ciphertext())));
+      out.mutable_sealed()->set_sealed(bytes_string(ct));
+      return {};
+    }
     case v1::Request::kAttest: {
       const auto& op = req.attest();
       AttestPurpose purpose{};

@@ -22,7 +22,12 @@ bool known_curve(std::uint8_t c) {
 }
 
 std::string_view kind_name(BlobKind k) {
-  return k == BlobKind::private_key ? "a private key" : "a tenant secret";
+  switch (k) {
+    case BlobKind::private_key: return "a private key";
+    case BlobKind::tenant_secret: return "a tenant secret";
+    case BlobKind::data_key: return "a data key";
+  }
+  return "an unknown kind";
 }
 
 Error auth_failed() {
@@ -84,7 +89,8 @@ Result<std::uint8_t> Sealer::check_header(ByteView blob, BlobKind kind) const {
   }
   const std::uint8_t blob_kind = blob[1];
   if (blob_kind != static_cast<std::uint8_t>(BlobKind::private_key) &&
-      blob_kind != static_cast<std::uint8_t>(BlobKind::tenant_secret)) {
+      blob_kind != static_cast<std::uint8_t>(BlobKind::tenant_secret) &&
+      blob_kind != static_cast<std::uint8_t>(BlobKind::data_key)) {
     return err::invalid_argument("sealed blob: unknown kind " + std::to_string(blob_kind));
   }
   if (blob_kind != static_cast<std::uint8_t>(kind)) {
@@ -115,21 +121,20 @@ Result<std::uint8_t> Sealer::check_header(ByteView blob, BlobKind kind) const {
   return curve;
 }
 
-Result<Bytes> Sealer::seal_key(const Binding& binding, KeyCurve curve,
-                               const SecretBytes& private_key) const {
-  if (private_key.size() != 32) return err::internal("sealing: a private key must be 32 bytes");
-  const auto h = header(BlobKind::private_key, static_cast<std::uint8_t>(curve));
+Result<Bytes> Sealer::seal_bound(const Binding& binding, BlobKind kind, std::uint8_t curve,
+                                 const SecretBytes& key) const {
+  if (key.size() != 32) return err::internal("sealing: key material must be 32 bytes");
+  const auto h = header(kind, curve);
   Bytes aad(h.begin(), h.end());
   const Bytes b = binding_aad(binding);
   aad.insert(aad.end(), b.begin(), b.end());
-  NSL_TRY_ASSIGN(Bytes sealed, crypto::aes256gcm_seal(key_, private_key, aad));
+  NSL_TRY_ASSIGN(Bytes sealed, crypto::aes256gcm_seal(key_, key, aad));
   Bytes out(h.begin(), h.end());
   out.insert(out.end(), sealed.begin(), sealed.end());
   return out;
 }
 
-Result<OpenedKey> Sealer::open_key(const Binding& binding, ByteView blob) const {
-  NSL_TRY_ASSIGN(const std::uint8_t curve, check_header(blob, BlobKind::private_key));
+Result<SecretBytes> Sealer::open_bound(const Binding& binding, ByteView blob) const {
   Bytes aad(blob.begin(), blob.begin() + kSealedHeaderSize);
   const Bytes b = binding_aad(binding);
   aad.insert(aad.end(), b.begin(), b.end());
@@ -140,7 +145,27 @@ Result<OpenedKey> Sealer::open_key(const Binding& binding, ByteView blob) const 
     return err::internal("sealed blob: authenticated key of " + std::to_string(opened->size()) +
                          " bytes");
   }
-  return OpenedKey{static_cast<KeyCurve>(curve), std::move(opened).value()};
+  return std::move(opened).value();
+}
+
+Result<Bytes> Sealer::seal_key(const Binding& binding, KeyCurve curve,
+                               const SecretBytes& private_key) const {
+  return seal_bound(binding, BlobKind::private_key, static_cast<std::uint8_t>(curve), private_key);
+}
+
+Result<OpenedKey> Sealer::open_key(const Binding& binding, ByteView blob) const {
+  NSL_TRY_ASSIGN(const std::uint8_t curve, check_header(blob, BlobKind::private_key));
+  NSL_TRY_ASSIGN(SecretBytes key, open_bound(binding, blob));
+  return OpenedKey{static_cast<KeyCurve>(curve), std::move(key)};
+}
+
+Result<Bytes> Sealer::seal_data_key(const Binding& binding, const SecretBytes& key) const {
+  return seal_bound(binding, BlobKind::data_key, 0, key);
+}
+
+Result<SecretBytes> Sealer::open_data_key(const Binding& binding, ByteView blob) const {
+  NSL_TRY(check_header(blob, BlobKind::data_key));
+  return open_bound(binding, blob);
 }
 
 namespace {

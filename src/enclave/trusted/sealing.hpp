@@ -7,14 +7,14 @@
 //
 // Sealed blob v1:
 //   [0]       version = 1
-//   [1]       kind: 1 = private key, 2 = tenant secret
+//   [1]       kind: 1 = private key, 2 = tenant secret, 3 = data key
 //   [2]       curve: KeyCurve value for keys, 0 for secrets
 //   [3]       policy: 1 = measurement, 2 = signer
 //   [4,12)    sealing-key fingerprint: SHA-256("nsl-seal-fp-v1" || sealing key)[0,8)
 //   [12,...)  aes256gcm_seal(sealing key, plaintext, aad): nonce (12) || ciphertext || tag (16)
-//   keys:    aad = bytes [0,12) || binding_aad(binding)
+//   keys and data keys: aad = bytes [0,12) || binding_aad(binding)
 //   secrets: aad = bytes [0,12) || binding_aad(binding) || u32be len(x) || x  (x: caller's aad)
-// Key plaintext: the 32-byte EC scalar or the 32-byte Ed25519 seed.
+// Key plaintext: the 32-byte EC scalar or the 32-byte Ed25519 seed; data keys: a 32-byte AES-256 key.
 //
 // Errors when opening: invalid_argument for a blob too short, of another version or with an unknown
 // policy byte; permission_denied for a blob of the other kind, a blob sealed under the other policy
@@ -42,7 +42,7 @@ enum class SealPolicy : std::uint8_t { measurement = 1, signer = 2 };
 std::string_view seal_policy_name(SealPolicy p) noexcept;  // "measurement" | "signer"
 Result<SealPolicy> parse_seal_policy(std::string_view name);
 
-enum class BlobKind : std::uint8_t { private_key = 1, tenant_secret = 2 };
+enum class BlobKind : std::uint8_t { private_key = 1, tenant_secret = 2, data_key = 3 };
 
 inline constexpr std::uint8_t kSealedBlobVersion = 1;
 inline constexpr std::size_t kSealedHeaderSize = 12;
@@ -73,6 +73,10 @@ class Sealer {
                          const SecretBytes& private_key) const;
   Result<OpenedKey> open_key(const Binding& binding, ByteView blob) const;
 
+  // A symmetric data key (32 bytes) generated in the enclave (Enclave::generate_data_key).
+  Result<Bytes> seal_data_key(const Binding& binding, const SecretBytes& key) const;
+  Result<SecretBytes> open_data_key(const Binding& binding, ByteView blob) const;
+
   Result<Bytes> seal_secret(const Binding& binding, ByteView plaintext, ByteView aad) const;
   Result<SecretBytes> open_secret(const Binding& binding, ByteView blob, ByteView aad) const;
 
@@ -90,6 +94,9 @@ class Sealer {
   std::array<std::uint8_t, kSealedHeaderSize> header(BlobKind kind, std::uint8_t curve) const;
   // Checks the header of `blob` against the expected kind and this sealer; returns the curve byte.
   Result<std::uint8_t> check_header(ByteView blob, BlobKind kind) const;
+  // 32 bytes of key material under aad = header || binding_aad(binding) (private and data keys).
+  Result<Bytes> seal_bound(const Binding& binding, BlobKind kind, std::uint8_t curve, const SecretBytes& key) const;
+  Result<SecretBytes> open_bound(const Binding& binding, ByteView blob) const;  // header checked by the caller
 
   SecretBytes root_;  // the sealing secret (for derived data keys)
   SecretBytes key_;   // the sealing key

@@ -69,6 +69,16 @@ class ScriptedEnclave final : public Enclave {
     return SecretString(s);
   }
   Result<SecretBytes> derive_data_key(const Binding&) override { return SecretBytes(32); }
+  Result<Bytes> generate_data_key(const Binding&) override { return err::not_implemented("not scripted"); }
+  Result<Bytes> data_encrypt(const Binding&, ByteView, ByteView, ByteView) override {
+    return err::not_implemented("not scripted");
+  }
+  Result<SecretBytes> data_decrypt(const Binding&, ByteView, ByteView, ByteView) override {
+    return err::not_implemented("not scripted");
+  }
+  Result<Bytes> data_rewrap(const Binding&, ByteView, const Binding&, ByteView, ByteView, ByteView) override {
+    return err::not_implemented("not scripted");
+  }
   Result<Quote> attest(AttestPurpose purpose, ByteView subject, ByteView nonce) override {
     Quote q;
     q.format = "sim";
@@ -202,6 +212,7 @@ TEST(EnclaveServer, TypedSigningThroughTheSocket) {
   typed_testing::foreign_policy_refused(client);
   typed_testing::bad_requests_refused(client);
   typed_testing::multisig_account(client);
+  typed_testing::data_keys(client);
 }
 
 TEST(EnclaveServer, ManyRequestsInFlightMatchTheirAnswers) {

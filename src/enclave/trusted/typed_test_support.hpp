@@ -64,7 +64,8 @@ inline TypedSignRequest request(SignFormat f, Bytes payload) {
   return r;
 }
 
-inline void expect_error(const Result<TypedSignature>& r, ErrorCode code, std::string_view text) {
+template <class T>
+inline void expect_error(const Result<T>& r, ErrorCode code, std::string_view text) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), code) << r.error();
   EXPECT_NE(r.error().message().find(text), std::string::npos) << r.error();
@@ -346,6 +347,62 @@ inline void multisig_account(Enclave& e) {
   auto message = request(SignFormat::neo_message, Bytes{1});
   message.neo_account_script = script;
   expect_error(e.sign_typed(b, mine.sealed, message), ErrorCode::invalid_argument, "goes only with neo_tx");
+}
+
+// Symmetric data keys: a ciphertext opens under its key, binding and aad only; rewrap moves it to another
+// key without the plaintext leaving; blobs of other kinds are not data keys.
+inline void data_keys(Enclave& e) {
+  const Binding b1{"tenant-a", "dek", 1, "data-key"};
+  const Binding b2{"tenant-a", "dek", 2, "data-key"};
+  auto k1 = e.generate_data_key(b1);
+  auto k2 = e.generate_data_key(b2);
+  ASSERT_TRUE(k1.ok() && k2.ok());
+  EXPECT_NE(*k1, *k2);
+  const Bytes aad = st::bytes_of("tenant-a|db/password|3");
+  const Bytes secret = st::bytes_of("correct horse battery staple");
+  auto ct = e.data_encrypt(b1, *k1, aad, secret);
+  ASSERT_TRUE(ct.ok()) << ct.error();
+  EXPECT_EQ(ct->size(), secret.size() + kDataCiphertextOverhead);
+  EXPECT_EQ((*ct)[0], 1);
+  EXPECT_NE(*ct, *e.data_encrypt(b1, *k1, aad, secret));  // fresh salt and nonce every time
+  auto back = e.data_decrypt(b1, *k1, aad, *ct);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_TRUE(back->equals(SecretBytes::copy_of(secret)));
+  // Another aad, key, binding, or one flipped bit: refused.
+  expect_error(e.data_decrypt(b1, *k1, st::bytes_of("tenant-b|db/password|3"), *ct), ErrorCode::permission_denied,
+               "does not open");
+  expect_error(e.data_decrypt(b2, *k2, aad, *ct), ErrorCode::permission_denied, "does not open");
+  expect_error(e.data_decrypt(b2, *k1, aad, *ct), ErrorCode::permission_denied, "");
+  Bytes flipped = *ct;
+  flipped[flipped.size() / 2] ^= 1;
+  expect_error(e.data_decrypt(b1, *k1, aad, flipped), ErrorCode::permission_denied, "does not open");
+  expect_error(e.data_decrypt(b1, *k1, aad, Bytes(10, 1)), ErrorCode::invalid_argument, "too short");
+  Bytes other_format = *ct;
+  other_format[0] = 2;
+  expect_error(e.data_decrypt(b1, *k1, aad, other_format), ErrorCode::invalid_argument, "unknown format");
+  // Rewrap to version 2.
+  auto moved = e.data_rewrap(b1, *k1, b2, *k2, aad, *ct);
+  ASSERT_TRUE(moved.ok()) << moved.error();
+  EXPECT_TRUE(e.data_decrypt(b2, *k2, aad, *moved)->equals(SecretBytes::copy_of(secret)));
+  expect_error(e.data_decrypt(b1, *k1, aad, *moved), ErrorCode::permission_denied, "");
+  expect_error(e.data_rewrap(b1, *k1, b2, *k2, st::bytes_of("other"), *ct), ErrorCode::permission_denied, "");
+  // A signing key or a sealed secret is not a data key.
+  const SealedKey signing = make_key(e, KeyCurve::secp256r1, b1);
+  expect_error(e.data_encrypt(b1, signing.sealed, aad, secret), ErrorCode::permission_denied, "not a data key");
+  auto sealed_secret = e.seal(b1, Bytes(32, 7), {});
+  ASSERT_TRUE(sealed_secret.ok());
+  expect_error(e.data_encrypt(b1, *sealed_secret, aad, secret), ErrorCode::permission_denied, "not a data key");
+  // …nor is a data key a signing key.
+  expect_error(e.sign_typed(b1, *k1, request(SignFormat::raw_digest, Bytes(32, 1))), ErrorCode::permission_denied,
+               "a data key, not a private key");
+  // Limits: empty plaintext is fine, beyond the maximum is not.
+  auto empty = e.data_encrypt(b1, *k1, {}, {});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(e.data_decrypt(b1, *k1, {}, *empty)->empty());
+  expect_error(e.data_encrypt(b1, *k1, aad, Bytes(kMaxDataPlaintext + 1, 1)), ErrorCode::invalid_argument,
+               "plaintext too large");
+  expect_error(e.data_encrypt(b1, *k1, Bytes(kMaxDataAad + 1, 1), secret), ErrorCode::invalid_argument,
+               "aad too large");
 }
 
 }  // namespace nsl::enclave::trusted::typed_testing
