@@ -74,13 +74,6 @@ Bytes import_wrap_aad(ByteView header, const Binding& binding) {
   return aad;
 }
 
-Result<SecretBytes> import_wrap_key(const SecretBytes& shared_secret, ByteView ephemeral_public_key,
-                                    ByteView recipient_public_key) {
-  Bytes salt(ephemeral_public_key.begin(), ephemeral_public_key.end());
-  salt.insert(salt.end(), recipient_public_key.begin(), recipient_public_key.end());
-  return crypto::hkdf_sha256(shared_secret, salt, crypto::as_bytes(kImportInfo), 32);
-}
-
 namespace {
 
 Result<SecretBytes> wrap_key(std::string_view info, const SecretBytes& shared, ByteView eph_pub,
@@ -90,12 +83,15 @@ Result<SecretBytes> wrap_key(std::string_view info, const SecretBytes& shared, B
   return crypto::hkdf_sha256(shared, salt, crypto::as_bytes(info), 32);
 }
 
-Result<Bytes> wrap_with(std::string_view info, std::string_view what, ByteView recipient_pub,
-                        KeyCurve curve, const Binding& binding, const SecretBytes& private_key) {
+// The one wrap layout for imports (to the enclave's transport key) and exports (to an owner's key);
+// `what` and `recipient` name them in errors.
+Result<Bytes> wrap_with(std::string_view info, std::string_view what, std::string_view recipient,
+                        ByteView recipient_pub, KeyCurve curve, const Binding& binding,
+                        const SecretBytes& private_key) {
   const std::string w(what);
   NSL_TRY(check_binding(binding));
   if (recipient_pub.size() != crypto::kX25519KeySize) {
-    return err::invalid_argument(w + ": the recipient public key must be 32 bytes");
+    return err::invalid_argument(w + ": the " + std::string(recipient) + " must be 32 bytes");
   }
   if (!known_curve(static_cast<std::uint8_t>(curve))) return err::invalid_argument(w + ": unknown curve");
   if (private_key.size() != kImportKeySize) {
@@ -108,6 +104,7 @@ Result<Bytes> wrap_with(std::string_view info, std::string_view what, ByteView r
     NSL_TRY(crypto::ec_check_private_key(c, private_key));
   }
   const crypto::X25519KeyPair eph = crypto::x25519_generate();
+  // x25519 refuses an all-zero shared secret (a low-order recipient key).
   NSL_TRY_ASSIGN(SecretBytes shared, crypto::x25519(eph.private_key, recipient_pub));
   NSL_TRY_ASSIGN(SecretBytes k, wrap_key(info, shared, eph.public_key, recipient_pub));
   Bytes out;
@@ -124,9 +121,15 @@ Result<Bytes> wrap_with(std::string_view info, std::string_view what, ByteView r
 
 }  // namespace
 
+Result<SecretBytes> import_wrap_key(const SecretBytes& shared_secret, ByteView ephemeral_public_key,
+                                    ByteView recipient_public_key) {
+  return wrap_key(kImportInfo, shared_secret, ephemeral_public_key, recipient_public_key);
+}
+
 Result<Bytes> wrap_for_export(ByteView owner_public_key, KeyCurve curve, const Binding& binding,
                               const SecretBytes& private_key) {
-  return wrap_with(kExportInfo, "export wrap", owner_public_key, curve, binding, private_key);
+  return wrap_with(kExportInfo, "export wrap", "recipient public key", owner_public_key, curve, binding,
+                   private_key);
 }
 
 Result<ExportedKey> open_export_wrap(const SecretBytes& owner_private_key, const Binding& binding,
@@ -155,39 +158,8 @@ Result<ExportedKey> open_export_wrap(const SecretBytes& owner_private_key, const
 
 Result<Bytes> wrap_for_import(ByteView recipient_transport_pub, KeyCurve curve,
                               const Binding& binding, const SecretBytes& private_key) {
-  NSL_TRY(check_binding(binding));
-  if (recipient_transport_pub.size() != crypto::kX25519KeySize) {
-    return err::invalid_argument("import wrap: the transport public key must be 32 bytes");
-  }
-  if (!known_curve(static_cast<std::uint8_t>(curve))) {
-    return err::invalid_argument("import wrap: unknown curve");
-  }
-  if (private_key.size() != kImportKeySize) {
-    return err::invalid_argument(std::string("import wrap: a ") +
-                                 std::string(key_curve_name(curve)) +
-                                 " private key must be 32 bytes");
-  }
-  if (curve == KeyCurve::secp256r1 || curve == KeyCurve::secp256k1) {
-    const auto c =
-        curve == KeyCurve::secp256r1 ? crypto::Curve::secp256r1 : crypto::Curve::secp256k1;
-    NSL_TRY(crypto::ec_check_private_key(c, private_key));
-  }
-
-  const crypto::X25519KeyPair eph = crypto::x25519_generate();
-  // x25519 refuses an all-zero shared secret (a low-order recipient key).
-  NSL_TRY_ASSIGN(SecretBytes shared, crypto::x25519(eph.private_key, recipient_transport_pub));
-  NSL_TRY_ASSIGN(SecretBytes k, import_wrap_key(shared, eph.public_key, recipient_transport_pub));
-
-  Bytes out;
-  out.reserve(kImportWrapSize);
-  out.push_back(kImportWrapVersion);
-  out.push_back(static_cast<std::uint8_t>(curve));
-  out.insert(out.end(), recipient_transport_pub.begin(), recipient_transport_pub.end());
-  out.insert(out.end(), eph.public_key.begin(), eph.public_key.end());
-  const Bytes aad = import_wrap_aad(out, binding);
-  NSL_TRY_ASSIGN(Bytes sealed, crypto::aes256gcm_seal(k, private_key, aad));
-  out.insert(out.end(), sealed.begin(), sealed.end());
-  return out;
+  return wrap_with(kImportInfo, "import wrap", "transport public key", recipient_transport_pub, curve, binding,
+                   private_key);
 }
 
 }  // namespace nsl::enclave
