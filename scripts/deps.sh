@@ -19,7 +19,11 @@ TEST_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15 redis-server redis-tools
   prometheus wrk curl procps softhsm2 libp11-kit-dev jq yamllint python3
+  python3-venv util-linux
 )
+# Go builds kustomize for the deploy/ checks (scripts/check-deploy.sh); Debian 12's Go 1.19 is enough, and a
+# Go toolchain already on PATH is used as it is.
+if ! command -v go >/dev/null; then TEST_PKGS+=(golang-go); fi
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" != "--runtime-only" ]]; then want+=("${TEST_PKGS[@]}"); fi
