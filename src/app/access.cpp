@@ -1,7 +1,9 @@
 #include "app/access.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <iterator>
 
 #include "app/blocking.hpp"
 #include "auth/api_key.hpp"
@@ -16,10 +18,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::string credential_hash(std::string_view credential) {
-  auto d = crypto::sha256(crypto::ByteSpan(reinterpret_cast<const std::uint8_t*>(credential.data()),
-                                           credential.size()));
-  return to_hex(d);
+std::array<std::uint8_t, 32> credential_hash(std::string_view credential) {
+  return crypto::sha256(crypto::ByteSpan(reinterpret_cast<const std::uint8_t*>(credential.data()),
+                                         credential.size()));
 }
 
 std::string seconds_ceil(std::chrono::milliseconds ms) {
@@ -55,9 +56,14 @@ http::Response unauthorized(const http::Request& req, const Error& e, bool crede
 
 }  // namespace
 
+// The validation counters by result, resolved on first use (no series before a validation
+// produced it) and then kept, so a request takes no registry lock for them.
 struct Authenticator::Metrics {
+  static constexpr std::string_view kResults[] = {"ok",      "cached",  "invalid",
+                                                  "expired", "revoked", "error"};
   obs::CounterFamily* validations = nullptr;
   obs::Gauge* entries = nullptr;
+  std::atomic<obs::Counter*> by_result[std::size(kResults)] = {};
 };
 
 Authenticator::Authenticator(VerifyFn api_key, VerifyFn access_token, RevokedFn revoked,
@@ -82,7 +88,18 @@ Authenticator::Authenticator(VerifyFn api_key, VerifyFn access_token, RevokedFn 
 Authenticator::~Authenticator() = default;
 
 void Authenticator::count(std::string_view result) {
-  if (metrics_->validations != nullptr) metrics_->validations->with({result}).inc();
+  if (metrics_->validations == nullptr) return;
+  for (std::size_t i = 0; i < std::size(Metrics::kResults); ++i) {
+    if (Metrics::kResults[i] != result) continue;
+    obs::Counter* c = metrics_->by_result[i].load(std::memory_order_acquire);
+    if (c == nullptr) {
+      c = &metrics_->validations->with({result});
+      metrics_->by_result[i].store(c, std::memory_order_release);
+    }
+    c->inc();
+    return;
+  }
+  metrics_->validations->with({result}).inc();
 }
 
 Result<std::shared_ptr<const auth::Principal>> Authenticator::authenticate(
@@ -91,7 +108,7 @@ Result<std::shared_ptr<const auth::Principal>> Authenticator::authenticate(
     count("invalid");
     return err::unauthenticated("invalid credential");
   }
-  const std::string key = credential_hash(credential);
+  const Digest key = credential_hash(credential);
   const auto now = clock_.system_now();
   std::shared_ptr<const auth::Principal> hit;
   {
@@ -156,7 +173,7 @@ Result<std::shared_ptr<const auth::Principal>> Authenticator::authenticate(
 }
 
 void Authenticator::forget(std::string_view credential) {
-  const std::string key = credential_hash(credential);
+  const Digest key = credential_hash(credential);
   std::lock_guard lk(mu_);
   cache_.erase(key);
 }
@@ -178,6 +195,82 @@ std::optional<std::string_view> bearer_credential(const http::Request& req) {
   return v;
 }
 
+namespace {
+
+// The checks of a non-public route and then the rest of the chain, all on one pool thread: the
+// limiter, the authenticator and the tenant limits block (store, cache), and so may the
+// handler's own work (its offload calls run in place there).
+asio::awaitable<http::Response> checked(Authenticator& authn, auth::RateLimiter& limiter,
+                                        TenantLimits* limits, http::Request& req,
+                                        http::Next next) {
+  const http::Route* route = req.ctx.route_info;
+  // Per client address first: it also slows down guessing of credentials.
+  std::string ip_key;
+  ip_key.reserve(3 + req.remote_addr.size());
+  ip_key.append("ip:").append(req.remote_addr);
+  auto ip = limiter.check("ip", "", ip_key);
+  if (!ip.ok()) co_return http::problem(ip.error(), req);
+  if (!ip->allowed) co_return too_many(req, *ip);
+
+  auto credential = bearer_credential(req);
+  if (!credential) {
+    co_return unauthorized(
+        req,
+        Error(ErrorCode::unauthenticated,
+              "authentication required: send Authorization: Bearer <API key or access "
+              "token>"),
+        false);
+  }
+  auto principal = authn.authenticate(*credential);
+  if (!principal.ok()) {
+    if (principal.error().code() == ErrorCode::unauthenticated)
+      co_return unauthorized(req, principal.error(), true);
+    co_return http::problem(principal.error(), req);
+  }
+  const auth::Principal& p = **principal;
+
+  std::string key;
+  key.reserve(4 + route->rate_class.size() + p.tenant.str().size() + p.subject.size());
+  key.append("p:").append(route->rate_class).append(":").append(p.tenant.str()).append(":").append(
+      p.subject);
+  std::optional<std::int64_t> own;
+  if (limits != nullptr) {
+    // A database hiccup here falls back to the class limit rather than failing the request.
+    auto l = limits->limit(p.tenant, route->rate_class);
+    if (l.ok()) own = *l;
+  }
+  auto rate = limiter.check(route->rate_class, p.tenant.str(), key, own);
+  if (!rate.ok()) co_return http::problem(rate.error(), req);
+  if (!rate->allowed) co_return too_many(req, *rate);
+
+  std::optional<std::string_view> resource = req.param("id");
+  if (!p.allows(route->permission, resource)) {
+    http::Response res = http::problem(
+        err::permission_denied("this credential lacks the permission \"" + route->permission +
+                               "\""),
+        req);
+    rate_headers(res, *rate);
+    co_return res;
+  }
+  req.ctx.tenant = p.tenant.str();
+  req.ctx.principal = std::move(*principal);
+  http::Response res = co_await next(req);
+  rate_headers(res, *rate);
+  co_return res;
+}
+
+// Credential-taking public routes (token, revoke): limited per client address, then the handler,
+// on one pool thread as above.
+asio::awaitable<http::Response> ip_limited(auth::RateLimiter& limiter, http::Request& req,
+                                           http::Next next) {
+  auto ip = limiter.check("ip", "", "ip:" + req.remote_addr);
+  if (!ip.ok()) co_return http::problem(ip.error(), req);
+  if (!ip->allowed) co_return too_many(req, *ip);
+  co_return co_await next(req);
+}
+
+}  // namespace
+
 http::Middleware access_middleware(Authenticator& authn, auth::RateLimiter& limiter,
                                    asio::thread_pool& pool, TenantLimits* limits) {
   return [&authn, &limiter, &pool, limits](http::Request& req,
@@ -185,66 +278,11 @@ http::Middleware access_middleware(Authenticator& authn, auth::RateLimiter& limi
     const http::Route* route = req.ctx.route_info;
     if (route == nullptr) co_return co_await next(req);
     if (route->is_public) {
-      // Credential-taking public routes (token, revoke) are limited per client address.
-      if (route->pattern.rfind("/v1/auth/", 0) == 0) {
-        auto ip = co_await offload(
-            pool, [&] { return limiter.check("ip", "", "ip:" + req.remote_addr); });
-        if (!ip.ok()) co_return http::problem(ip.error(), req);
-        if (!ip->allowed) co_return too_many(req, *ip);
-      }
-      co_return co_await next(req);
+      if (route->pattern.rfind("/v1/auth/", 0) == 0)
+        co_return co_await on_pool(pool, ip_limited(limiter, req, next));
+      co_return co_await next(req);  // health, discovery: stay on the I/O thread
     }
-
-    // Per client address first: it also slows down guessing of credentials.
-    auto ip =
-        co_await offload(pool, [&] { return limiter.check("ip", "", "ip:" + req.remote_addr); });
-    if (!ip.ok()) co_return http::problem(ip.error(), req);
-    if (!ip->allowed) co_return too_many(req, *ip);
-
-    auto credential = bearer_credential(req);
-    if (!credential) {
-      co_return unauthorized(
-          req,
-          Error(ErrorCode::unauthenticated,
-                "authentication required: send Authorization: Bearer <API key or access "
-                "token>"),
-          false);
-    }
-    auto principal = co_await offload(pool, [&] { return authn.authenticate(*credential); });
-    if (!principal.ok()) {
-      if (principal.error().code() == ErrorCode::unauthenticated)
-        co_return unauthorized(req, principal.error(), true);
-      co_return http::problem(principal.error(), req);
-    }
-    const auth::Principal& p = **principal;
-
-    const std::string key = "p:" + route->rate_class + ":" + p.tenant.str() + ":" + p.subject;
-    auto rate = co_await offload(pool, [&] {
-      std::optional<std::int64_t> own;
-      if (limits != nullptr) {
-        // A database hiccup here falls back to the class limit rather than failing the request.
-        auto l = limits->limit(p.tenant, route->rate_class);
-        if (l.ok()) own = *l;
-      }
-      return limiter.check(route->rate_class, p.tenant.str(), key, own);
-    });
-    if (!rate.ok()) co_return http::problem(rate.error(), req);
-    if (!rate->allowed) co_return too_many(req, *rate);
-
-    std::optional<std::string_view> resource = req.param("id");
-    if (!p.allows(route->permission, resource)) {
-      http::Response res =
-          http::problem(err::permission_denied("this credential lacks the permission \"" +
-                                               route->permission + "\""),
-                        req);
-      rate_headers(res, *rate);
-      co_return res;
-    }
-    req.ctx.tenant = p.tenant.str();
-    req.ctx.principal = *principal;
-    http::Response res = co_await next(req);
-    rate_headers(res, *rate);
-    co_return res;
+    co_return co_await on_pool(pool, checked(authn, limiter, limits, req, next));
   };
 }
 

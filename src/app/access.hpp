@@ -15,8 +15,11 @@
 // Thread-safety: Authenticator::authenticate and the middleware run concurrently.
 #pragma once
 
+#include <array>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -82,12 +85,23 @@ class Authenticator {
   const Clock& clock_;
   AccessOptions opts_;
   std::mutex mu_;
-  std::unordered_map<std::string, Entry> cache_;  // key: hex SHA-256 of the credential
+  using Digest = std::array<std::uint8_t, 32>;
+  struct DigestHash {
+    std::size_t operator()(const Digest& d) const noexcept {
+      std::size_t h;  // a SHA-256 prefix is already uniformly distributed
+      std::memcpy(&h, d.data(), sizeof h);
+      return h;
+    }
+  };
+  std::unordered_map<Digest, Entry, DigestHash> cache_;  // key: SHA-256 of the credential
   std::unique_ptr<Metrics> metrics_;
 };
 
-// The middleware; the pool runs the blocking parts (store, cache). All references must outlive
-// the dispatcher.
+// The middleware; the pool runs the blocking parts (store, cache). For a non-public route (and a
+// credential-taking /v1/auth/ route) the checks AND the rest of the chain run as one coroutine on
+// the pool (app/blocking.hpp on_pool): one hop there and one back per request, the handler's own
+// offload calls running in place; other public routes (health, discovery) stay on the I/O thread.
+// All references must outlive the dispatcher.
 // `limits` (optional) supplies per-tenant limits that replace the class limit.
 http::Middleware access_middleware(Authenticator& authn, auth::RateLimiter& limiter,
                                    boost::asio::thread_pool& pool, TenantLimits* limits = nullptr);

@@ -114,6 +114,15 @@ auth::RatePolicy rate_policy(const config::Config& cfg) {
   return p;
 }
 
+// An io_context whose pending handlers can be destroyed before the objects they refer to: a
+// connection abandoned at the drain deadline is a suspended coroutine owned by the context, and its
+// frame (its socket, its guards on the server's gauges) must go while the server, the services and
+// the metrics registry still exist, not when the context itself is destroyed after them.
+class IoContext : public asio::io_context {
+ public:
+  void destroy_pending_handlers() { shutdown(); }  // idempotent; the destructor calls it again
+};
+
 class Service {
  public:
   explicit Service(config::Config cfg) : cfg_(std::move(cfg)), signals_(ioc_, SIGTERM, SIGINT, SIGHUP) {}
@@ -182,7 +191,8 @@ class Service {
     for (unsigned i = 1; i < workers; ++i) threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
     for (auto& t : threads) t.join();
-    pool_->join();
+    pool_->join();  // pool work of abandoned requests ends by handing them back to the stopped context…
+    ioc_.destroy_pending_handlers();  // …where they are destroyed now, while everything they use exists
     // Every acknowledged request's audit record is already committed; this flushes the rest.
     audit_->stop();
     enclave_.reset();
@@ -555,7 +565,7 @@ class Service {
   }
 
   config::Config cfg_;
-  asio::io_context ioc_;
+  IoContext ioc_;
   asio::signal_set signals_;
   obs::Registry registry_;
   Health health_;

@@ -43,24 +43,24 @@ Status TenantLimits::set(store::Database& db, const store::TenantId& tenant,
 Result<std::optional<std::int64_t>> TenantLimits::limit(const store::TenantId& tenant,
                                                         std::string_view rate_class) {
   const auto now = clock_.steady_now();
-  std::map<std::string, std::int64_t> limits;
-  bool hit = false;
+  auto pick = [rate_class](const std::map<std::string, std::int64_t, std::less<>>& limits) {
+    if (auto it = limits.find(rate_class); it != limits.end())
+      return std::optional<std::int64_t>(it->second);
+    return std::optional<std::int64_t>();
+  };
   {
+    // A hit (every request but one per tenant and ttl) copies nothing but the answer.
     std::lock_guard lk(mu_);
-    if (auto it = cache_.find(tenant.str()); it != cache_.end() && it->second.until > now) {
-      limits = it->second.limits;
-      hit = true;
-    }
+    if (auto it = cache_.find(tenant.str()); it != cache_.end() && it->second.until > now)
+      return pick(it->second.limits);
   }
-  if (!hit) {
-    NSL_TRY_ASSIGN(limits, load(db_, tenant));
-    std::lock_guard lk(mu_);
-    if (cache_.size() > 100000) cache_.clear();  // bounded: tenants beyond this reload
-    cache_[tenant.str()] = Entry{now + ttl_, limits};
-  }
-  if (auto it = limits.find(std::string(rate_class)); it != limits.end())
-    return std::optional<std::int64_t>(it->second);
-  return std::optional<std::int64_t>();
+  NSL_TRY_ASSIGN(auto loaded, load(db_, tenant));
+  std::map<std::string, std::int64_t, std::less<>> limits(loaded.begin(), loaded.end());
+  auto out = pick(limits);
+  std::lock_guard lk(mu_);
+  if (cache_.size() > 100000) cache_.clear();  // bounded: tenants beyond this reload
+  cache_[tenant.str()] = Entry{now + ttl_, std::move(limits)};
+  return out;
 }
 
 }  // namespace nsl::app

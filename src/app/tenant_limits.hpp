@@ -46,7 +46,7 @@ class TenantLimits {
  private:
   struct Entry {
     std::chrono::steady_clock::time_point until;
-    std::map<std::string, std::int64_t> limits;
+    std::map<std::string, std::int64_t, std::less<>> limits;
   };
   store::Database& db_;
   const Clock& clock_;

@@ -27,7 +27,7 @@
 //   connection lost, server shutting down or
 //   restarting, pool exhausted, SQLite busy/locked  -> unavailable (reconnects on next use)
 //   statement timeout / cancel                      -> deadline_exceeded
-//   a write in a with_*_read transaction (PG)       -> failed_precondition
+//   a write in a with_*_read* transaction           -> failed_precondition
 //   anything else                                   -> internal
 //
 // A failed statement aborts the transaction on both back ends: later statements fail and it does
@@ -129,16 +129,30 @@ class Database {
     return run_typed(std::optional<TenantId>(), std::forward<F>(fn));
   }
   // Read-only transactions that may be served by a read replica (PostgreSQL with
-  // database.replica_url; else the primary pool, in a READ ONLY transaction; SQLite: as
-  // with_tenant). A replica lags the primary: reading what this request just wrote needs
-  // with_tenant / with_system. A write inside fails on PostgreSQL (failed_precondition).
+  // database.replica_url; else the primary pool, in a READ ONLY transaction; SQLite: a reader
+  // connection, see sqlite_db.hpp). A replica lags the primary: reading what this request (or a
+  // request the client saw answered) just wrote needs with_*_read_primary or with_tenant /
+  // with_system. A write inside fails (failed_precondition).
   template <class F>
   auto with_tenant_read(const TenantId& tenant, F&& fn) {
-    return run_typed(std::optional<TenantId>(tenant), std::forward<F>(fn), /*read_only=*/true);
+    return run_typed(std::optional<TenantId>(tenant), std::forward<F>(fn), Mode::read_any);
   }
   template <class F>
   auto with_system_read(F&& fn) {
-    return run_typed(std::optional<TenantId>(), std::forward<F>(fn), /*read_only=*/true);
+    return run_typed(std::optional<TenantId>(), std::forward<F>(fn), Mode::read_any);
+  }
+  // Read-only transactions that see every transaction committed before they began, as
+  // with_tenant does, without the write path's cost: PostgreSQL runs them on the primary pool
+  // (BEGIN READ ONLY, never the replica); SQLite on a reader connection, concurrently with the
+  // writer. For per-request reads whose answer must not lag (a key disabled a moment ago is
+  // refused). A write inside fails (failed_precondition).
+  template <class F>
+  auto with_tenant_read_primary(const TenantId& tenant, F&& fn) {
+    return run_typed(std::optional<TenantId>(tenant), std::forward<F>(fn), Mode::read_primary);
+  }
+  template <class F>
+  auto with_system_read_primary(F&& fn) {
+    return run_typed(std::optional<TenantId>(), std::forward<F>(fn), Mode::read_primary);
   }
 
  protected:
@@ -150,18 +164,33 @@ class Database {
                           const std::function<Status(Tx&)>& body) {
     return run(tenant, body);
   }
+  // Runs body in one read-only transaction that sees every earlier commit (never a replica).
+  // Default: run().
+  virtual Status run_read_primary(const std::optional<TenantId>& tenant,
+                                  const std::function<Status(Tx&)>& body) {
+    return run(tenant, body);
+  }
 
  private:
+  enum class Mode : std::uint8_t { write, read_any, read_primary };
   Status dispatch(const std::optional<TenantId>& tenant, const std::function<Status(Tx&)>& body,
-                  bool read_only) {
-    return read_only ? run_read(tenant, body) : run(tenant, body);
+                  Mode mode) {
+    switch (mode) {
+      case Mode::read_any:
+        return run_read(tenant, body);
+      case Mode::read_primary:
+        return run_read_primary(tenant, body);
+      case Mode::write:
+        break;
+    }
+    return run(tenant, body);
   }
   template <class F>
-  auto run_typed(std::optional<TenantId> tenant, F&& fn, bool read_only = false) {
+  auto run_typed(std::optional<TenantId> tenant, F&& fn, Mode mode = Mode::write) {
     using R = std::invoke_result_t<F&, Tx&>;
     if constexpr (std::is_same_v<R, Status>) {
       return dispatch(
-          tenant, [&fn](Tx& tx) -> Status { return fn(tx); }, read_only);
+          tenant, [&fn](Tx& tx) -> Status { return fn(tx); }, mode);
     } else {
       using T = typename R::value_type;
       std::optional<T> out;
@@ -173,7 +202,7 @@ class Database {
             out.emplace(std::move(r).value());
             return {};
           },
-          read_only);
+          mode);
       if (!st.ok()) return R(std::move(st).error());
       return R(std::move(*out));
     }

@@ -327,6 +327,11 @@ Status PostgresDatabase::run_read(const std::optional<TenantId>& tenant,
   return run_on(read_impl_ ? *read_impl_ : *impl_, tenant, body, true);
 }
 
+Status PostgresDatabase::run_read_primary(const std::optional<TenantId>& tenant,
+                                          const std::function<Status(Tx&)>& body) {
+  return run_on(*impl_, tenant, body, true);
+}
+
 Result<int> PostgresDatabase::schema_version() {
   return with_system([](Tx& tx) -> Result<int> {
     NSL_TRY_ASSIGN(Rows t, tx.query("SELECT to_regclass('schema_migrations') IS NOT NULL"));

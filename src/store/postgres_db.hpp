@@ -18,7 +18,8 @@
 //
 // Read replica: with `replica_dsn`, with_tenant_read / with_system_read run on a second pool of the
 // same size and options against the replica (BEGIN READ ONLY; RLS applies there too); without it,
-// on the primary pool, still READ ONLY. Replication lag is the caller's concern (see db.hpp).
+// on the primary pool, still READ ONLY. Replication lag is the caller's concern (see db.hpp);
+// with_*_read_primary always runs on the primary pool (READ ONLY).
 #pragma once
 
 #include <chrono>
@@ -81,6 +82,8 @@ class PostgresDatabase final : public Database {
              const std::function<Status(Tx&)>& body) override;
   Status run_read(const std::optional<TenantId>& tenant,
                   const std::function<Status(Tx&)>& body) override;
+  Status run_read_primary(const std::optional<TenantId>& tenant,
+                          const std::function<Status(Tx&)>& body) override;
 
  private:
   PostgresDatabase(std::unique_ptr<Impl> impl, std::unique_ptr<Impl> read_impl);

@@ -2,8 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "store/migrations.hpp"
 
@@ -26,35 +30,54 @@ Error map_sqlite(int rc, std::string_view what) {
 
 }  // namespace
 
-struct SqliteDatabase::Impl {
-  sqlite3* db = nullptr;
-  std::mutex mu;
-  std::unordered_map<std::string, sqlite3_stmt*> stmts;  // guarded by mu
+namespace {
 
-  ~Impl() {
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+// One sqlite3 connection and its prepared statements; used by one thread at a time (the writer
+// under Impl::mu, a reader while checked out of the reader pool).
+struct Connection {
+  sqlite3* db = nullptr;
+  bool reader = false;  // PRAGMA query_only: a write fails with failed_precondition
+  std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> stmts;
+
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
     for (auto& kv : stmts) sqlite3_finalize(kv.second);
     if (db) sqlite3_close_v2(db);
   }
 
+  Error map(int rc, std::string_view what) const {
+    if (reader && (rc & 0xff) == SQLITE_READONLY)
+      return err::failed_precondition("write in a read-only transaction");
+    return map_sqlite(rc, what);
+  }
+
   Status exec_script(const char* sql) {
     const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) return map_sqlite(sqlite3_extended_errcode(db), "exec");
+    if (rc != SQLITE_OK) return map(sqlite3_extended_errcode(db), "exec");
     return {};
   }
 
   Result<sqlite3_stmt*> prepare(std::string_view sql) {
-    std::string key(sql);
-    if (auto it = stmts.find(key); it != stmts.end()) return it->second;
+    if (auto it = stmts.find(sql); it != stmts.end()) return it->second;
     const std::string translated = detail::dollar_to_qmark(sql);
     sqlite3_stmt* st = nullptr;
     const int rc = sqlite3_prepare_v3(db, translated.c_str(), static_cast<int>(translated.size()),
                                       SQLITE_PREPARE_PERSISTENT, &st, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(st);
-      return map_sqlite(sqlite3_extended_errcode(db), "prepare");
+      return map(sqlite3_extended_errcode(db), "prepare");
     }
     if (st == nullptr) return err::internal("database error (empty statement)");
-    stmts.emplace(std::move(key), st);
+    stmts.emplace(std::string(sql), st);
     return st;
   }
 
@@ -63,11 +86,12 @@ struct SqliteDatabase::Impl {
     NSL_TRY_ASSIGN(sqlite3_stmt * st, prepare(sql));
     struct Reset {
       sqlite3_stmt* s;
+      bool bound;
       ~Reset() {
         sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
+        if (bound) sqlite3_clear_bindings(s);
       }
-    } reset{st};
+    } reset{st, !params.empty()};
     if (sqlite3_bind_parameter_count(st) > static_cast<int>(params.size())) {
       return err::internal("database error (missing parameter)");
     }
@@ -80,16 +104,17 @@ struct SqliteDatabase::Impl {
       } else if (p.is_integer()) {
         rc = sqlite3_bind_int64(st, idx, std::stoll(*p.text()));
       } else {
+        // The Param outlives the statement's execution (Reset clears the bindings first).
         rc = sqlite3_bind_text(st, idx, p.text()->data(), static_cast<int>(p.text()->size()),
-                               SQLITE_TRANSIENT);
+                               SQLITE_STATIC);
       }
       if (rc == SQLITE_RANGE) return err::internal("database error (too many parameters)");
-      if (rc != SQLITE_OK) return map_sqlite(rc, "bind");
+      if (rc != SQLITE_OK) return map(rc, "bind");
     }
     for (;;) {
       const int rc = sqlite3_step(st);
       if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return map_sqlite(sqlite3_extended_errcode(db), "step");
+      if (rc != SQLITE_ROW) return map(sqlite3_extended_errcode(db), "step");
       if (!rows) continue;
       const int n = sqlite3_column_count(st);
       Row row;
@@ -106,20 +131,51 @@ struct SqliteDatabase::Impl {
     }
     return static_cast<std::int64_t>(sqlite3_changes64(db));
   }
+
+  // Transaction control through cached statements (no parse per transaction).
+  Status control(std::string_view sql) {
+    auto r = step_all(sql, {}, nullptr);
+    if (!r.ok()) return std::move(r).error();
+    return {};
+  }
 };
 
-namespace {
+Result<std::unique_ptr<Connection>> open_connection(const SqliteOptions& options, bool reader) {
+  auto c = std::make_unique<Connection>();
+  c->reader = reader;
+  const int rc =
+      sqlite3_open_v2(options.path.c_str(), &c->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return err::unavailable("cannot open the database");
+  sqlite3_extended_result_codes(c->db, 1);
+  sqlite3_busy_timeout(c->db, static_cast<int>(options.busy_timeout.count()));
+  if (reader) {
+    // journal_mode is a property of the file, set by the writer before any reader opens. No
+    // mmap: it would be faster (a reader's page cache is dropped after every other connection's
+    // commit), but an I/O error on a mapped page is a SIGBUS, not an error to answer.
+    NSL_TRY(c->exec_script("PRAGMA query_only=ON; PRAGMA foreign_keys=ON;"));
+  } else {
+    NSL_TRY(c->exec_script(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  }
+  return c;
+}
+
+bool in_memory(std::string_view path) {
+  return path == ":memory:" || path.rfind("file::memory:", 0) == 0 ||
+         path.find("mode=memory") != std::string_view::npos;
+}
 
 class SqliteTx final : public Tx {
  public:
-  SqliteTx(SqliteDatabase::Impl& impl, std::optional<TenantId> tenant)
-      : Tx(std::move(tenant)), impl_(impl) {}
+  SqliteTx(Connection& conn, std::optional<TenantId> tenant)
+      : Tx(std::move(tenant)), conn_(conn) {}
   Result<std::int64_t> exec(std::string_view sql, const Params& params) override {
-    return track(impl_.step_all(sql, params, nullptr));
+    return track(conn_.step_all(sql, params, nullptr));
   }
   Result<Rows> query(std::string_view sql, const Params& params) override {
     Rows rows;
-    NSL_TRY(track(impl_.step_all(sql, params, &rows)));
+    NSL_TRY(track(conn_.step_all(sql, params, &rows)));
     return rows;
   }
   // PostgreSQL semantics on SQLite: after a failed statement the transaction is aborted; later
@@ -133,11 +189,85 @@ class SqliteTx final : public Tx {
     if (!r.ok()) first_error_ = r.error();
     return r;
   }
-  SqliteDatabase::Impl& impl_;
+  Connection& conn_;
   std::optional<Error> first_error_;
 };
 
+// One transaction on `conn`, opened with `begin`.
+Status run_tx(Connection& conn, std::string_view begin, const std::optional<TenantId>& tenant,
+              const std::function<Status(Tx&)>& body) {
+  NSL_TRY(conn.control(begin));
+  SqliteTx tx(conn, tenant);
+  Status st;
+  try {
+    st = body(tx);
+  } catch (...) {  // not ours to swallow, but never leave the transaction open
+    (void)conn.control("ROLLBACK");
+    throw;
+  }
+  if (st.ok() && tx.first_error())
+    st = *tx.first_error();  // the body swallowed a failure: do not commit
+  if (!st.ok()) {
+    (void)conn.control("ROLLBACK");
+    return st;
+  }
+  Status c = conn.control("COMMIT");
+  if (!c.ok()) {
+    if (!sqlite3_get_autocommit(conn.db)) (void)conn.control("ROLLBACK");
+    return c;
+  }
+  return {};
+}
+
 }  // namespace
+
+struct SqliteDatabase::Impl {
+  SqliteOptions opts;
+  std::unique_ptr<Connection> writer;
+  std::mutex mu;  // the writer: held from BEGIN to COMMIT
+  bool readers_enabled = false;
+
+  std::mutex rmu;  // the reader pool
+  std::condition_variable reader_free;
+  std::vector<std::unique_ptr<Connection>> idle;  // guarded by rmu
+  int readers_open = 0;                           // guarded by rmu
+
+  Result<std::unique_ptr<Connection>> acquire_reader() {
+    {
+      std::unique_lock lk(rmu);
+      const bool got = reader_free.wait_for(lk, opts.busy_timeout, [this] {
+        return !idle.empty() || readers_open < opts.read_connections;
+      });
+      if (!got) return err::unavailable("database busy");
+      if (!idle.empty()) {
+        auto c = std::move(idle.back());
+        idle.pop_back();
+        return c;
+      }
+      ++readers_open;
+    }
+    auto c = open_connection(opts, /*reader=*/true);
+    if (!c.ok()) {
+      std::lock_guard lk(rmu);
+      --readers_open;
+      reader_free.notify_one();
+    }
+    return c;
+  }
+
+  void release_reader(std::unique_ptr<Connection> c) {
+    // A connection left inside a transaction (a failed ROLLBACK) is not reused.
+    const bool keep = sqlite3_get_autocommit(c->db) != 0;
+    if (!keep) c.reset();
+    std::lock_guard lk(rmu);
+    if (keep) {
+      idle.push_back(std::move(c));
+    } else {
+      --readers_open;
+    }
+    reader_free.notify_one();
+  }
+};
 
 SqliteDatabase::SqliteDatabase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteDatabase::~SqliteDatabase() = default;
@@ -145,41 +275,67 @@ SqliteDatabase::~SqliteDatabase() = default;
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteOptions& options) {
   if (options.path.empty()) return err::invalid_argument("sqlite path is empty");
   auto impl = std::make_unique<Impl>();
-  const int rc =
-      sqlite3_open_v2(options.path.c_str(), &impl->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) return err::unavailable("cannot open the database");
-  sqlite3_extended_result_codes(impl->db, 1);
-  sqlite3_busy_timeout(impl->db, static_cast<int>(options.busy_timeout.count()));
-  NSL_TRY(impl->exec_script(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  impl->opts = options;
+  NSL_TRY_ASSIGN(impl->writer, open_connection(options, /*reader=*/false));
+  if (options.read_connections > 0 && !in_memory(options.path)) {
+    // Readers beside the writer need WAL (else a reader would block the writer's commit).
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(impl->writer->db, "PRAGMA journal_mode", -1, &st, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      impl->readers_enabled = mode != nullptr && std::string_view(mode) == "wal";
+    }
+    sqlite3_finalize(st);
+  }
   return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(std::move(impl)));
 }
 
 Status SqliteDatabase::run(const std::optional<TenantId>& tenant,
                            const std::function<Status(Tx&)>& body) {
   std::lock_guard lock(impl_->mu);
-  NSL_TRY(impl_->exec_script("BEGIN IMMEDIATE"));
-  SqliteTx tx(*impl_, tenant);
-  Status st;
-  try {
-    st = body(tx);
-  } catch (...) {  // not ours to swallow, but never leave the transaction open behind the mutex
-    (void)impl_->exec_script("ROLLBACK");
-    throw;
-  }
-  if (st.ok() && tx.first_error())
-    st = *tx.first_error();  // the body swallowed a failure: do not commit
-  if (!st.ok()) {
-    (void)impl_->exec_script("ROLLBACK");
+  return run_tx(*impl_->writer, "BEGIN IMMEDIATE", tenant, body);
+}
+
+Status SqliteDatabase::run_read(const std::optional<TenantId>& tenant,
+                                const std::function<Status(Tx&)>& body) {
+  if (!impl_->readers_enabled) {
+    // No reader connections (in-memory database, or no WAL): the writer's connection, read-only
+    // for the duration of the transaction.
+    std::lock_guard lock(impl_->mu);
+    Connection& w = *impl_->writer;
+    NSL_TRY(w.control("PRAGMA query_only=ON"));
+    w.reader = true;
+    Status st;
+    try {
+      st = run_tx(w, "BEGIN", tenant, body);
+    } catch (...) {
+      w.reader = false;
+      (void)w.control("PRAGMA query_only=OFF");
+      throw;
+    }
+    w.reader = false;
+    Status off = w.control("PRAGMA query_only=OFF");
+    if (st.ok() && !off.ok()) return off;
     return st;
   }
-  Status c = impl_->exec_script("COMMIT");
-  if (!c.ok()) {
-    if (!sqlite3_get_autocommit(impl_->db)) (void)impl_->exec_script("ROLLBACK");
-    return c;
+  NSL_TRY_ASSIGN(std::unique_ptr<Connection> conn, impl_->acquire_reader());
+  Status st;
+  try {
+    // A deferred transaction: its snapshot is taken at the first read, and sees every commit
+    // that completed before it (WAL).
+    st = run_tx(*conn, "BEGIN", tenant, body);
+  } catch (...) {
+    impl_->release_reader(std::move(conn));
+    throw;
   }
-  return {};
+  impl_->release_reader(std::move(conn));
+  return st;
+}
+
+Status SqliteDatabase::run_read_primary(const std::optional<TenantId>& tenant,
+                                        const std::function<Status(Tx&)>& body) {
+  return run_read(tenant, body);  // one file: every reader sees the latest commit
 }
 
 Result<int> SqliteDatabase::schema_version() {
@@ -212,7 +368,7 @@ Status SqliteDatabase::migrate() {
       if (current > latest)
         return err::failed_precondition("database schema is newer than this binary");
       if (current >= m.version) return {};
-      NSL_TRY(impl_->exec_script(std::string(m.sql).c_str()));
+      NSL_TRY(impl_->writer->exec_script(std::string(m.sql).c_str()));
       NSL_TRY(tx.exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
                       {m.version, m.name}));
       return {};

@@ -1,10 +1,17 @@
 // nsl/store/sqlite_db.hpp — the embedded SQLite back end (libsqlite3).
 //
-// One connection, serialized by a mutex: a transaction holds it from BEGIN IMMEDIATE to COMMIT, so
-// writers never deadlock on lock upgrades and SQLITE_BUSY can only come from another process
-// (busy_timeout waits for that). Journal mode WAL (readers in other processes, e.g. a backup, do
-// not block us), synchronous=NORMAL, foreign_keys=ON. Prepared statements are cached per SQL text.
-// A reader pool can be added behind the same interface when a benchmark asks for it.
+// Writes (with_tenant / with_system): one connection, serialized by a mutex: a transaction holds
+// it from BEGIN IMMEDIATE to COMMIT, so writers never deadlock on lock upgrades and SQLITE_BUSY
+// can only come from another process (busy_timeout waits for that). Journal mode WAL (readers in
+// other processes, e.g. a backup, do not block us), synchronous=NORMAL, foreign_keys=ON.
+//
+// Reads (with_*_read, with_*_read_primary): a pool of up to `read_connections` reader connections
+// (opened on demand, PRAGMA query_only, so a write inside fails with failed_precondition), each
+// running a deferred transaction beside the writer: WAL gives each one a snapshot of every commit
+// that completed before its first statement, and neither side waits for the other. A caller that
+// finds every reader busy waits up to busy_timeout (then unavailable). An in-memory database (or a
+// file that is not in WAL mode) has no readers: reads then run on the writer's connection, still
+// read-only. Prepared statements are cached per connection and SQL text.
 //
 // Tenant isolation is the store layer's job here (no RLS): repository SQL filters by `tx.tenant()`.
 #pragma once
@@ -20,6 +27,7 @@ namespace nsl::store {
 struct SqliteOptions {
   std::string path;  // file path; ":memory:" for tests
   std::chrono::milliseconds busy_timeout{5000};
+  int read_connections = 8;  // reader pool bound; 0: reads use the writer's connection
 };
 
 class SqliteDatabase final : public Database {
@@ -38,6 +46,10 @@ class SqliteDatabase final : public Database {
  protected:
   Status run(const std::optional<TenantId>& tenant,
              const std::function<Status(Tx&)>& body) override;
+  Status run_read(const std::optional<TenantId>& tenant,
+                  const std::function<Status(Tx&)>& body) override;
+  Status run_read_primary(const std::optional<TenantId>& tenant,
+                          const std::function<Status(Tx&)>& body) override;
 
  private:
   explicit SqliteDatabase(std::unique_ptr<Impl> impl);

@@ -274,6 +274,38 @@ TYPED_TEST_P(StoreContractTest, ReadTransactionsSeeCommittedRowsOfTheirTenant) {
       this->db().with_system_read([](Tx& tx) { return tx.query("SELECT COUNT(*) FROM tenants"); });
   ASSERT_TRUE(n.ok()) << n.error();
   EXPECT_EQ(n->at(0).at(0).value_or(""), "2");
+  // The primary read path: the same scoping, and it sees a commit that just completed.
+  ASSERT_TRUE(
+      this->db().with_tenant(b, [](Tx& tx) { return TestFixture::put(tx, "k2", "vb2"); }).ok());
+  auto pb =
+      this->db().with_tenant_read_primary(b, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(pb.ok()) << pb.error();
+  ASSERT_EQ(pb->size(), 2u);
+  EXPECT_EQ((*pb)[1][1].value_or(""), "vb2");
+  this->create_tenant("c");
+  auto pn = this->db().with_system_read_primary(
+      [](Tx& tx) { return tx.query("SELECT COUNT(*) FROM tenants"); });
+  ASSERT_TRUE(pn.ok()) << pn.error();
+  EXPECT_EQ(pn->at(0).at(0).value_or(""), "3");
+}
+
+// A write inside a read transaction fails (failed_precondition) and changes nothing.
+TYPED_TEST_P(StoreContractTest, WritesInReadTransactionsFail) {
+  this->migrate();
+  const TenantId a = this->create_tenant("a");
+  auto st = this->db().with_tenant_read(a, [](Tx& tx) { return TestFixture::put(tx, "k", "v"); });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code(), ErrorCode::failed_precondition) << st.error();
+  st = this->db().with_tenant_read_primary(a,
+                                           [](Tx& tx) { return TestFixture::put(tx, "k", "v"); });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code(), ErrorCode::failed_precondition) << st.error();
+  auto rows = this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  EXPECT_TRUE(rows->empty());
+  // The read path stays usable afterwards.
+  auto again = this->db().with_tenant_read_primary(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(again.ok()) << again.error();
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, MigrateTwiceIsANoOp,
@@ -283,6 +315,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, MigrateTwiceIsANoOp,
                             SqlErrorsAreInternalWithoutSqlOrValues, TenantACannotSeeTenantBsRows,
                             ConcurrentTransactionsFromManyThreads,
                             AFailedStatementAbortsTheTransactionEvenWhenSwallowed,
-                            ReadTransactionsSeeCommittedRowsOfTheirTenant);
+                            ReadTransactionsSeeCommittedRowsOfTheirTenant,
+                            WritesInReadTransactionsFail);
 
 }  // namespace nsl::store::contract

@@ -137,10 +137,9 @@ Status insert_version(Tx& tx, const KeyVersionRow& v) {
 }
 
 Result<std::optional<KeyRow>> find_key_any_state(Tx& tx, std::string_view id) {
-  NSL_TRY_ASSIGN(store::Rows rows,
-                 tx.query("SELECT " + cols(kKeyCols) +
-                              " FROM keys WHERE tenant_id = $1 AND id = $2",
-                          {tenant_of(tx), id}));
+  static const std::string sql =
+      "SELECT " + cols(kKeyCols) + " FROM keys WHERE tenant_id = $1 AND id = $2";
+  NSL_TRY_ASSIGN(store::Rows rows, tx.query(sql, {tenant_of(tx), id}));
   if (rows.empty()) return std::optional<KeyRow>();
   NSL_TRY_ASSIGN(KeyRow k, key_from(rows[0]));
   return std::optional<KeyRow>(std::move(k));
@@ -153,11 +152,10 @@ Result<KeyRow> get_key(Tx& tx, std::string_view id) {
 }
 
 Result<std::vector<KeyVersionRow>> versions_of(Tx& tx, std::string_view key_id) {
-  NSL_TRY_ASSIGN(store::Rows rows,
-                 tx.query("SELECT " + cols(kVersionCols) +
-                              " FROM key_versions WHERE tenant_id = $1 AND key_id = $2 "
-                              "ORDER BY version",
-                          {tenant_of(tx), key_id}));
+  static const std::string sql = "SELECT " + cols(kVersionCols) +
+                                 " FROM key_versions WHERE tenant_id = $1 AND key_id = $2 "
+                                 "ORDER BY version";
+  NSL_TRY_ASSIGN(store::Rows rows, tx.query(sql, {tenant_of(tx), key_id}));
   std::vector<KeyVersionRow> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
@@ -204,13 +202,11 @@ Result<std::vector<KeyRow>> list_keys(Tx& tx, const KeyFilter& filter, int limit
 }
 
 Result<std::optional<KeyWithCurrent>> get_key_with_current(Tx& tx, std::string_view id) {
-  NSL_TRY_ASSIGN(
-      store::Rows rows,
-      tx.query("SELECT " + cols(kKeyCols, "k") + ", " + cols(kVersionCols, "v") +
-                   " FROM keys k JOIN key_versions v ON v.tenant_id = k.tenant_id AND "
-                   "v.key_id = k.id AND v.version = k.current_version "
-                   "WHERE k.tenant_id = $1 AND k.id = $2",
-               {tenant_of(tx), id}));
+  static const std::string sql = "SELECT " + cols(kKeyCols, "k") + ", " + cols(kVersionCols, "v") +
+                                 " FROM keys k JOIN key_versions v ON v.tenant_id = k.tenant_id AND "
+                                 "v.key_id = k.id AND v.version = k.current_version "
+                                 "WHERE k.tenant_id = $1 AND k.id = $2";
+  NSL_TRY_ASSIGN(store::Rows rows, tx.query(sql, {tenant_of(tx), id}));
   if (rows.empty()) return std::optional<KeyWithCurrent>();
   KeyWithCurrent out;
   NSL_TRY_ASSIGN(out.key, key_from(rows[0]));

@@ -136,10 +136,12 @@ std::int64_t KeyService::now_ms() const {
 void KeyService::count_operation(std::string_view op, std::string_view curve, const Status& st,
                        std::chrono::steady_clock::time_point start) {
   if (metrics_->ops == nullptr) return;
-  const std::string result = st.ok() ? "ok" : std::string(error_code_name(st.error().code()));
-  metrics_->ops->with({std::string(op), std::string(curve), result}).inc();
-  metrics_->seconds->with({std::string(op)})
-      .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  // Label values by view: the family looks its child up without building strings.
+  const std::string_view result =
+      st.ok() ? std::string_view("ok") : std::string_view(error_code_name(st.error().code()));
+  metrics_->ops->with({op, curve, result}).inc();
+  metrics_->seconds->with({op}).observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 template <class T>
@@ -333,7 +335,8 @@ Result<KeyExport> KeyService::export_key(const store::TenantId& tenant, std::str
 
 Result<KeyView> KeyService::get(const store::TenantId& tenant, std::string_view id) {
   const auto start = std::chrono::steady_clock::now();
-  return measured("get", start, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+  // The primary (read-only): a key the caller just created or changed must read back as such.
+  return measured("get", start, db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) -> Result<KeyView> {
     NSL_TRY_ASSIGN(repo::KeyRow k, repo::get_key(tx, id));
     return view_of(tx, std::move(k));
   }));
@@ -350,7 +353,7 @@ Result<std::vector<KeyView>> KeyService::list(const store::TenantId& tenant,
       return err::invalid_argument("state must be enabled, disabled or pending_destruction");
     }
     if (limit < 1 || limit > 1000) return err::invalid_argument("limit out of range");
-    return db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<std::vector<KeyView>> {
+    return db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) -> Result<std::vector<KeyView>> {
       NSL_TRY_ASSIGN(std::vector<repo::KeyRow> rows, repo::list_keys(tx, filter, limit, after_id));
       std::vector<KeyView> out;
       out.reserve(rows.size());
@@ -631,9 +634,10 @@ Result<KeyView> KeyService::delete_policy(const store::TenantId& tenant, std::st
 Result<KeyForSigning> KeyService::for_signing(const store::TenantId& tenant, std::string_view id) {
   const auto start = std::chrono::steady_clock::now();
   auto run = [&]() -> Result<KeyForSigning> {
-    // The primary, not a replica: a key disabled a moment ago must already be refused.
+    // The primary, not a replica: a key disabled a moment ago must already be refused. A
+    // read-only transaction there sees every committed change and does not queue behind writes.
     NSL_TRY_ASSIGN(std::optional<repo::KeyWithCurrent> row,
-                   db_.with_tenant(tenant, [&](store::Tx& tx) {
+                   db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) {
                      return repo::get_key_with_current(tx, id);
                    }));
     if (!row || row->key.state == repo::kDestroyed) return err::not_found("key not found");
@@ -667,7 +671,7 @@ Result<std::vector<AssetAmount>> KeyService::spent_24h(const store::TenantId& te
   const std::int64_t now_ms_v =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   NSL_TRY_ASSIGN(std::vector<repo::SpendRow> rows,
-                 db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<std::vector<repo::SpendRow>> {
+                 db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) -> Result<std::vector<repo::SpendRow>> {
                    NSL_TRY(repo::get_key(tx, id));
                    return repo::spends_since(tx, id, now_ms_v - kDayMs);
                  }));
