@@ -4,6 +4,7 @@
 #include "app/route_helpers.hpp"
 #include "core/base64.hpp"
 #include "core/random.hpp"
+#include "core/secret_string.hpp"
 #include "core/strings.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
@@ -152,8 +153,13 @@ Status add_key_import_routes(http::Router& router, KeyRoutesDeps d) {
       .pattern = "/v1/keys/{id}/export",
       .handler = [&ks, &pool](Request& req) -> asio::awaitable<Response> {
         auto body = http::parse_json_body(req);
+        // A NEP-2 passphrase is now in `r` (a SecretString); the request text and its parsed copy go.
+        SecretString::wipe(req.body);
         if (!body.ok()) co_return http::problem(body.error(), req);
         auto r = export_request(*body);
+        if (auto pass = body->find("passphrase"); pass != body->end() && pass->is_string()) {
+          SecretString::wipe(pass->get_ref<std::string&>());
+        }
         if (!r.ok()) co_return http::problem(r.error(), req);
         const auth::Principal& p = principal_of(req);
         const std::string id(req.param("id").value_or(""));
