@@ -193,11 +193,51 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (tenant_id, expires_at);
 )sql";
 
-constexpr std::array<Migration, 4> kSqlite{{
+// Secrets (services/secrets): per-tenant envelope keys, the paths and their versions. Values are
+// ciphertext under the tenant's data key (hex), never plaintext. Paths compare bytewise on both
+// back ends (SQLite BINARY, PostgreSQL COLLATE "C"), so listings page in the same order.
+constexpr std::string_view kSqlite0005 = R"sql(
+CREATE TABLE secret_data_keys (
+  tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  version    INTEGER NOT NULL,
+  sealed     TEXT NOT NULL,
+  state      TEXT NOT NULL CHECK (state IN ('active', 'retired')),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, version)
+) WITHOUT ROWID;
+CREATE TABLE secrets (
+  tenant_id               TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  path                    TEXT NOT NULL,
+  current_version         INTEGER NOT NULL DEFAULT 0,
+  max_versions            INTEGER NOT NULL DEFAULT 0,
+  cas_required            INTEGER NOT NULL DEFAULT 0,
+  delete_version_after_ms INTEGER NOT NULL DEFAULT 0,
+  custom_metadata         TEXT NOT NULL DEFAULT '{}',
+  created_at              INTEGER NOT NULL,
+  updated_at              INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, path)
+) WITHOUT ROWID;
+CREATE TABLE secret_versions (
+  tenant_id     TEXT NOT NULL,
+  path          TEXT NOT NULL,
+  version       INTEGER NOT NULL,
+  ciphertext    TEXT,
+  dek_version   INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  deletion_time INTEGER,
+  destroyed     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, path, version),
+  FOREIGN KEY (tenant_id, path) REFERENCES secrets (tenant_id, path) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX secret_versions_dek ON secret_versions (tenant_id, dek_version);
+)sql";
+
+constexpr std::array<Migration, 5> kSqlite{{
     {1, "tenants", kSqlite0001},
     {2, "identity_and_audit", kSqlite0002},
     {3, "refresh_family_deadline", kSqlite0003},
     {4, "keys", kSqlite0004},
+    {5, "secrets", kSqlite0005},
 }};
 
 // ---- PostgreSQL --------------------------------------------------------------------------------
@@ -429,11 +469,61 @@ $$;
 GRANT SELECT, INSERT, UPDATE, DELETE ON keys, key_versions, key_spends, idempotency_keys TO nsl_app;
 )sql";
 
-constexpr std::array<Migration, 4> kPostgres{{
+constexpr std::string_view kPostgres0005 = R"sql(
+CREATE TABLE secret_data_keys (
+  tenant_id  uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  version    bigint NOT NULL,
+  sealed     text NOT NULL,
+  state      text NOT NULL CHECK (state IN ('active', 'retired')),
+  created_at bigint NOT NULL,
+  PRIMARY KEY (tenant_id, version)
+);
+CREATE TABLE secrets (
+  tenant_id               uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  path                    text COLLATE "C" NOT NULL,
+  current_version         bigint NOT NULL DEFAULT 0,
+  max_versions            bigint NOT NULL DEFAULT 0,
+  cas_required            bigint NOT NULL DEFAULT 0,
+  delete_version_after_ms bigint NOT NULL DEFAULT 0,
+  custom_metadata         text NOT NULL DEFAULT '{}',
+  created_at              bigint NOT NULL,
+  updated_at              bigint NOT NULL,
+  PRIMARY KEY (tenant_id, path)
+);
+CREATE TABLE secret_versions (
+  tenant_id     uuid NOT NULL,
+  path          text COLLATE "C" NOT NULL,
+  version       bigint NOT NULL,
+  ciphertext    text,
+  dek_version   bigint NOT NULL,
+  created_at    bigint NOT NULL,
+  deletion_time bigint,
+  destroyed     bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, path, version),
+  FOREIGN KEY (tenant_id, path) REFERENCES secrets (tenant_id, path) ON DELETE CASCADE
+);
+CREATE INDEX secret_versions_dek ON secret_versions (tenant_id, dek_version);
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['secret_data_keys', 'secrets', 'secret_versions'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I'
+      ' USING (tenant_id = NULLIF(current_setting(''app.current_tenant'', true), '''')::uuid)'
+      ' WITH CHECK (tenant_id = NULLIF(current_setting(''app.current_tenant'', true), '''')::uuid)', t);
+  END LOOP;
+END
+$$;
+GRANT SELECT, INSERT, UPDATE, DELETE ON secret_data_keys, secrets, secret_versions TO nsl_app;
+)sql";
+
+constexpr std::array<Migration, 5> kPostgres{{
     {1, "tenants", kPostgres0001},
     {2, "identity_and_audit", kPostgres0002},
     {3, "refresh_family_deadline", kPostgres0003},
     {4, "keys", kPostgres0004},
+    {5, "secrets", kPostgres0005},
 }};
 
 }  // namespace
