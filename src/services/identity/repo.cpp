@@ -5,6 +5,7 @@
 
 #include "core/random.hpp"
 #include "core/strings.hpp"
+#include "store/row_values.hpp"
 
 namespace nsl::identity::repo {
 namespace {
@@ -13,32 +14,9 @@ using store::Param;
 using store::Row;
 using store::Tx;
 
-Result<std::int64_t> to_int(const std::optional<std::string>& v) {
-  if (!v) return err::internal("unexpected NULL in a stored row");
-  std::int64_t out = 0;
-  bool neg = false;
-  std::string_view s = *v;
-  if (!s.empty() && s.front() == '-') {
-    neg = true;
-    s.remove_prefix(1);
-  }
-  auto u = parse_u64(s);
-  if (!u || *u > static_cast<std::uint64_t>(INT64_MAX))
-    return err::internal("malformed integer in a stored row");
-  out = static_cast<std::int64_t>(*u);
-  return neg ? -out : out;
-}
-
-Result<std::optional<std::int64_t>> to_opt_int(const std::optional<std::string>& v) {
-  if (!v) return std::optional<std::int64_t>();
-  NSL_TRY_ASSIGN(std::int64_t i, to_int(v));
-  return std::optional<std::int64_t>(i);
-}
-
-Param opt_param(const std::optional<std::int64_t>& v) {
-  if (!v) return Param(nullptr);
-  return Param(*v);
-}
+using store::row::to_int;
+using store::row::to_opt_int;
+using store::row::opt_param;
 
 constexpr std::string_view kApiKeyCols =
     "id, prefix, hash, name, scopes, created_by, created_at, expires_at, revoked_at, last_used_at";

@@ -1,6 +1,7 @@
 #include "services/identity/users_repo.hpp"
 
 #include "core/strings.hpp"
+#include "store/row_values.hpp"
 #include "services/identity/repo.hpp"
 
 namespace nsl::identity::repo {
@@ -10,24 +11,8 @@ using store::Param;
 using store::Row;
 using store::Tx;
 
-Result<std::int64_t> to_int(const std::optional<std::string>& v) {
-  if (!v) return err::internal("unexpected NULL in a stored row");
-  std::string_view s = *v;
-  const bool neg = !s.empty() && s.front() == '-';
-  if (neg) s.remove_prefix(1);
-  auto u = parse_u64(s);
-  if (!u || *u > static_cast<std::uint64_t>(INT64_MAX))
-    return err::internal("malformed integer in a stored row");
-  const auto out = static_cast<std::int64_t>(*u);
-  return neg ? -out : out;
-}
-
-Result<std::optional<std::int64_t>> to_opt_int(const std::optional<std::string>& v) {
-  if (!v) return std::optional<std::int64_t>();
-  NSL_TRY_ASSIGN(std::int64_t i, to_int(v));
-  return std::optional<std::int64_t>(i);
-}
-
+using store::row::to_int;
+using store::row::to_opt_int;
 
 constexpr std::string_view kUserCols =
     "id, email, password_hash, totp_sealed, totp_last_step, failed_logins, locked_until, disabled, "

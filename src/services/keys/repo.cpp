@@ -1,6 +1,7 @@
 #include "services/keys/repo.hpp"
 
 #include "core/strings.hpp"
+#include "store/row_values.hpp"
 #include "services/identity/repo.hpp"
 
 namespace nsl::keys::repo {
@@ -12,38 +13,10 @@ using store::Params;
 using store::Row;
 using store::Tx;
 
-Result<std::int64_t> to_int(const std::optional<std::string>& v) {
-  if (!v) return err::internal("unexpected NULL in a stored row");
-  std::string_view s = *v;
-  bool neg = false;
-  if (!s.empty() && s.front() == '-') {
-    neg = true;
-    s.remove_prefix(1);
-  }
-  auto u = parse_u64(s);
-  if (!u || *u > static_cast<std::uint64_t>(INT64_MAX))
-    return err::internal("malformed integer in a stored row");
-  const auto i = static_cast<std::int64_t>(*u);
-  return neg ? -i : i;
-}
-
-Result<std::optional<std::int64_t>> to_opt_int(const std::optional<std::string>& v) {
-  if (!v) return std::optional<std::int64_t>();
-  NSL_TRY_ASSIGN(std::int64_t i, to_int(v));
-  return std::optional<std::int64_t>(i);
-}
-
-Result<std::uint32_t> to_u32(const std::optional<std::string>& v) {
-  NSL_TRY_ASSIGN(std::int64_t i, to_int(v));
-  if (i < 0 || i > static_cast<std::int64_t>(UINT32_MAX))
-    return err::internal("stored version out of range");
-  return static_cast<std::uint32_t>(i);
-}
-
-Param opt_param(const std::optional<std::int64_t>& v) {
-  if (!v) return Param(nullptr);
-  return Param(*v);
-}
+using store::row::to_int;
+using store::row::to_opt_int;
+using store::row::to_u32;
+using store::row::opt_param;
 
 constexpr std::string_view kKeyCols[] = {
     "id",           "label",         "curve",          "purpose",          "exportable",
