@@ -133,18 +133,12 @@ Status add_key_import_routes(http::Router& router, KeyRoutesDeps d) {
   routes.push_back(http::Route{
       .method = Method::post,
       .pattern = "/v1/keys/import",
-      .handler = [&ks, &pool](Request& req) -> asio::awaitable<Response> {
-        auto body = http::parse_json_body(req);
-        if (!body.ok()) co_return http::problem(body.error(), req);
-        auto r = import_request(*body);
-        if (!r.ok()) co_return http::problem(r.error(), req);
-        const auth::Principal& p = principal_of(req);
-        auto v = co_await offload(pool, [&] { return ks.import(p.tenant, *r, actor_of(req)); });
-        if (!v.ok()) co_return http::problem(v.error(), req);
-        Response res = json_response(201, key_view_json(*v));
-        res.headers.set("location", "/v1/keys/" + v->key.id);
-        co_return res;
-      },
+      .handler = key_making_handler(pool,
+                                    [&ks](const json& body, const auth::Principal& p,
+                                          const identity::Actor& actor) -> Result<keys::KeyView> {
+                                      NSL_TRY_ASSIGN(auto r, import_request(body));
+                                      return ks.import(p.tenant, r, actor);
+                                    }),
       .permission = "keys:create",
       .rate_class = "keys"});
 

@@ -17,7 +17,10 @@
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
+
+#include "auth/principal.hpp"
 
 #include "http/router.hpp"
 #include "services/keys/service.hpp"
@@ -33,6 +36,12 @@ Status add_key_routes(http::Router& router, KeyRoutesDeps deps);
 
 // The public JSON form of a key (KeyView in spec/openapi.yaml).
 nlohmann::json key_view_json(const keys::KeyView& v);
+
+// The handler of a route that makes a key (create, import): `make` reads the JSON body and makes the
+// key on the pool; the answer is 201 with the key and its Location.
+using MakeKey = std::function<Result<keys::KeyView>(const nlohmann::json& body, const auth::Principal& caller,
+                                                    const identity::Actor& actor)>;
+http::Handler key_making_handler(boost::asio::thread_pool& pool, MakeKey make);
 
 
 }  // namespace nsl::app
