@@ -279,7 +279,7 @@ Result<SecretValue> SecretsService::read_once(const store::TenantId& tenant, std
     repo::DataKeyRow key;
   };
   const std::int64_t now = now_ms();
-  NSL_TRY_ASSIGN(Loaded l, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<Loaded> {
+  NSL_TRY_ASSIGN(Loaded l, db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) -> Result<Loaded> {
     NSL_TRY_ASSIGN(std::optional<repo::SecretRow> s, repo::get_secret(tx, path));
     if (!s) return err::not_found("secret not found");
     const std::uint32_t want = version.value_or(0) == 0 ? s->current_version : *version;
@@ -325,7 +325,7 @@ Result<ListPage> SecretsService::list(const store::TenantId& tenant, std::string
     NSL_TRY(validate_prefix(prefix, "prefix"));
     if (after) NSL_TRY(validate_prefix(*after, "after"));
     if (limit < 1 || limit > 1000) return err::invalid_argument("limit must be 1..1000");
-    NSL_TRY_ASSIGN(std::vector<repo::SecretRow> rows, db_.with_tenant(tenant, [&](store::Tx& tx) {
+    NSL_TRY_ASSIGN(std::vector<repo::SecretRow> rows, db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) {
       return repo::list_secrets(tx, prefix, after, limit);
     }));
     ListPage page;
@@ -445,7 +445,7 @@ Result<SecretMetadata> SecretsService::metadata(const store::TenantId& tenant,
   const auto start = std::chrono::steady_clock::now();
   auto run = [&]() -> Result<SecretMetadata> {
     NSL_TRY(validate_path(path));
-    return db_.with_tenant(tenant, [&](store::Tx& tx) { return metadata_in(tx, path); });
+    return db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) { return metadata_in(tx, path); });
   };
   return measured("metadata", start, run());
 }

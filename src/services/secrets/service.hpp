@@ -56,6 +56,9 @@
 //
 // Metrics: nsl_secrets_operations_total{op,result} and nsl_secrets_operation_seconds{op}.
 //
+// Reads (read, list, metadata) run in read-only transactions on the primary: beside the writer on
+// SQLite, never on a lagging replica on PostgreSQL (a read right after a write sees it).
+//
 // Thread-safety: safe for concurrent use (state lives in the database).
 #pragma once
 
