@@ -52,17 +52,7 @@ Result<keys::ImportKeyRequest> import_request(const json& body) {
   auto wrapped = base64_decode(body["wrapped"].get<std::string>());
   if (!wrapped) return err::invalid_argument("wrapped must be base64");
   r.wrapped = std::move(*wrapped);
-  if (body.contains("exportable")) {
-    if (!body["exportable"].is_boolean())
-      return err::invalid_argument("exportable must be true or false");
-    r.exportable = body["exportable"].get<bool>();
-  }
-  if (body.contains("rotation_days")) {
-    const json& d = body["rotation_days"];
-    if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > 100000)
-      return err::invalid_argument("rotation_days must be an integer from 0 (never) to 3650");
-    r.rotation_days = static_cast<int>(d.get<std::int64_t>());
-  }
+  NSL_TRY(read_key_options(body, r.exportable, r.rotation_days));
   return r;
 }
 

@@ -74,17 +74,7 @@ Result<keys::NewKeyRequest> new_key_request(const json& body) {
     if (!body["purpose"].is_string()) return err::invalid_argument("purpose must be a string");
     r.purpose = body["purpose"].get<std::string>();
   }
-  if (body.contains("exportable")) {
-    if (!body["exportable"].is_boolean())
-      return err::invalid_argument("exportable must be true or false");
-    r.exportable = body["exportable"].get<bool>();
-  }
-  if (body.contains("rotation_days")) {
-    const json& d = body["rotation_days"];
-    if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > 100000)
-      return err::invalid_argument("rotation_days must be an integer from 0 (never) to 3650");
-    r.rotation_days = static_cast<int>(d.get<std::int64_t>());
-  }
+  NSL_TRY(read_key_options(body, r.exportable, r.rotation_days));
   return r;
 }
 
@@ -131,6 +121,21 @@ http::Handler key_action(asio::thread_pool& pool, int status, Fn fn) {
 }
 
 }  // namespace
+
+Status read_key_options(const json& body, bool& exportable, std::optional<int>& rotation_days) {
+  if (body.contains("exportable")) {
+    if (!body["exportable"].is_boolean()) return err::invalid_argument("exportable must be true or false");
+    exportable = body["exportable"].get<bool>();
+  }
+  if (body.contains("rotation_days")) {
+    const json& d = body["rotation_days"];
+    // The service checks the range (0..3650); this only keeps the value an int.
+    if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > 100000)
+      return err::invalid_argument("rotation_days must be an integer from 0 (never) to 3650");
+    rotation_days = static_cast<int>(d.get<std::int64_t>());
+  }
+  return {};
+}
 
 http::Handler key_making_handler(asio::thread_pool& pool, MakeKey make) {
   return [&pool, make = std::move(make)](Request& req) -> asio::awaitable<Response> {

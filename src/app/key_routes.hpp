@@ -18,6 +18,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "auth/principal.hpp"
@@ -36,6 +37,9 @@ Status add_key_routes(http::Router& router, KeyRoutesDeps deps);
 
 // The public JSON form of a key (KeyView in spec/openapi.yaml).
 nlohmann::json key_view_json(const keys::KeyView& v);
+
+// The optional "exportable" and "rotation_days" members of a create or import body.
+Status read_key_options(const nlohmann::json& body, bool& exportable, std::optional<int>& rotation_days);
 
 // The handler of a route that makes a key (create, import): `make` reads the JSON body and makes the
 // key on the pool; the answer is 201 with the key and its Location.
