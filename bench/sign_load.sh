@@ -32,6 +32,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+BENCH_NAME=sign_load
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 BENCH_SECONDS=${BENCH_SECONDS:-20}
 BENCH_BASE_SECONDS=${BENCH_BASE_SECONDS:-10}
@@ -47,19 +50,12 @@ STOP_TIMEOUT_S=10
 BUILD_TIMEOUT_S=${BUILD_TIMEOUT_S:-3600}
 LIMIT=10000000  # the largest rate_limit.*_per_minute accepted: no request of the bench is rate limited
 
-die() { echo "sign_load: $*" >&2; exit 1; }
-log() { echo "sign_load: $*" >&2; }
-
-for n in BENCH_SECONDS BENCH_BASE_SECONDS BENCH_AUTH_SECONDS BENCH_RATE_SECONDS BENCH_WARMUP BENCH_CONNECTIONS \
-  WRK_THREADS BENCH_THREADS; do
-  [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a non-negative integer (got '${!n}')"
-done
+bench_uints BENCH_SECONDS BENCH_BASE_SECONDS BENCH_AUTH_SECONDS BENCH_RATE_SECONDS BENCH_WARMUP BENCH_CONNECTIONS \
+  WRK_THREADS BENCH_THREADS
 ((BENCH_SECONDS > 0 && BENCH_BASE_SECONDS > 0 && BENCH_AUTH_SECONDS > 0 && BENCH_RATE_SECONDS > 0)) ||
   die "BENCH_*SECONDS must be > 0"
 case $BENCH_ACCESS_LOG in true | false) ;; *) die "BENCH_ACCESS_LOG must be true or false" ;; esac
-for tool in wrk curl jq; do
-  command -v "$tool" >/dev/null || die "$tool not found (apt-get install $tool)"
-done
+bench_need_tools wrk curl jq
 if [[ -z ${SOFTHSM_MODULE:-} ]]; then
   SOFTHSM_MODULE=$(dpkg -L libsofthsm2 softhsm2 2>/dev/null | grep -m1 '/libsofthsm2\.so$' || true)
   [[ -n $SOFTHSM_MODULE ]] || SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so
@@ -67,83 +63,25 @@ fi
 [[ -f $SOFTHSM_MODULE ]] || die "SoftHSM v2 PKCS#11 module not found ($SOFTHSM_MODULE; apt-get install softhsm2, or set SOFTHSM_MODULE)"
 
 # ---- build ------------------------------------------------------------------------------------------------
-TARGETS="nsl nsl-enclave bench_sign_rate bench_softhsm"
-if [[ -n ${BUILD_DIR:-} ]]; then
-  [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
-  build_cmds=("cmake --preset release -B $BUILD_DIR" "cmake --build $BUILD_DIR --target $TARGETS")
-  [[ -f $BUILD_DIR/CMakeCache.txt ]] && build_cmds=("cmake -S $ROOT -B $BUILD_DIR" "${build_cmds[1]}")
-else
-  BUILD_DIR=$ROOT/build/release
-  build_cmds=("cmake --preset release" "cmake --build --preset release --target $TARGETS")
-fi
-BIN=$BUILD_DIR/bin
-if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
-  for c in "${build_cmds[@]}"; do
-    log "$c"
-    # shellcheck disable=SC2086 # the commands are word lists without quoting needs
-    timeout "$BUILD_TIMEOUT_S" $c >&2 || die "build failed: '$c'"
-  done
-fi
-for b in nsl nsl-enclave bench_sign_rate bench_softhsm; do
-  [[ -x $BIN/$b ]] || die "$BIN/$b not found (build it with NSL_BENCH=ON, or point BUILD_DIR at a build tree)"
-done
-if grep -q '^CMAKE_BUILD_TYPE:STRING=' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
-  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD_DIR/CMakeCache.txt")
-  [[ $build_type == Release ]] || log "WARNING: $BUILD_DIR is a '$build_type' build, not Release"
-fi
+bench_build nsl nsl-enclave bench_sign_rate bench_softhsm
+bench_need_bins "build it with NSL_BENCH=ON, or point BUILD_DIR at a build tree" \
+  nsl nsl-enclave bench_sign_rate bench_softhsm
+bench_warn_build_type
 
 # ---- server -------------------------------------------------------------------------------------------------
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/nsl-sign-load.XXXXXX")
+bench_tmp nsl-sign-load
 BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench/sign_load-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$BENCH_OUT"
-NSL_PID=""
-
-stop_server() {
-  local i
-  [[ -n $NSL_PID ]] || return 0
-  kill -TERM "$NSL_PID" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT_S * 10; i++)); do
-    kill -0 "$NSL_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$NSL_PID" 2>/dev/null; then
-    log "nsl (pid $NSL_PID) ignored SIGTERM for ${STOP_TIMEOUT_S}s: SIGKILL"
-    kill -KILL "$NSL_PID" 2>/dev/null || true
-  fi
-  wait "$NSL_PID" 2>/dev/null || true
-  # nsl-enclave dies with its parent (PR_SET_PDEATHSIG); make sure of it by pid.
-  if [[ -n ${ENCLAVE_PID:-} ]] && kill -0 "$ENCLAVE_PID" 2>/dev/null; then kill -KILL "$ENCLAVE_PID" 2>/dev/null || true; fi
-  NSL_PID=""
-}
-cleanup() {
-  if [[ -n ${PERF_PID:-} ]] && kill -0 "$PERF_PID" 2>/dev/null; then kill -INT "$PERF_PID" 2>/dev/null || true; fi
-  stop_server
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null && return
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 40000))
-    if ! ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return; fi
-  done
-  die "no free loopback port found"
-}
 
 PORT=$(free_port)
 MPORT=$(free_port)
-DATA=$TMP/data
-mkdir -p "$TMP/cwd"
+DATA=$BENCH_TMP/data
 # nsl and the CLI see exactly this configuration (run from an empty directory: no stray nsl.toml or ./data).
 NSL_ENV=(NSL_SERVER_BIND=127.0.0.1 NSL_SERVER_HTTP_PORT="$PORT" NSL_SERVER_HTTPS_PORT=0 NSL_SERVER_METRICS_PORT="$MPORT"
   NSL_SERVER_WORKERS="$BENCH_THREADS" NSL_DATA_DIR="$DATA" NSL_LOG_LEVEL=warn NSL_LOG_ACCESS_LOG="$BENCH_ACCESS_LOG"
   NSL_SERVER_DRAIN_TIMEOUT_MS=2000 NSL_SERVER_SHUTDOWN_DELAY_MS=0
-  NSL_RATE_LIMIT_SIGN_PER_MINUTE=$LIMIT NSL_RATE_LIMIT_IP_PER_MINUTE=$LIMIT
-  NSL_RATE_LIMIT_KEYS_PER_MINUTE=$LIMIT NSL_RATE_LIMIT_GENERAL_PER_MINUTE=$LIMIT)
+  NSL_RATE_LIMIT_SIGN_PER_MINUTE="$LIMIT" NSL_RATE_LIMIT_IP_PER_MINUTE="$LIMIT"
+  NSL_RATE_LIMIT_KEYS_PER_MINUTE="$LIMIT" NSL_RATE_LIMIT_GENERAL_PER_MINUTE="$LIMIT")
 if [[ -n ${BENCH_NSL_ENV:-} ]]; then
   read -r -a extra_env <<<"$BENCH_NSL_ENV"
   for kv in "${extra_env[@]}"; do
@@ -151,22 +89,19 @@ if [[ -n ${BENCH_NSL_ENV:-} ]]; then
   done
   NSL_ENV+=("${extra_env[@]}")
 fi
-nsl_cli() { (cd "$TMP/cwd" && env "${NSL_ENV[@]}" "$BIN/nsl" "$@"); }
+nsl_cli() { (cd "$BENCH_CWD" && env "${NSL_ENV[@]}" "$BIN/nsl" "$@"); }
 
-(cd "$TMP/cwd" && exec env "${NSL_ENV[@]}" "$BIN/nsl" serve >/dev/null 2>"$TMP/nsl.err") &
-NSL_PID=$!
 URL=http://127.0.0.1:$PORT
-for ((i = 0; i < READY_TIMEOUT_S * 10; i++)); do
-  kill -0 "$NSL_PID" 2>/dev/null || { tail -n 20 "$TMP/nsl.err" >&2; die "nsl exited during start-up"; }
-  curl -sf --max-time 1 -o /dev/null "$URL/health/ready" && break
-  sleep 0.1
-done
-curl -sf --max-time 2 -o /dev/null "$URL/health/ready" || { tail -n 20 "$TMP/nsl.err" >&2; die "nsl not ready after ${READY_TIMEOUT_S}s"; }
-ENCLAVE_PID=$(ps -o pid= --ppid "$NSL_PID" | tr -d ' ' | head -n1)
-[[ -n $ENCLAVE_PID && $(readlink "/proc/$ENCLAVE_PID/exe" 2>/dev/null) == *nsl-enclave ]] ||
+bench_start_nsl nsl /dev/null "$URL/health/ready" "${NSL_ENV[@]}"
+NSL_PID=${BENCH_PID[nsl]}
+ENCLAVE_PID=${BENCH_ENCLAVE_PID[nsl]:-}
+[[ -n $ENCLAVE_PID ]] ||
   die "no nsl-enclave child of nsl (pid $NSL_PID): the bench needs the default enclave.spawn = true"
 [[ -S $DATA/enclave.sock ]] || die "enclave socket $DATA/enclave.sock not found"
 log "nsl pid $NSL_PID on $URL, nsl-enclave pid $ENCLAVE_PID"
+PERF_PID=""
+# shellcheck disable=SC2016 # expanded when the hook runs
+bench_at_exit 'if [[ -n $PERF_PID ]] && kill -0 "$PERF_PID" 2>/dev/null; then kill -INT "$PERF_PID" 2>/dev/null || true; fi'
 
 # ---- tenant, credentials, key ---------------------------------------------------------------------------------
 tenant_json=$(nsl_cli tenants create sign-load --json) || die "nsl tenants create failed"
@@ -199,8 +134,6 @@ verify=$(curl -sf --max-time 10 "$URL/v1/keys/$KEY_ID/verify" -H "Authorization:
 
 # ---- load ---------------------------------------------------------------------------------------------------
 CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }  # user nice system irq softirq, all CPUs
 
 run_wrk() {  # name seconds [lua-env...] — raw output in $BENCH_OUT/name.txt, CPU accounting in name.txt.cpu
   local name=$1 secs=$2 out=$BENCH_OUT/$1.txt n0 e0 b0 n1 e1 b1 target=$URL/health/live
@@ -208,9 +141,7 @@ run_wrk() {  # name seconds [lua-env...] — raw output in $BENCH_OUT/name.txt, 
   local script=()
   if (($# > 0)); then script=(-s "$ROOT/bench/sign_load.lua"); target=$URL; fi
   n0=$(cpu_ticks "$NSL_PID"); e0=$(cpu_ticks "$ENCLAVE_PID"); b0=$(busy_ticks)
-  env SIGN_LOAD_KEY_ID="$KEY_ID" SIGN_LOAD_TO="$ADDRESS" "$@" timeout $((secs + 30)) \
-    wrk -t"$WRK_THREADS" -c"$BENCH_CONNECTIONS" -d"${secs}s" --latency "${script[@]}" "$target" >"$out" 2>&1 ||
-    die "wrk $name failed or timed out (see $out)"
+  bench_wrk "$name" "$out" "$secs" SIGN_LOAD_KEY_ID="$KEY_ID" SIGN_LOAD_TO="$ADDRESS" "$@" -- "${script[@]}" "$target"
   kill -0 "$NSL_PID" 2>/dev/null || die "nsl died under load ($name)"
   n1=$(cpu_ticks "$NSL_PID"); e1=$(cpu_ticks "$ENCLAVE_PID"); b1=$(busy_ticks)
   echo "nsl=$((n1 - n0)) enclave=$((e1 - e0)) busy=$((b1 - b0))" >"$out.cpu"
@@ -218,26 +149,14 @@ run_wrk() {  # name seconds [lua-env...] — raw output in $BENCH_OUT/name.txt, 
 
 # -> "req_per_s p50_ms p99_ms errors nsl_cpu_us_per_req enclave_cpu_us_per_req busy_cpu_share"
 parse_wrk() {
-  awk -v tck="$CLK_TCK" -v ncpu="$(nproc)" -v secs="$2" -v acct="$(cat "$1.cpu")" '
-    function ms(v) {
-      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-      if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
-      if (v ~ /m$/)  return substr(v, 1, length(v) - 1) * 60000
-      return -1
-    }
-    BEGIN { split(acct, kv, /[ =]/); nsl = kv[2]; enc = kv[4]; busy = kv[6] }
-    /^Requests\/sec:/ { rps = $2 }
-    / requests in / { n = $1 }
-    /^[ \t]+50%/ { p50 = ms($2) }
-    /^[ \t]+99%/ { p99 = ms($2) }
-    /Non-2xx or 3xx responses:/ { errs += $NF }
-    /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errs += $i + 0 }
-    END {
-      if (rps == "" || p50 == "" || p99 == "" || n == "" || n == 0) exit 1
-      printf "%.1f %.3f %.3f %d %.1f %.1f %.2f\n", rps, p50, p99, errs, nsl / tck * 1e6 / n, enc / tck * 1e6 / n,
+  local stats
+  stats=$(bench_wrk_stats "$1") || return 1
+  awk -v tck="$CLK_TCK" -v ncpu="$(nproc)" -v secs="$2" -v acct="$(cat "$1.cpu")" -v stats="$stats" '
+    BEGIN {
+      split(stats, f, " "); split(acct, kv, /[ =]/); nsl = kv[2]; enc = kv[4]; busy = kv[6]; n = f[5]
+      printf "%.1f %.3f %.3f %d %.1f %.1f %.2f\n", f[1], f[2], f[3], f[4], nsl / tck * 1e6 / n, enc / tck * 1e6 / n,
         busy / tck / (ncpu * secs)
-    }' "$1"
+    }'
 }
 
 declare -A R=()
@@ -269,6 +188,7 @@ PERF_PID=""
 if [[ ${BENCH_PERF:-0} != 0 ]]; then
   command -v perf >/dev/null || die "BENCH_PERF is set but perf not found"
   perf_opts=(-F 999 -g)
+  # shellcheck disable=SC2054 # "dwarf,16384" is one argument
   [[ $BENCH_PERF == dwarf ]] && perf_opts=(-F 199 --call-graph dwarf,16384)
   perf record -q "${perf_opts[@]}" -o "$BENCH_OUT/perf.data" -p "$NSL_PID,$ENCLAVE_PID" -- sleep "$BENCH_SECONDS" \
     >"$BENCH_OUT/perf.log" 2>&1 &
@@ -310,11 +230,12 @@ HSMN=$(run_rate "$BIN/bench_softhsm" "$SOFTHSM_MODULE" "$BENCH_RATE_SECONDS" "$N
 ENC1=$(run_rate "$BIN/bench_sign_rate" enclave "$DATA/enclave.sock" "$BENCH_RATE_SECONDS" 1)
 ENC64=$(run_rate "$BIN/bench_sign_rate" enclave "$DATA/enclave.sock" "$BENCH_RATE_SECONDS" 64)
 
-stop_server
+bench_stop nsl
 
 # ---- report -------------------------------------------------------------------------------------------------
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+dirty" || true)
+dirty=""
+[[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] && dirty="+dirty"
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 goal() { awk -v v="$1" -v g="$2" 'BEGIN { print (v >= g) ? "met" : "MISSED" }'; }
