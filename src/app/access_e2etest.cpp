@@ -33,21 +33,6 @@ std::string base64_of(const std::string& s) {
 
 json cli_json(const CliRun& r) { return last_json_line(r); }
 
-struct Tenant {
-  std::string id;
-  std::string key;
-  std::string key_id;
-};
-
-Tenant create_tenant(const NslServer& n, const std::string& name) {
-  auto r = n.cli({"tenants", "create", name, "--json"});
-  EXPECT_EQ(r.rc, 0) << r.out;
-  json j = cli_json(r);
-  EXPECT_TRUE(j.is_object()) << r.out;
-  if (!j.is_object()) return {};
-  return {j["tenant_id"], j["api_key"], j["api_key_id"]};
-}
-
 HttpResponse call(const std::string& method, const std::string& url, const std::string& credential,
                   const std::string& body = "",
                   const std::string& content_type = "application/json") {
@@ -78,7 +63,7 @@ std::string token_for(const NslServer& n, const std::string& api_key) {
 TEST(Access, BootstrapKeysTokensRbacAndAudit) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  Tenant t = create_tenant(n, "acme");
+  TestTenant t = create_tenant(n, "acme");
   ASSERT_FALSE(t.key.empty());
 
   // No credential / a bad one: 401 problem with WWW-Authenticate (RFC 6750).
@@ -207,8 +192,8 @@ TEST(Access, BootstrapKeysTokensRbacAndAudit) {
 TEST(Access, AnotherTenantsResourcesAreNotFound) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  Tenant a = create_tenant(n, "acme");
-  Tenant b = create_tenant(n, "globex");
+  TestTenant a = create_tenant(n, "acme");
+  TestTenant b = create_tenant(n, "globex");
   std::string a_key_id;
   new_key(n, a.key, {{"name", "k"}, {"roles", {"viewer"}}}, &a_key_id);
   auto rbs = json_of(get(n, "/v1/role-bindings", a.key))["items"];
@@ -314,7 +299,7 @@ TEST(Access, KeyManagementLimitHoldsInSumAcrossThreeReplicas) {
   ASSERT_EQ(mig.rc, 0) << mig.out;
   for (auto& r : replicas) r->start();
   for (auto& r : replicas) ASSERT_TRUE(r->wait_ready()) << r->logs();
-  Tenant t = create_tenant(*replicas[0], "acme");
+  TestTenant t = create_tenant(*replicas[0], "acme");
   ASSERT_FALSE(t.key.empty());
 
   std::atomic<int> ok{0}, limited{0}, other{0};
@@ -351,7 +336,7 @@ TEST(Access, RedisOutageFailsKeyManagementClosedAndGeneralRoutesLocally) {
   PrivateRedis redis;
   NslServer n({.toml = "[cache]\nurl = \"" + redis.url() + "\"\ntimeout_ms = 300\n"});
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  Tenant t = create_tenant(n, "acme");
+  TestTenant t = create_tenant(n, "acme");
   EXPECT_EQ(get(n, "/v1/apikeys", t.key).status, 200);
   EXPECT_EQ(get(n, "/v1/audit?limit=1", t.key).status, 200);
 
@@ -387,7 +372,7 @@ TEST(Access, PostgresOutageIs503OnlyWhileItLasts) {
   ASSERT_EQ(n.cli({"migrate"}).rc, 0);
   n.start();
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  Tenant t = create_tenant(n, "acme");
+  TestTenant t = create_tenant(n, "acme");
   ASSERT_EQ(get(n, "/v1/apikeys", t.key).status, 200);
 
   // The database refuses this service: new connections and the open ones end.
@@ -429,12 +414,12 @@ TEST(Access, ExternalOidcIssuerTokensAreAcceptedForTheConfiguredTenant) {
   NslServer c({.toml = "[auth]\nissuer = \"nsl-c\"\naudience = \"nsl-b\"\n"});
   ASSERT_TRUE(a.wait_ready()) << a.logs();
   ASSERT_TRUE(c.wait_ready()) << c.logs();
-  Tenant at = create_tenant(a, "issuer");
-  Tenant ct = create_tenant(c, "issuer-c");
+  TestTenant at = create_tenant(a, "issuer");
+  TestTenant ct = create_tenant(c, "issuer-c");
   TempDir b_data;
   NslServer setup({.start = false, .data_dir = b_data.path()});
-  Tenant bt = create_tenant(setup, "relying");
-  Tenant bt2 = create_tenant(setup, "second");
+  TestTenant bt = create_tenant(setup, "relying");
+  TestTenant bt2 = create_tenant(setup, "second");
   ASSERT_FALSE(bt.id.empty());
   ASSERT_FALSE(bt2.id.empty());
   const std::string issuers = b_data.write_file(
@@ -489,8 +474,8 @@ namespace {
 TEST(Access, ATenantsOwnLimitReplacesTheClassLimit) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  Tenant a = create_tenant(n, "acme");
-  Tenant b = create_tenant(n, "globex");
+  TestTenant a = create_tenant(n, "acme");
+  TestTenant b = create_tenant(n, "globex");
   auto set = n.cli({"tenants", "limits", a.id, "--keys", "5", "--json"});
   ASSERT_EQ(set.rc, 0) << set.out;
   EXPECT_EQ(last_json_line(set)["limits"]["keys"], 5) << set.out;
@@ -570,7 +555,7 @@ TEST(Access, PostgresServerRestartIs503OnlyWhileItIsDown) {
   ASSERT_EQ(n.cli({"migrate"}).rc, 0);
   n.start();
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  Tenant t = create_tenant(n, "acme");
+  TestTenant t = create_tenant(n, "acme");
   ASSERT_EQ(get(n, "/v1/apikeys", t.key).status, 200);
 
   const std::string data = svc + "/pg/data";

@@ -24,20 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-struct Tenant {
-  std::string id;
-  std::string key;
-};
-
-Tenant create_tenant(const NslServer& n, const std::string& name) {
-  auto r = n.cli({"tenants", "create", name, "--json"});
-  EXPECT_EQ(r.rc, 0) << r.out;
-  json j = last_json_line(r);
-  EXPECT_TRUE(j.is_object()) << r.out;
-  if (!j.is_object()) return {};
-  return {j["tenant_id"], j["api_key"]};
-}
-
 HttpResponse call(const std::string& method, const std::string& url, const std::string& credential,
                   const std::string& body = "") {
   return api_call(method, url, credential, body);
@@ -46,8 +32,8 @@ HttpResponse call(const std::string& method, const std::string& url, const std::
 TEST(Keys, LifecycleOverHttp) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  const Tenant acme = create_tenant(n, "acme");
-  const Tenant globex = create_tenant(n, "globex");
+  const TestTenant acme = create_tenant(n, "acme");
+  const TestTenant globex = create_tenant(n, "globex");
 
   // secp256r1: an N3 account.
   auto r1 = call("POST", n.url("/v1/keys"), acme.key,
@@ -197,7 +183,7 @@ std::string api_key_with_role(const NslServer& n, const std::string& owner, cons
 TEST(Keys, SignedTransactionsVerifyOnTheirChains) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  const Tenant acme = create_tenant(n, "acme");
+  const TestTenant acme = create_tenant(n, "acme");
   const std::string neo_id = new_key(n, acme.key, "secp256r1");
   const std::string evm_id = new_key(n, acme.key, "secp256k1");
   const json neo_key = json_of(api_call("GET", n.url("/v1/keys/" + neo_id), acme.key));
@@ -310,7 +296,7 @@ TEST(Keys, SignedTransactionsVerifyOnTheirChains) {
 TEST(Keys, MultisigCoSigningAssemblesTheWitness) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  const Tenant acme = create_tenant(n, "acme");
+  const TestTenant acme = create_tenant(n, "acme");
   std::vector<std::string> ids;
   json pubs = json::array();
   std::string to;
@@ -375,8 +361,8 @@ TEST(Keys, MultisigCoSigningAssemblesTheWitness) {
 TEST(Keys, PoliciesRolesIdempotencyAndStatesOnTheSigningRoutes) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  const Tenant acme = create_tenant(n, "acme");
-  const Tenant globex = create_tenant(n, "globex");
+  const TestTenant acme = create_tenant(n, "acme");
+  const TestTenant globex = create_tenant(n, "globex");
   const std::string id = new_key(n, acme.key, "secp256r1");
   const json key = json_of(api_call("GET", n.url("/v1/keys/" + id), acme.key));
   auto transfer = [&](const std::string& amount) {
@@ -457,7 +443,7 @@ TEST(Keys, PoliciesRolesIdempotencyAndStatesOnTheSigningRoutes) {
 TEST(Keys, ConcurrentSigningDuringRotation) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  const Tenant acme = create_tenant(n, "acme");
+  const TestTenant acme = create_tenant(n, "acme");
   const std::string id = new_key(n, acme.key, "secp256r1");
   const json key = json_of(api_call("GET", n.url("/v1/keys/" + id), acme.key));
   const std::string body = json{{"chain", "neo"},

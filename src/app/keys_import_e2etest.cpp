@@ -22,49 +22,6 @@ namespace {
 
 using nlohmann::json;
 
-struct Tenant {
-  std::string id;
-  std::string key;
-};
-
-Tenant create_tenant(const NslServer& n, const std::string& name) {
-  auto r = n.cli({"tenants", "create", name, "--json"});
-  EXPECT_EQ(r.rc, 0) << r.out;
-  json j = last_json_line(r);
-  if (!j.is_object()) return {};
-  return {j["tenant_id"], j["api_key"]};
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
-
-// Runs `nsl ARGS` with STDIN as its standard input.
-CliRun nsl_with_stdin(NslServer& n, const std::vector<std::string>& args, const std::string& stdin_text,
-                      std::vector<std::pair<std::string, std::string>> env = {}) {
-  static int seq = 0;
-  const std::string in = n.dir().path() + "/stdin-" + std::to_string(++seq) + ".in";
-  {
-    std::ofstream f(in, std::ios::binary);
-    f << stdin_text;
-  }
-  std::string cmd = "exec " + shell_quote(nsl_binary());
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  cmd += " < " + shell_quote(in);
-  ChildProcess p({"/bin/sh", "-c", cmd}, env, in + ".out");
-  CliRun r;
-  r.rc = p.wait_exit(std::chrono::seconds(120)).value_or(-1);
-  r.out = p.output();
-  r.err = r.out;
-  std::remove(in.c_str());
-  return r;
-}
-
 // Runs `nsl keys import --url <server> --token TOKEN ARGS` with STDIN as its standard input.
 CliRun import_cli(NslServer& n, const std::string& token, std::vector<std::string> args,
                   const std::string& stdin_text,
@@ -90,7 +47,7 @@ std::size_t key_count(NslServer& n, const std::string& token) {
 TEST(KeyImport, N3AndKeystoreVectorsImportToTheirAddresses) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  const Tenant acme = create_tenant(n, "acme");
+  const TestTenant acme = create_tenant(n, "acme");
 
   // WIF (first line of stdin).
   const json a = vector("nep2.json", "neon-neogo-a");
@@ -165,7 +122,7 @@ TEST(KeyImport, N3AndKeystoreVectorsImportToTheirAddresses) {
 TEST(KeyImport, RefusalsCreateNothing) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  const Tenant acme = create_tenant(n, "acme");
+  const TestTenant acme = create_tenant(n, "acme");
   const json a = vector("nep2.json", "neon-neogo-a");
 
   // Wrong NEP-2 passphrase: a clear error, nothing created.
@@ -255,7 +212,7 @@ TEST(KeyImport, RefusalsCreateNothing) {
   EXPECT_EQ(key_count(n, acme.key), 1u);
 
   // Another tenant cannot use acme's wrap, even under acme's key id.
-  const Tenant globex = create_tenant(n, "globex");
+  const TestTenant globex = create_tenant(n, "globex");
   auto g = api_call("POST", n.url("/v1/keys/import"), globex.key, body(j1["key_id"]));
   EXPECT_EQ(g.status, 403) << g.body;
 }
@@ -263,7 +220,7 @@ TEST(KeyImport, RefusalsCreateNothing) {
 TEST(KeyExport, OnlyExportableKeysAndTheKeyComesBack) {
   NslServer n;
   ASSERT_TRUE(n.wait_ready()) << n.logs();
-  const Tenant acme = create_tenant(n, "acme");
+  const TestTenant acme = create_tenant(n, "acme");
   const json a = vector("nep2.json", "neon-neogo-a");
   auto imported = import_cli(n, acme.key,
                              {"--curve", "secp256r1", "--label", "cold", "--format", "wif",

@@ -1,5 +1,6 @@
 #include "harness/nsl_server.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -58,6 +59,49 @@ CliRun NslServer::cli(std::vector<std::string> args) const {
   r.out = p.output();
   r.err = r.out;
   return r;
+}
+
+namespace {
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+}  // namespace
+
+CliRun nsl_with_stdin(NslServer& n, const std::vector<std::string>& args, const std::string& stdin_text,
+                      std::vector<std::pair<std::string, std::string>> env) {
+  static int seq = 0;
+  const std::string in = n.dir().path() + "/stdin-" + std::to_string(++seq) + ".in";
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << stdin_text;
+  }
+  std::string cmd = "exec " + shell_quote(nsl_binary());
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " < " + shell_quote(in);
+  ChildProcess p({"/bin/sh", "-c", cmd}, env, in + ".out");
+  CliRun r;
+  r.rc = p.wait_exit(std::chrono::seconds(120)).value_or(-1);
+  r.out = p.output();
+  r.err = r.out;
+  std::remove(in.c_str());
+  return r;
+}
+
+TestTenant create_tenant(const NslServer& n, const std::string& name) {
+  auto r = n.cli({"tenants", "create", name, "--json"});
+  EXPECT_EQ(r.rc, 0) << r.out;
+  nlohmann::json j = last_json_line(r);
+  EXPECT_TRUE(j.is_object()) << r.out;
+  if (!j.is_object()) return {};
+  return {j.value("tenant_id", ""), j.value("api_key", ""), j.value("api_key_id", "")};
 }
 
 nlohmann::json last_json_line(const CliRun& r) {

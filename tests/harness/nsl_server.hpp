@@ -63,6 +63,19 @@ class NslServer {
   int starts_ = 0;
 };
 
+// Runs `nsl ARGS` (no --config added) with `stdin_text` as its standard input.
+CliRun nsl_with_stdin(NslServer& n, const std::vector<std::string>& args, const std::string& stdin_text,
+                      std::vector<std::pair<std::string, std::string>> env = {});
+
+// A tenant made by `nsl tenants create NAME --json` against the server's config: its id and the
+// owner API key (shown once) with that key's id. Empty members (and a test failure) when it failed.
+struct TestTenant {
+  std::string id;
+  std::string key;
+  std::string key_id;
+};
+TestTenant create_tenant(const NslServer& n, const std::string& name);
+
 // The last JSON object line a CLI printed (log lines, which carry "level", skipped); null if none.
 nlohmann::json last_json_line(const CliRun& r);
 // The response body as JSON (discarded value when it is not JSON).
