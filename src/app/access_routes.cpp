@@ -216,7 +216,7 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
                                 : c == ErrorCode::invalid_argument ? "invalid_request"
                                                                    : "server_error");
         }
-        co_return json_response(200, *result);
+        co_return secret_json_response(200, *result);
       },
       .is_public = true});
 
@@ -285,7 +285,8 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
         if (!out.ok()) co_return http::problem(out.error(), req);
         co_return json_response(200, *out);
       },
-      .permission = "tenants:read"});
+      .permission = "tenants:read",
+      .writes = false});  // verifies and reads the revocation list: a read-only secondary serves it
 
   // ---- tenants ----
   routes.push_back(
@@ -353,7 +354,7 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
         json j = api_key_json(created->key);
         j["roles"] = bindings_json(created->bindings);
         j["api_key"] = std::string(created->token.reveal());  // the only time it is shown
-        Response res = json_response(201, j);
+        Response res = secret_json_response(201, j);
         res.headers.set("location", "/v1/apikeys/" + created->key.id);
         co_return res;
       },

@@ -27,6 +27,7 @@ usage:
   nsl tenants create NAME [--json]   create a tenant; prints its id and a one-time owner API key
   nsl tenants limits ID [--keys N]   show or set a tenant's own rate limits (--general N, N|default)
   nsl keys import --url URL ...      import a key (WIF, NEP-2, hex, keystore; secret on stdin) (nsl keys help)
+  nsl secrets put|get|list|... PATH  the versioned secrets store; values on stdin/stdout (nsl secrets help)
   nsl audit verify [--tenant ID]     check the tamper-evident audit trail (hash chain, signed checkpoints)
   nsl version [--json]               print version and build information
   nsl help                           this text
@@ -98,6 +99,7 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
   if (cmd == "enclave") return run_enclave_cli(args, in, out, err);
   if (cmd == "tenants") return run_tenants_cli(args, in, out, err);
   if (cmd == "keys") return run_keys_cli(args, in, out, err);
+  if (cmd == "secrets") return run_secrets_cli(args, in, out, err);
   if (cmd == "audit") return run_audit_cli(args, in, out, err);
   if (cmd == "serve") {
     Parsed p = parse(args, 1);

@@ -19,6 +19,7 @@ int run_enclave_cli(const std::vector<std::string>& args, std::istream& in, std:
 int run_tenants_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 int run_audit_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 int run_keys_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
+int run_secrets_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 int run_neo_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace nsl::app

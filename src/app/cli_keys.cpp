@@ -1,6 +1,6 @@
 // `nsl keys import`: the key owner's side of key import (docs/keys.md "Importing a key").
 //
-//   nsl keys import --url URL [--token TOKEN] --curve secp256r1|secp256k1|ed25519 --label LABEL
+//   nsl keys import [--url URL] [--token TOKEN] --curve secp256r1|secp256k1|ed25519 --label LABEL
 //                   --format wif|nep2|hex|keystore [--exportable] [--rotation-days N]
 //                   [--measurement HEX] [--allow-simulated] [--json]
 //
@@ -9,7 +9,7 @@
 //   keystore        the whole input (Web3 Secret Storage v3 JSON) when NSL_IMPORT_PASSPHRASE is set,
 //                   else the first line (the JSON on one line, e.g. `jq -c .`)
 // The nep2/keystore passphrase: the environment variable NSL_IMPORT_PASSPHRASE when set, else the
-// next line of standard input. The token: --token, else NSL_TOKEN.
+// next line of standard input. The URL: --url, else NSL_URL; the token: --token, else NSL_TOKEN.
 //
 // Steps: decrypt locally (a wrong passphrase fails here, before the server is contacted); POST
 // /v1/keys/imports with a fresh nonce; verify the quote (attest::verify_quote; sim quotes only with
@@ -19,7 +19,6 @@
 // the stored public key is the key's own. The plaintext key lives only in SecretBytes and is wiped.
 //
 // Exit status: 0 imported; 1 refused (server, quote, passphrase, key); 2 usage error.
-#include <curl/curl.h>
 #include <string.h>
 
 #include <algorithm>
@@ -33,6 +32,7 @@
 
 #include "app/cli.hpp"
 #include "app/cli_args.hpp"
+#include "app/cli_http.hpp"
 #include "attest/verify.hpp"
 #include "chain/evm/address.hpp"
 #include "chain/evm/keystore.hpp"
@@ -55,7 +55,7 @@ constexpr const char* kKeysUsage = R"(usage:
   nsl keys import --url URL [--token TOKEN] --curve CURVE --label LABEL --format FORMAT [options]
       import a private key you hold: it is decrypted here, wrapped to the enclave's attested transport
       key and never reaches the server in clear
-  --url URL            the nsl API base URL (https://nsl.example.com)
+  --url URL            the nsl API base URL (https://nsl.example.com; default: $NSL_URL)
   --token TOKEN        API key or access token with keys:create (default: $NSL_TOKEN)
   --curve CURVE        secp256r1 (N3) | secp256k1 (NeoX/EVM) | ed25519
   --label LABEL        the key's label
@@ -90,62 +90,6 @@ struct WipedString {
   std::string s;
   ~WipedString() { wipe(s); }
 };
-
-struct HttpResult {
-  long status = 0;
-  std::string body;
-};
-
-constexpr std::size_t kMaxResponse = 1024 * 1024;
-
-std::size_t on_data(char* p, std::size_t size, std::size_t n, void* user) {
-  auto* b = static_cast<std::string*>(user);
-  if (b->size() + size * n > kMaxResponse) return 0;
-  b->append(p, size * n);
-  return size * n;
-}
-
-Result<HttpResult> post_json(const std::string& url, const std::string& token, const json& body) {
-  static const bool init = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
-  if (!init) return err::internal("libcurl failed to initialise");
-  CURL* c = curl_easy_init();
-  if (c == nullptr) return err::internal("libcurl failed to initialise");
-  const std::string payload = body.dump();
-  const std::string auth = "Authorization: Bearer " + token;
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  headers = curl_slist_append(headers, auth.c_str());
-  HttpResult r;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload.c_str());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-  const CURLcode rc = curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_easy_cleanup(c);
-  curl_slist_free_all(headers);
-  if (rc != CURLE_OK) return err::unavailable(url + ": " + curl_easy_strerror(rc));
-  return r;
-}
-
-// "HTTP 403: <detail>" from a problem+json answer.
-std::string problem_text(const HttpResult& r) {
-  auto j = json::parse(r.body, nullptr, false);
-  std::string detail;
-  if (j.is_object()) {
-    if (j.contains("detail") && j["detail"].is_string()) {
-      detail = j["detail"].get<std::string>();
-    } else if (j.contains("title") && j["title"].is_string()) {
-      detail = j["title"].get<std::string>();
-    }
-  }
-  return "HTTP " + std::to_string(r.status) + (detail.empty() ? "" : ": " + detail);
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -294,17 +238,13 @@ Status check_session(const json& s, const std::string& nonce_hex, bool allow_sim
 }
 
 int import_key(const CliArgs& a, std::istream& in, std::ostream& out, std::ostream& err) {
-  const auto url = a.option("--url");
+  const std::string base = api_base_url(a.option("--url"));
   const auto curve_name = a.option("--curve");
   const auto label = a.option("--label");
   const auto format = a.option("--format");
-  if (!url || !curve_name || !label || !format)
-    return usage(err, "--url, --curve, --label and --format are required\n" + std::string(kKeysUsage));
-  std::string token = a.option("--token").value_or("");
-  if (token.empty()) {
-    const char* t = std::getenv("NSL_TOKEN");
-    if (t != nullptr) token = t;
-  }
+  if (base.empty() || !curve_name || !label || !format)
+    return usage(err, "--url (or NSL_URL), --curve, --label and --format are required\n" + std::string(kKeysUsage));
+  const std::string token = api_token(a.option("--token"));
   if (token.empty()) return usage(err, "no token: --token or NSL_TOKEN");
   auto curve = enclave::parse_key_curve(*curve_name);
   if (!curve.ok()) return usage(err, "--curve must be secp256r1, secp256k1 or ed25519");
@@ -327,8 +267,6 @@ int import_key(const CliArgs& a, std::istream& in, std::ostream& out, std::ostre
     if (!is_hex(m)) return usage(err, "--measurement must be hex");
     measurement = m;
   }
-  std::string base = *url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
 
   // 1. Decrypt locally: a wrong passphrase never reaches the server.
   auto local = decode_secret(*format, *curve, in);
@@ -340,7 +278,7 @@ int import_key(const CliArgs& a, std::istream& in, std::ostream& out, std::ostre
   std::array<std::uint8_t, 32> nonce{};
   random_bytes(nonce);
   const std::string nonce_hex = to_hex(nonce);
-  auto started = post_json(base + "/v1/keys/imports", token, json{{"nonce", nonce_hex}});
+  auto started = api_request("POST", base + "/v1/keys/imports", token, json{{"nonce", nonce_hex}}.dump());
   if (!started.ok()) return refused(err, started.error().message());
   if (started->status != 200) return refused(err, "POST /v1/keys/imports: " + problem_text(*started));
   const json session = json::parse(started->body, nullptr, false);
@@ -364,7 +302,7 @@ int import_key(const CliArgs& a, std::istream& in, std::ostream& out, std::ostre
             {"wrapped", base64_encode(*wrapped)}};
   if (a.flag("--exportable")) body["exportable"] = true;
   if (rotation_days) body["rotation_days"] = *rotation_days;
-  auto imported = post_json(base + "/v1/keys/import", token, body);
+  auto imported = api_request("POST", base + "/v1/keys/import", token, body.dump());
   if (!imported.ok()) return refused(err, imported.error().message());
   if (imported->status != 201) return refused(err, "POST /v1/keys/import: " + problem_text(*imported));
   const json key = json::parse(imported->body, nullptr, false);

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/json_strict.hpp"
+#include "core/secret_string.hpp"
 #include "core/strings.hpp"
 
 namespace nsl::app {
@@ -43,6 +45,17 @@ json bindings_json(const std::vector<identity::repo::RoleBindingRow>& bs) {
 Response json_response(int status, const json& j) {
   Response res = Response::json(status, j.dump());
   res.headers.set("cache-control", "no-store");
+  return res;
+}
+
+WipedRequestBody::~WipedRequestBody() {
+  wipe_json_strings(parsed);
+  SecretString::wipe(req.body);
+}
+
+Response secret_json_response(int status, const json& j) {
+  Response res = json_response(status, j);
+  res.sensitive = true;
   return res;
 }
 

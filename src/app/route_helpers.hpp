@@ -27,9 +27,25 @@ nlohmann::json bindings_json(const std::vector<identity::repo::RoleBindingRow>& 
 
 // 'status' with a JSON body, never cached.
 http::Response json_response(int status, const nlohmann::json& j);
+// The same for a body that carries a secret (a credential shown once, a secret value): marked
+// sensitive, so the server wipes it after writing it.
+http::Response secret_json_response(int status, const nlohmann::json& j);
 // RFC 9457 problem+json with the RFC 6749 §5.2 members `error` / `error_description` added, for
 // OAuth client libraries (token, login, refresh endpoints).
 http::Response oauth_error(const http::Request& req, const Error& e, std::string_view oauth_code);
+
+// A request body that may carry a secret (a secret value, a plaintext to encrypt) and its parsed
+// form: both wiped when this goes out of scope.
+//   WipedRequestBody body(req);
+//   NSL_TRY_ASSIGN(body.parsed, http::parse_json_body(req));
+struct WipedRequestBody {
+  http::Request& req;
+  nlohmann::json parsed;
+  explicit WipedRequestBody(http::Request& r) : req(r) {}
+  WipedRequestBody(const WipedRequestBody&) = delete;
+  WipedRequestBody& operator=(const WipedRequestBody&) = delete;
+  ~WipedRequestBody();
+};
 
 // The authenticated caller (the access middleware ran: non-public routes only).
 inline const auth::Principal& principal_of(const http::Request& req) { return *req.ctx.principal; }

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "app/access.hpp"
@@ -22,9 +23,13 @@
 #include "app/audit_keys.hpp"
 #include "app/blocking.hpp"
 #include "app/build_info.hpp"
+#include "app/file_watch.hpp"
 #include "app/health.hpp"
 #include "app/key_import_routes.hpp"
 #include "app/key_routes.hpp"
+#include "app/read_only.hpp"
+#include "app/secret_routes.hpp"
+#include "app/transit_routes.hpp"
 #include "app/sign_routes.hpp"
 #include "app/storage.hpp"
 #include "auth/oidc.hpp"
@@ -45,6 +50,8 @@
 #include "obs/process_metrics.hpp"
 #include "services/keys/idempotency.hpp"
 #include "services/keys/service.hpp"
+#include "services/secrets/service.hpp"
+#include "store/postgres_db.hpp"
 
 namespace nsl::app {
 
@@ -139,6 +146,7 @@ class Service {
       ::chmod(cfg_.data.dir.c_str(), 0700);
     }
     state_.profile = std::string(config::profile_name(cfg_.profile));
+    state_.read_only = cfg_.server.read_only;
     state_.started_at =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     {
@@ -153,6 +161,12 @@ class Service {
     tls_expiry_ = &registry_.gauge("nsl_tls_certificate_expiry_timestamp_seconds",
                                    "notAfter of the HTTPS server certificate, unix seconds");
     reloads_ = &registry_.counter_family("nsl_config_reloads_total", "SIGHUP reloads by result", {"result"});
+    registry_.gauge("nsl_read_only", "1 on a read-only secondary (server.read_only), which refuses writes, else 0")
+        .set(cfg_.server.read_only ? 1 : 0);
+    if (cfg_.server.read_only) {
+      obs::log_warn("read-only secondary: requests that change state are refused (503) and no background job writes",
+                    {{"hint", "promote: make the database primary, then restart with server.read_only = false"}});
+    }
 
     if (Status s = open_storage(); !s.ok()) {
       obs::log_error("start-up failed: database", {{"error", s.error().message()}});
@@ -177,12 +191,14 @@ class Service {
 
     co_spawn(ioc_, signal_loop(), asio::detached);
     co_spawn(ioc_, maintenance_loop(), asio::detached);
+    co_spawn(ioc_, file_watch_loop(), asio::detached);
     server_->start();
     health_.set_started(true);
     unsigned workers = cfg_.server.workers != 0 ? cfg_.server.workers : std::max(1u, std::thread::hardware_concurrency());
     obs::log_info("nsl started", {{"version", kVersion},
                                   {"revision", kGitRevision},
                                   {"profile", state_.profile},
+                                  {"read_only", cfg_.server.read_only},
                                   {"http_port", http_port_},
                                   {"https_port", https_port_},
                                   {"metrics_port", metrics_port_},
@@ -318,12 +334,14 @@ class Service {
         redis_ ? static_cast<cache::Cache&>(*redis_) : *local_cache_, redis_ ? "redis" : "local", registry_);
     cache::Cache& shared = *shared_cache_;
     audit_signer_ = std::make_unique<LazyAuditSigner>(*db_, *metered_enclave_);
-    if (Status st = audit_signer_->open(); !st.ok()) {
+    // Opening may create the checkpoint key (a write); a read-only secondary appends nothing to sign.
+    if (Status st = cfg_.server.read_only ? Status() : audit_signer_->open(); !st.ok()) {
       obs::log_warn("audit checkpoint key not open yet; retried every minute", {{"error", st.error().message()}});
     }
     audit_ = std::make_unique<audit::AuditLog>(
         *db_, audit::AuditLogOptions{.signer = audit_signer_.get(), .metrics = &registry_});
-    identity_ = std::make_unique<identity::IdentityService>(*db_, audit_.get(), Clock::real());
+    identity_ = std::make_unique<identity::IdentityService>(
+        *db_, audit_.get(), Clock::real(), identity::IdentityOptions{.record_api_key_use = !cfg_.server.read_only});
     users_ = std::make_unique<identity::UserService>(*db_, audit_.get(), Clock::real(), *metered_enclave_);
     auto alg = auth::jws_alg_from_name(cfg_.auth.token_alg);
     tokens_ = std::make_unique<auth::TokenService>(
@@ -332,7 +350,8 @@ class Service {
                            .audience = cfg_.auth.audience,
                            .alg = alg.value_or(auth::JwsAlg::ES256),
                            .access_ttl = std::chrono::seconds(cfg_.auth.access_token_ttl_s),
-                           .rotation = std::chrono::hours(24) * cfg_.auth.key_rotation_days},
+                           .rotation = std::chrono::hours(24) * cfg_.auth.key_rotation_days,
+                           .verify_only = cfg_.server.read_only},
         Clock::real());
     if (Status st = tokens_->maintain(); !st.ok()) {
       // Issuing retries on demand and the maintenance loop every minute; verification of tokens
@@ -341,9 +360,13 @@ class Service {
     }
     keys_ = std::make_unique<keys::KeyService>(*db_, *metered_enclave_, audit_.get(), shared, Clock::real(),
                                                keys::KeyOptions{}, &registry_);
+    transit_ = std::make_unique<transit::TransitService>(*db_, *metered_enclave_, audit_.get(), Clock::real(),
+                                                         transit::TransitOptions{}, &registry_);
     idempotency_ = std::make_unique<keys::IdempotencyStore>(*db_, Clock::real());
     signer_ = std::make_unique<keys::KeySigner>(*keys_, *metered_enclave_, audit_.get(), shared, *idempotency_,
                                                 Clock::real());
+    secrets_ = std::make_unique<secrets::SecretsService>(*db_, *metered_enclave_, audit_.get(), Clock::real(),
+                                                         secrets::SecretsOptions{}, &registry_);
     limiter_ = std::make_unique<auth::RateLimiter>(shared, *local_cache_, rate_policy(cfg_), &registry_);
     for (const config::OidcIssuer& trusted : cfg_.auth.oidc_issuers) {
       NSL_TRY_ASSIGN(store::TenantId oidc_tenant, store::TenantId::parse(trusted.tenant));
@@ -390,8 +413,9 @@ class Service {
   }
 
   // Background upkeep: token signing keys (rotation, keys made by other replicas), scheduled tenant
-  // key rotation and destruction every minute; refresh-token families past their end, spend-ledger
-  // entries older than a day and expired idempotency records once an hour.
+  // and transit key rotation and key destruction every minute; secrets data-key rotation and rewrap
+  // every 5 minutes; refresh-token families past their end, spend-ledger entries older than a day
+  // and expired idempotency records once an hour. A read-only secondary only reloads token keys.
   asio::awaitable<void> maintenance_loop() {
     asio::steady_timer timer(ioc_);
     for (unsigned round = 0;; ++round) {
@@ -400,9 +424,12 @@ class Service {
       if (ec || stopping_) co_return;
       Status st = co_await offload(*pool_, [this] { return tokens_->maintain(); });
       if (!st.ok()) obs::log_warn("token key maintenance failed", {{"error", st.error().message()}});
+      // A read-only secondary only reloads the token verification keys (verify_only) and writes nothing.
+      if (cfg_.server.read_only) continue;
       Status opened = co_await offload(*pool_, [this] { return audit_signer_->open(); });
       if (!opened.ok()) obs::log_warn("audit checkpoint key not open yet", {{"error", opened.error().message()}});
       co_await key_maintenance(round % 60 == 0);
+      if (round % 5 == 0) co_await secrets_maintenance();
       if (round % 60 != 0) continue;
       auto purged = co_await offload(*pool_, [this] { return users_->purge_expired_refresh(); });
       if (!purged.ok()) {
@@ -423,6 +450,13 @@ class Service {
     } else if (*rotated > 0) {
       obs::log_info("keys rotated on schedule", {{"keys", *rotated}});
     }
+    // Transit keys: the same schedule under their own lock ("transit:rotation").
+    auto transit_rotated = co_await offload(*pool_, [this] { return transit_->rotate_due(*shared_cache_); });
+    if (!transit_rotated.ok()) {
+      obs::log_warn("scheduled transit key rotation failed", {{"error", transit_rotated.error().message()}});
+    } else if (*transit_rotated > 0) {
+      obs::log_info("transit keys rotated on schedule", {{"keys", *transit_rotated}});
+    }
     auto destroyed = co_await offload(*pool_, [this, now] { return keys_->purge_destroyed(now); });
     if (!destroyed.ok()) {
       obs::log_warn("key destruction failed", {{"error", destroyed.error().message()}});
@@ -435,6 +469,17 @@ class Service {
     auto expired = co_await offload(*pool_, [this] { return idempotency_->purge_expired(); });
     if (!expired.ok()) {
       obs::log_warn("idempotency record purge failed", {{"error", expired.error().message()}});
+    }
+  }
+
+  // Tenant secrets: scheduled data-key rotation and rewrap of stored versions to the newest key
+  // (safe on every replica at once: conditional inserts and updates).
+  asio::awaitable<void> secrets_maintenance() {
+    auto done = co_await offload(*pool_, [this] { return secrets_->maintain(); });
+    if (!done.ok()) {
+      obs::log_warn("secrets maintenance failed", {{"error", done.error().message()}});
+    } else if (done->rotated > 0 || done->rewrapped > 0) {
+      obs::log_info("secrets maintenance", {{"data_keys_rotated", done->rotated}, {"versions_rewrapped", done->rewrapped}});
     }
   }
 
@@ -454,11 +499,14 @@ class Service {
     NSL_TRY(add_key_routes(api, KeyRoutesDeps{.keys = *keys_, .pool = *pool_}));
     NSL_TRY(add_key_import_routes(api, KeyRoutesDeps{.keys = *keys_, .pool = *pool_}));
     NSL_TRY(add_sign_routes(api, SignRoutesDeps{.signer = *signer_, .pool = *pool_}));
+    NSL_TRY(add_transit_routes(api, TransitRoutesDeps{.transit = *transit_, .pool = *pool_}));
+    NSL_TRY(add_secret_routes(api, SecretRoutesDeps{.secrets = *secrets_, .pool = *pool_}));
     http::Router metrics;
     NSL_TRY(add_metrics_routes(metrics, registry_, state_));
     api_ = std::make_unique<http::Dispatcher>(std::move(api), registry_,
                                               http::DispatcherOptions{.access_log = cfg_.log.access_log});
     tenant_limits_ = std::make_unique<TenantLimits>(*db_, Clock::real());
+    if (cfg_.server.read_only) api_->use(read_only_middleware());  // first: refuses before authentication
     api_->use(access_middleware(*authn_, *limiter_, *pool_, tenant_limits_.get()));
     metrics_dispatcher_ = std::make_unique<http::Dispatcher>(
         std::move(metrics), registry_,
@@ -480,12 +528,33 @@ class Service {
     return {};
   }
 
+  // The files secrets and certificates are read from (`<key>_file`, TLS): a change reloads the
+  // configuration as SIGHUP does, so credentials rotated by Vault Agent or a Kubernetes Secret
+  // volume take effect within kFileWatchPeriod without a restart or a signal.
+  asio::awaitable<void> file_watch_loop() {
+    static constexpr auto kFileWatchPeriod = std::chrono::seconds(5);
+    {
+      std::lock_guard l(reload_mu_);
+      files_.reset(watched_files(cfg_));
+    }
+    asio::steady_timer timer(ioc_);
+    for (;;) {
+      timer.expires_after(kFileWatchPeriod);
+      auto [ec] = co_await timer.async_wait(kNoThrow);
+      if (ec || stopping_) co_return;
+      if (!files_.changed()) continue;
+      reload("secret file changed");
+      std::lock_guard l(reload_mu_);
+      files_.reset(watched_files(cfg_));
+    }
+  }
+
   asio::awaitable<void> signal_loop() {
     for (;;) {
       auto [ec, sig] = co_await signals_.async_wait(kNoThrow);
       if (ec) co_return;
       if (sig == SIGHUP) {
-        reload();
+        reload("SIGHUP");
         continue;
       }
       if (stopping_) {
@@ -527,15 +596,18 @@ class Service {
     ioc_.stop();
   }
 
-  void reload() {
+  // `trigger` ("SIGHUP", "secret file changed") starts every message of this reload.
+  void reload(std::string_view trigger) {
+    const std::string why(trigger);
+    std::lock_guard reloading(reload_mu_);  // SIGHUP and the file watch may both ask, on two threads
     auto next = config::load(cfg_.source, config::process_env());
     if (!next.ok()) {
       reloads_->with({"error"}).inc();
-      obs::log_error("SIGHUP: configuration invalid, keeping the running one", {{"error", next.error().message()}});
+      obs::log_error(why + ": configuration invalid, keeping the running one", {{"error", next.error().message()}});
       return;
     }
     for (const auto& key : config::changed_non_reloadable(cfg_, *next)) {
-      obs::log_warn("SIGHUP: setting changed but needs a restart", {{"key", key}});
+      obs::log_warn(why + ": setting changed but needs a restart", {{"key", key}});
     }
     apply_log_settings(*next);
     {
@@ -547,12 +619,26 @@ class Service {
       Status s = ts.ok() ? tls_->reload(*ts) : Status(ts.error());
       if (!s.ok()) {
         reloads_->with({"error"}).inc();
-        obs::log_error("SIGHUP: TLS reload failed, keeping the current certificate",
+        obs::log_error(why + ": TLS reload failed, keeping the current certificate",
                        {{"error", s.error().message()}});
         cfg_.log = next->log;
         return;
       }
       tls_expiry_->set(tls_->not_after_unix());
+    }
+    // A rotated database password (database.url / replica_url, typically from a re-read url_file):
+    // PostgreSQL connections opened from now on use it. The embedded SQLite file cannot move.
+    if (!(next->database.url == cfg_.database.url) || !(next->database.replica_url == cfg_.database.replica_url)) {
+      auto* pg = dynamic_cast<store::PostgresDatabase*>(db_.get());
+      Status s = pg == nullptr ? Status(err::failed_precondition("the embedded database cannot change without a restart"))
+                               : pg->set_dsn(next->database.url, next->database.replica_url);
+      if (s.ok()) {
+        cfg_.database.url = next->database.url;
+        cfg_.database.replica_url = next->database.replica_url;
+        obs::log_info(why + ": new database connections use the changed credentials");
+      } else {
+        obs::log_error(why + ": database credentials not changed", {{"error", s.error().message()}});
+      }
     }
     // Only the reloadable parts are adopted; the rest stays as started.
     cfg_.log = next->log;
@@ -561,7 +647,7 @@ class Service {
     cfg_.rate_limit = next->rate_limit;
     limiter_->set_policy(rate_policy(cfg_));
     reloads_->with({"ok"}).inc();
-    obs::log_info("SIGHUP: configuration reloaded", {{"log_level", cfg_.log.level}});
+    obs::log_info(why + ": configuration reloaded", {{"log_level", cfg_.log.level}});
   }
 
   config::Config cfg_;
@@ -586,8 +672,10 @@ class Service {
   std::unique_ptr<identity::UserService> users_;
   std::unique_ptr<auth::TokenService> tokens_;
   std::unique_ptr<keys::KeyService> keys_;
+  std::unique_ptr<transit::TransitService> transit_;
   std::unique_ptr<keys::IdempotencyStore> idempotency_;
   std::unique_ptr<keys::KeySigner> signer_;
+  std::unique_ptr<secrets::SecretsService> secrets_;
   // Trusted external issuers by exact `iss` (fixed after start-up).
   std::map<std::string, std::unique_ptr<auth::OidcVerifier>, std::less<>> oidc_;
   std::unique_ptr<auth::RateLimiter> limiter_;
@@ -598,6 +686,8 @@ class Service {
   std::shared_ptr<http::TlsContext> tls_;
   obs::Gauge* tls_expiry_ = nullptr;
   obs::CounterFamily* reloads_ = nullptr;
+  std::mutex reload_mu_;
+  FileWatch files_;
   std::uint16_t http_port_ = 0, https_port_ = 0, metrics_port_ = 0;
   bool stopping_ = false;
   bool forced_ = false;

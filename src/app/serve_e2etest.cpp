@@ -288,6 +288,26 @@ TEST(Serve, SighupReloadsSecretFileAndLogLevel) {
   EXPECT_EQ(http_request(o).status, 200);
 }
 
+// The file-injection pattern: a secret file replaced the way Vault Agent does (write a new file,
+// rename it over the old one) takes effect within seconds, without SIGHUP or a restart.
+TEST(Serve, ChangedSecretFileIsReloadedWithoutASignal) {
+  TempDir sd;
+  std::string token_file = sd.write_file("token", "first-token-cccc");
+  Nsl n("", {{"NSL_METRICS_BEARER_TOKEN_FILE", token_file}});
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  HttpRequestOptions first;
+  first.url = n.metrics_url();
+  first.headers = {{"Authorization", "Bearer first-token-cccc"}};
+  EXPECT_EQ(http_request(first).status, 200);
+  const std::string next = sd.write_file("token.new", "second-token-dddd");
+  ASSERT_EQ(std::rename(next.c_str(), token_file.c_str()), 0);
+  ASSERT_TRUE(n.proc().wait_for_output("secret file changed: configuration reloaded", 15s)) << n.logs();
+  HttpRequestOptions second = first;
+  second.headers = {{"Authorization", "Bearer second-token-dddd"}};
+  EXPECT_EQ(http_request(second).status, 200);
+  EXPECT_EQ(http_request(first).status, 401);
+}
+
 TEST(Serve, SighupReloadsTlsCertificateWithoutDroppingConnections) {
   TempDir certs;
   auto make_cert = [&](const std::string& cn) {

@@ -64,7 +64,8 @@ Status add_sign_routes(http::Router& router, SignRoutesDeps d) {
                                  [&signer](Request&, const auth::Principal& p, const std::string& id,
                                            const nlohmann::json& body) { return signer.verify(p.tenant, id, body); }),
       .permission = "keys:read",
-      .rate_class = "sign"});
+      .rate_class = "sign",
+      .writes = false});  // public keys only: no audit record, ledger or idempotency record
   for (auto& r : routes) NSL_TRY(router.add(std::move(r)));
   return {};
 }

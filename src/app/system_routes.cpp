@@ -42,6 +42,7 @@ Status add_api_system_routes(http::Router& router, const Health& health, const S
                                          {"build_type", kBuildType},
                                          {"profile", state.profile},
                                          {"enclave_mode", state.enclave_mode},
+                                         {"read_only", state.read_only},
                                          {"uptime_seconds", static_cast<long long>(now - state.started_at)}};
                         if (state.enclave_info) {
                           j["enclave"] = state.enclave_info();

@@ -26,6 +26,7 @@ struct SystemState {
   // The "enclave" object of /v1/info: mode, simulated, ready, measurement, seal policy (set at start-up).
   std::function<nlohmann::json()> enclave_info;
   double started_at = 0;              // unix seconds
+  bool read_only = false;             // server.read_only: a read-only secondary that refuses writes
   mutable std::mutex mu;
   SecretString metrics_token;         // empty: /metrics is open (bind the metrics port privately)
 };

@@ -145,7 +145,7 @@ Status add_user_routes(http::Router& router, UserRoutesDeps d) {
                       return token_json(t, r);
                     });
                     if (!out.ok()) co_return grant_error(req, out.error());
-                    co_return json_response(200, *out);
+                    co_return secret_json_response(200, *out);
                   },
                   .is_public = true});
 
@@ -162,7 +162,7 @@ Status add_user_routes(http::Router& router, UserRoutesDeps d) {
                       return token_json(t, r.refresh);
                     });
                     if (!out.ok()) co_return grant_error(req, out.error());
-                    co_return json_response(200, *out);
+                    co_return secret_json_response(200, *out);
                   },
                   .is_public = true});
 
@@ -248,8 +248,9 @@ Status add_user_routes(http::Router& router, UserRoutesDeps d) {
             co_await offload(pool, [&] { return users.begin_totp(p.tenant, id, actor_of(req)); });
         if (!en.ok()) co_return http::problem(en.error(), req);
         // The only time the secret leaves the service.
-        co_return json_response(200, json{{"otpauth_uri", std::string(en->otpauth_uri.reveal())},
-                                          {"secret", std::string(en->secret.reveal())}});
+        co_return secret_json_response(200,
+                                       json{{"otpauth_uri", std::string(en->otpauth_uri.reveal())},
+                                            {"secret", std::string(en->secret.reveal())}});
       },
       .permission = "users:write"});
 

@@ -8,22 +8,24 @@ namespace {
 using Perms = std::span<const std::string_view>;
 
 // THE role table. Each list is sorted; the static_asserts below keep it inside kPermissions.
-constexpr std::array<std::string_view, 20> kOwner = kPermissions;
-constexpr std::array<std::string_view, 19> kAdmin = {
-    "apikeys:read",  "apikeys:write", "attest:read",  "audit:read",   "chain:read",
-    "chain:write",   "keys:admin",    "keys:create",  "keys:export",  "keys:read",
-    "keys:sign",     "keys:sign_raw", "roles:read",   "roles:write",  "secrets:read",
-    "secrets:write", "tenants:read",  "users:read",   "users:write"};
-constexpr std::array<std::string_view, 8> kOperator = {
-    "attest:read", "chain:read", "chain:write",  "keys:admin",
-    "keys:create", "keys:read",  "secrets:read", "secrets:write"};
+constexpr std::array<std::string_view, 26> kOwner = kPermissions;
+constexpr std::array<std::string_view, 25> kAdmin = {
+    "apikeys:read",    "apikeys:write",   "attest:read",     "audit:read",     "chain:read",
+    "chain:write",     "keys:admin",      "keys:create",     "keys:export",    "keys:read",
+    "keys:sign",       "keys:sign_raw",   "roles:read",      "roles:write",    "secrets:admin",
+    "secrets:list",    "secrets:read",    "secrets:write",   "tenants:read",   "transit:admin",
+    "transit:decrypt", "transit:encrypt", "transit:read",    "users:read",     "users:write"};
+constexpr std::array<std::string_view, 14> kOperator = {
+    "attest:read",   "chain:read",    "chain:write",     "keys:admin",      "keys:create",
+    "keys:read",     "secrets:admin", "secrets:list",    "secrets:read",    "secrets:write",
+    "transit:admin", "transit:decrypt", "transit:encrypt", "transit:read"};
 constexpr std::array<std::string_view, 4> kSigner = {"attest:read", "chain:read", "keys:read",
                                                      "keys:sign"};
-constexpr std::array<std::string_view, 7> kAuditor = {"apikeys:read", "attest:read", "audit:read",
-                                                      "keys:read",    "roles:read",  "tenants:read",
-                                                      "users:read"};
-constexpr std::array<std::string_view, 4> kViewer = {"attest:read", "chain:read", "keys:read",
-                                                     "tenants:read"};
+constexpr std::array<std::string_view, 9> kAuditor = {
+    "apikeys:read", "attest:read",  "audit:read",   "keys:read", "roles:read",
+    "secrets:list", "tenants:read", "transit:read", "users:read"};
+constexpr std::array<std::string_view, 5> kViewer = {"attest:read", "chain:read", "keys:read",
+                                                     "tenants:read", "transit:read"};
 
 template <std::size_t N>
 constexpr bool sorted_subset_of_known(const std::array<std::string_view, N>& list) {

@@ -7,14 +7,20 @@
 //   owner     everything
 //   admin     everything except tenants:admin (cannot delete/reconfigure the tenant itself or
 //             take over ownership)
-//   operator  runs keys and secrets without signing: keys:read keys:create keys:admin
-//             secrets:read secrets:write chain:read chain:write attest:read
+//   operator  runs keys, secrets and transit without signing: keys:read keys:create keys:admin
+//             secrets:read secrets:write secrets:list secrets:admin transit:read transit:admin
+//             transit:encrypt transit:decrypt chain:read chain:write attest:read
 //   signer    a workload that signs: keys:read keys:sign attest:read chain:read
 //   auditor   reads everything about who can do what, and the audit log, never secret values:
 //             audit:read keys:read tenants:read users:read roles:read apikeys:read attest:read
-//   viewer    metadata of keys and the chain: keys:read chain:read attest:read tenants:read
+//             secrets:list (paths and metadata, no values) transit:read (transit key metadata)
+//   viewer    metadata of keys, transit keys and the chain: keys:read transit:read chain:read
+//             attest:read tenants:read
 //
-// `secrets:read` means reading secret VALUES, so only owner, admin and operator have it. Signing
+// `secrets:read` means reading secret VALUES, so only owner, admin and operator have it;
+// `secrets:list` lists paths and reads metadata; `secrets:admin` destroys versions, deletes whole
+// paths and rotates the tenant's data key. transit:encrypt (encrypt, rewrap, data keys) and
+// transit:decrypt are separate so that a producer need not be able to read. Signing
 // (keys:sign) is deliberately not part of operator: managing keys and using them are separate
 // duties; owner and admin hold both. keys:sign_raw (signing an opaque digest the service cannot
 // decode) and keys:export (exporting an exportable key) are owner and admin only.
@@ -51,11 +57,13 @@ inline constexpr std::array<Role, 6> kAllRoles = {Role::owner,  Role::admin,   R
                                                   Role::signer, Role::auditor, Role::viewer};
 
 // The closed set of permissions, sorted.
-inline constexpr std::array<std::string_view, 20> kPermissions = {
-    "apikeys:read",  "apikeys:write", "attest:read",   "audit:read",    "chain:read",
-    "chain:write",   "keys:admin",    "keys:create",   "keys:export",   "keys:read",
-    "keys:sign",     "keys:sign_raw", "roles:read",    "roles:write",   "secrets:read",
-    "secrets:write", "tenants:admin", "tenants:read",  "users:read",    "users:write"};
+inline constexpr std::array<std::string_view, 26> kPermissions = {
+    "apikeys:read",    "apikeys:write",   "attest:read",     "audit:read",     "chain:read",
+    "chain:write",     "keys:admin",      "keys:create",     "keys:export",    "keys:read",
+    "keys:sign",       "keys:sign_raw",   "roles:read",      "roles:write",    "secrets:admin",
+    "secrets:list",    "secrets:read",    "secrets:write",   "tenants:admin",  "tenants:read",
+    "transit:admin",   "transit:decrypt", "transit:encrypt", "transit:read",   "users:read",
+    "users:write"};
 
 struct RoleBinding {
   Role role;

@@ -19,7 +19,8 @@ const std::map<std::string, std::set<std::string>>& expected_grants() {
         "tenants:read", "tenants:admin", "users:read", "users:write", "roles:read", "roles:write",
         "apikeys:read", "apikeys:write", "keys:read",  "keys:create", "keys:sign",  "keys:admin",
         "secrets:read", "secrets:write", "audit:read", "attest:read", "chain:read", "chain:write",
-        "keys:sign_raw", "keys:export"};
+        "keys:sign_raw", "keys:export", "secrets:list", "secrets:admin", "transit:read",
+        "transit:admin", "transit:encrypt", "transit:decrypt"};
     std::set<std::string> admin = all;
     admin.erase("tenants:admin");
     return std::map<std::string, std::set<std::string>>{
@@ -27,12 +28,13 @@ const std::map<std::string, std::set<std::string>>& expected_grants() {
         {"admin", admin},
         {"operator",
          {"keys:read", "keys:create", "keys:admin", "secrets:read", "secrets:write", "chain:read",
-          "chain:write", "attest:read"}},
+          "chain:write", "attest:read", "secrets:list", "secrets:admin", "transit:read",
+          "transit:admin", "transit:encrypt", "transit:decrypt"}},
         {"signer", {"keys:read", "keys:sign", "attest:read", "chain:read"}},
         {"auditor",
          {"audit:read", "keys:read", "tenants:read", "users:read", "roles:read", "apikeys:read",
-          "attest:read"}},
-        {"viewer", {"keys:read", "chain:read", "attest:read", "tenants:read"}},
+          "attest:read", "secrets:list", "transit:read"}},
+        {"viewer", {"keys:read", "chain:read", "attest:read", "tenants:read", "transit:read"}},
     };
   }();
   return m;
@@ -109,10 +111,11 @@ TEST(Rbac, ScopedBinding) {
   EXPECT_TRUE(rbac_allows(b, "keys:read"));
 
   EXPECT_EQ(effective_permissions(b),
-            (std::vector<std::string>{"attest:read", "chain:read", "keys:read", "tenants:read"}));
+            (std::vector<std::string>{"attest:read", "chain:read", "keys:read", "tenants:read",
+                                      "transit:read"}));
   EXPECT_EQ(effective_permissions(b, "key_123"),
             (std::vector<std::string>{"attest:read", "chain:read", "keys:read", "keys:sign",
-                                      "tenants:read"}));
+                                      "tenants:read", "transit:read"}));
   // effective_permissions agrees with rbac_allows for every permission.
   for (const auto& res :
        {std::optional<std::string_view>{}, std::optional<std::string_view>{"key_123"}}) {
@@ -131,7 +134,7 @@ TEST(Rbac, MultipleBindingsUnion) {
   const auto eff = effective_permissions(b);
   EXPECT_TRUE(std::is_sorted(eff.begin(), eff.end()));
   EXPECT_EQ(std::adjacent_find(eff.begin(), eff.end()), eff.end());
-  EXPECT_EQ(eff.size(), 9u);  // signer 4 + auditor 7 - shared {attest:read, keys:read}
+  EXPECT_EQ(eff.size(), 11u);  // signer 4 + auditor 9 - shared {attest:read, keys:read}
 }
 
 TEST(Scope, EmptyMeansNoNarrowing) {

@@ -193,7 +193,7 @@ Result<std::shared_ptr<const TokenService::Loaded>> TokenService::reload() {
       continue;
     }
     NSL_TRY_ASSIGN(std::int64_t retire, int_col(r[4]));
-    if (retire > now) {
+    if (!opts_.verify_only && retire > now) {
       if (auto it = previous->signers.find(kid); it != previous->signers.end()) {
         next->signers.emplace(kid, it->second);
       } else {
@@ -227,15 +227,20 @@ Result<std::shared_ptr<const TokenService::Loaded>> TokenService::reload() {
 
 Status TokenService::maintain() {
   std::lock_guard lk(reload_mu_);
-  const std::int64_t period = period_of(clock_.system_now());
-  NSL_TRY(ensure_key(period));
-  NSL_TRY(ensure_key(period + 1));
+  if (!opts_.verify_only) {
+    const std::int64_t period = period_of(clock_.system_now());
+    NSL_TRY(ensure_key(period));
+    NSL_TRY(ensure_key(period + 1));
+  }
   NSL_TRY(reload());
   return {};
 }
 
 Result<IssuedToken> TokenService::issue(const Principal& p,
                                         std::optional<std::chrono::seconds> ttl) {
+  if (opts_.verify_only) {
+    return err::unavailable("this nsl is a read-only secondary: get access tokens from the primary region");
+  }
   const auto now = clock_.system_now();
   const std::string kid = alg_lower(opts_.alg) + "-" + std::to_string(period_of(now));
   auto loaded = snapshot();

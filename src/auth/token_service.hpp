@@ -55,6 +55,10 @@ struct TokenOptions {
   std::chrono::seconds access_ttl{900};
   std::chrono::seconds rotation{7 * 24 * 3600};
   std::chrono::seconds leeway{60};
+  // A read-only secondary: verify tokens with the public keys in the store (replicated from the
+  // primary) but create no key, load no signing key (no enclave call) and issue nothing
+  // (unavailable).
+  bool verify_only = false;
 };
 
 struct IssuedToken {
@@ -71,6 +75,7 @@ class TokenService {
   ~TokenService();
 
   // Creates due keys and reloads the published set from the store. Call at start and periodically.
+  // With verify_only it only reloads the published set.
   Status maintain();
 
   // An access token for `p` (its tenant, subject, bindings and scopes); `ttl` none = access_ttl.

@@ -64,6 +64,10 @@ struct ServerConfig {
   std::uint32_t write_timeout_ms = 30000;   // writing one response; 1 ms..1 h
   std::uint32_t drain_timeout_ms = 20000;   // SIGTERM: max wait for in-flight requests; 1ms..10min
   std::uint32_t shutdown_delay_ms = 0;      // SIGTERM: serve (not ready) before closing; 0..10 min
+  // A multi-region read-only secondary (docs/operations.md): requests to routes that change state are
+  // refused (503, problem type urn:nsl:problem:read_only) before authentication, and no background job
+  // writes. PostgreSQL only (a streaming replica of the primary's database). Restart to change.
+  bool read_only = false;
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };
 

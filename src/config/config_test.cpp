@@ -435,6 +435,25 @@ TEST_F(ConfigTest, ProductionNeedsPostgres) {
               AllOf(HasSubstr("'database.url' must be"), Not(HasSubstr("hunter2"))));
 }
 
+TEST_F(ConfigTest, ReadOnlySecondaryNeedsPostgres) {
+  EXPECT_FALSE(load("", {})->server.read_only);
+  // The embedded SQLite file (default or explicit) has no primary to replicate from.
+  EXPECT_THAT(load_error("", {{"NSL_SERVER_READ_ONLY", "true"}}),
+              AllOf(HasSubstr("env NSL_SERVER_READ_ONLY: "),
+                    HasSubstr("'server.read_only' needs PostgreSQL")));
+  EXPECT_THAT(load_error(write_config("[server]\nread_only = true\n[database]\nurl = \"sqlite:x.db\"\n")),
+              AllOf(HasSubstr("nsl.toml:2: "), HasSubstr("'server.read_only' needs PostgreSQL")));
+  auto pg = load("", {{"NSL_SERVER_READ_ONLY", "1"}, {"NSL_DATABASE_URL", "postgresql://nsl:hunter2@replica/nsl"}});
+  ASSERT_TRUE(pg.ok()) << pg.error();
+  EXPECT_TRUE(pg->server.read_only);
+  EXPECT_THAT(render(*pg), HasSubstr("read_only = true"));
+  EXPECT_THAT(load_error("", {{"NSL_SERVER_READ_ONLY", "yes"}}), HasSubstr("NSL_SERVER_READ_ONLY"));
+  // Needs a restart: SIGHUP only reports it.
+  Config off = *pg;
+  off.server.read_only = false;
+  EXPECT_THAT(changed_non_reloadable(*pg, off), ElementsAre("server.read_only"));
+}
+
 TEST_F(ConfigTest, ProductionNeedsRedis) {
   const Env base{{"NSL_PROFILE", "production"},
                  {"NSL_ENCLAVE_MODE", "tdx"},
@@ -843,7 +862,8 @@ TEST(ConfigKeys, NamesAndFlags) {
   for (const KeyInfo& k : keys()) {
     if (k.reloadable) reloadable.insert(k.key);
   }
-  EXPECT_EQ(reloadable, (std::set<std::string_view>{"log.level", "tls.cert_file", "tls.key_file",
+  EXPECT_EQ(reloadable, (std::set<std::string_view>{"log.level", "tls.cert_file", "tls.key_file", "database.url",
+                                                    "database.replica_url",
                                                     "tls.client_ca_file", "tls.min_version",
                                                     "metrics.bearer_token", "rate_limit.general_per_minute",
                                                     "rate_limit.keys_per_minute", "rate_limit.ip_per_minute",

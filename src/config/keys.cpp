@@ -117,6 +117,9 @@ std::vector<KeyInfo> build_table() {
       integer("server.shutdown_delay_ms", NSL_FIELD(server, shutdown_delay_ms), 0, kTenMinMs,
               kRestart,
               "on SIGTERM, keep serving (reporting not ready) this long before closing listeners"),
+      boolean("server.read_only", NSL_FIELD(server, read_only), kRestart,
+              "read-only secondary: refuse every request that would change state (503, problem type "
+              "urn:nsl:problem:read_only) and run no background writes; PostgreSQL replica only"),
       text("tls.cert_file", NSL_FIELD(tls, cert_file), {}, kReload,
            "PEM certificate chain; with tls.key_file, both or neither (neither + embedded = "
            "self-signed development certificate in the data dir)"),
@@ -163,13 +166,14 @@ std::vector<KeyInfo> build_table() {
               kRestart, "deadline of one enclave call"),
       integer("enclave.max_frame_bytes", NSL_FIELD(enclave, max_frame_bytes), 4 * kKiB, 16 * kMiB,
               kRestart, "largest enclave protocol frame in bytes"),
-      secret("database.url", NSL_FIELD(database, url), NSL_PATH(database, url_file), kRestart,
+      secret("database.url", NSL_FIELD(database, url), NSL_PATH(database, url_file), kReload,
              "\"\" = the embedded SQLite file <data.dir>/nsl.db; \"sqlite:PATH\"; or a PostgreSQL URI "
-             "postgresql://user:pass@host:5432/db for the service role (row-level security applies)"),
+             "postgresql://user:pass@host:5432/db for the service role (row-level security applies); "
+             "PostgreSQL only: a changed value (a rotated password) is used by connections opened from then on"),
       secret("database.migration_url", NSL_FIELD(database, migration_url), NSL_PATH(database, migration_url_file),
              kRestart, "PostgreSQL URI of the schema owner, used by nsl migrate; \"\" = database.url"),
       secret("database.replica_url", NSL_FIELD(database, replica_url),
-             NSL_PATH(database, replica_url_file), kRestart,
+             NSL_PATH(database, replica_url_file), kReload,
              "PostgreSQL URI of a read replica (service role) for read-only transactions; \"\" = "
              "read from the primary"),
       integer("database.pool_size", NSL_FIELD(database, pool_size), 1, 256, kRestart,

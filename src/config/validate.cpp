@@ -216,6 +216,21 @@ void check_database(Checker& ck) {
   }
 }
 
+// A read-only secondary follows the primary region's database through PostgreSQL streaming
+// replication; an SQLite file has no primary to follow, so on it the flag could only make a
+// deployment that can never write (and could not even migrate its own schema at start).
+void check_read_only(Checker& ck) {
+  const Config& c = ck.config();
+  if (!c.server.read_only || !ck.usable("server.read_only") || !ck.usable("database.url")) return;
+  const std::string_view url = c.database.url.reveal();
+  if (url.empty() || url.rfind("sqlite:", 0) == 0) {
+    ck.add("server.read_only",
+           "config key 'server.read_only' needs PostgreSQL: a read-only secondary serves a streaming replica of "
+           "the primary region's database (set 'database.url' to a postgresql:// URI of that replica; the "
+           "embedded SQLite file has no primary to follow)");
+  }
+}
+
 void check_cache(Checker& ck) {
   const Config& c = ck.config();
   if (!ck.usable("cache.url")) return;
@@ -291,6 +306,7 @@ std::vector<std::string> check(const Config& config, const Origins& origins,
   check_data(ck);
   check_enclave(ck);
   check_database(ck);
+  check_read_only(ck);
   check_cache(ck);
   check_auth(ck);
   return ck.take();

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/secret_string.hpp"
 #include "core/strings.hpp"
 
 namespace nsl {
@@ -55,6 +56,14 @@ Result<json> parse_json_strict(std::string_view text, std::size_t max_depth, boo
   if (require_object && !j.is_object())
     return err::invalid_argument("JSON value must be an object");
   return j;
+}
+
+void wipe_json_strings(nlohmann::json& j) noexcept {
+  if (j.is_string()) {
+    SecretString::wipe(j.get_ref<std::string&>());
+  } else if (j.is_structured()) {
+    for (auto& e : j) wipe_json_strings(e);
+  }
 }
 
 }  // namespace nsl

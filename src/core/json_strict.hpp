@@ -28,4 +28,8 @@ Result<nlohmann::json> parse_json_strict(std::string_view text,
                                          std::size_t max_depth = kDefaultJsonDepth,
                                          bool require_object = true);
 
+// Zeroes every string VALUE in `j` in place (member names stay): a parsed document that carried a
+// secret (a secret value, a plaintext) before it is freed.
+void wipe_json_strings(nlohmann::json& j) noexcept;
+
 }  // namespace nsl

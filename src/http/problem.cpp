@@ -53,13 +53,21 @@ std::string_view reason_phrase(int status) noexcept {
   }
 }
 
-Response problem(const Error& e, std::string_view instance, std::string_view request_id) {
+namespace {
+
+// `type` "" = "urn:nsl:problem:<code>".
+Response render(const Error& e, std::string_view instance, std::string_view request_id, std::string_view type) {
   int status = status_for(e.code());
   std::string_view code = error_code_name(e.code());
   std::string body;
-  body.reserve(192 + e.message().size() + instance.size());
-  body += "{\"type\":\"urn:nsl:problem:";
-  body += code;
+  body.reserve(192 + e.message().size() + instance.size() + type.size());
+  body += "{\"type\":\"";
+  if (type.empty()) {
+    body += "urn:nsl:problem:";
+    body += code;
+  } else {
+    append_json_escaped(body, type);
+  }
   body += "\",\"title\":\"";
   body += reason_phrase(status);
   body += "\",\"status\":";
@@ -85,6 +93,16 @@ Response problem(const Error& e, std::string_view instance, std::string_view req
   return r;
 }
 
-Response problem(const Error& e, const Request& req) { return problem(e, req.path, req.ctx.request_id); }
+}  // namespace
+
+Response problem(const Error& e, std::string_view instance, std::string_view request_id) {
+  return render(e, instance, request_id, {});
+}
+
+Response problem(const Error& e, const Request& req) { return render(e, req.path, req.ctx.request_id, {}); }
+
+Response problem(const Error& e, const Request& req, std::string_view type) {
+  return render(e, req.path, req.ctx.request_id, type);
+}
 
 }  // namespace nsl::http

@@ -22,5 +22,8 @@ std::string_view reason_phrase(int status) noexcept;
 Response problem(const Error& e, const Request& req);
 // Same without a request (transport-level errors before a request exists).
 Response problem(const Error& e, std::string_view instance, std::string_view request_id);
+// Same with a more specific problem `type` URI than "urn:nsl:problem:<code>" (status and `code` still
+// come from e.code()), e.g. "urn:nsl:problem:read_only" for an unavailable of a read-only secondary.
+Response problem(const Error& e, const Request& req, std::string_view type);
 
 }  // namespace nsl::http

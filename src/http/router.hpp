@@ -11,6 +11,7 @@
 // route that declares neither. Thread-safety: add() during start-up only; match() is const and thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,17 @@ struct Route {
   std::string permission;            // RBAC permission required, e.g. "keys:sign"
   bool is_public = false;            // no authentication (health, metrics, discovery)
   std::string rate_class = "general";  // rate-limit class ("general", "keys")
+  // Whether the route may change stored state (a row, an audit record, a ledger entry, an
+  // idempotency record): a read-only secondary refuses the routes that do (app/read_only.hpp).
+  // Unset = by method: GET and HEAD read, every other method writes. Set it on a GET that writes
+  // (e.g. a read that appends an audit record) and on a POST that only reads (a signature check).
+  std::optional<bool> writes;
 };
+
+// The effective `writes` of a route (its own flag, else by method).
+inline bool route_writes(const Route& r) noexcept {
+  return r.writes.value_or(r.method != Method::get && r.method != Method::head);
+}
 
 struct RouteMatch {
   const Route* route = nullptr;  // null when nothing matched

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/secret_string.hpp"
 #include "core/strings.hpp"
 #include "http/internal/request_fill.hpp"
 #include "http/internal/response_wire.hpp"
@@ -223,6 +224,10 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
     std::string wire = internal::serialize_response(res, head, keep_alive, http10);
     lowest.expires_after(timeout);
     auto [ec, n] = co_await asio::async_write(s, asio::buffer(wire), kNoThrow);
+    if (res.sensitive) {
+      SecretString::wipe(wire);
+      SecretString::wipe(res.body);
+    }
     co_return !ec;
   }
 

@@ -88,6 +88,9 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // The body carries a secret (a secret value, a one-time credential): the server wipes the body
+  // and its serialized copy after writing them. Such routes also send `Cache-Control: no-store`.
+  bool sensitive = false;
 
   static Response json(int status, std::string body);
   static Response text(int status, std::string body);

@@ -232,12 +232,46 @@ CREATE TABLE secret_versions (
 CREATE INDEX secret_versions_dek ON secret_versions (tenant_id, dek_version);
 )sql";
 
-constexpr std::array<Migration, 5> kSqlite{{
+// Transit (services/transit): named per-tenant encryption keys and their versions. A version's
+// `sealed` is the enclave data-key blob (hex) sealed under Binding{tenant, "transit:<name>",
+// version, "data-key"}; deleting a key deletes its versions (crypto-shredding every ciphertext).
+// min_encryption_version 0 = any version from min_decryption_version up; rotation_days 0 = never.
+// rotation_fence: as keys.rotation_fence (the fencing token of the last scheduled rotation).
+constexpr std::string_view kSqlite0006 = R"sql(
+CREATE TABLE transit_keys (
+  tenant_id              TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name                   TEXT NOT NULL,
+  type                   TEXT NOT NULL DEFAULT 'aes256-gcm',
+  latest_version         INTEGER NOT NULL DEFAULT 1,
+  min_decryption_version INTEGER NOT NULL DEFAULT 1,
+  min_encryption_version INTEGER NOT NULL DEFAULT 0,
+  deletion_allowed       INTEGER NOT NULL DEFAULT 0,
+  rotation_days          INTEGER NOT NULL DEFAULT 90,
+  next_rotation_at       INTEGER,
+  rotation_fence         INTEGER NOT NULL DEFAULT 0,
+  created_at             INTEGER NOT NULL,
+  updated_at             INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+) WITHOUT ROWID;
+CREATE INDEX transit_keys_next_rotation ON transit_keys (tenant_id, next_rotation_at);
+CREATE TABLE transit_key_versions (
+  tenant_id  TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  sealed     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, name, version),
+  FOREIGN KEY (tenant_id, name) REFERENCES transit_keys (tenant_id, name) ON DELETE CASCADE
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 6> kSqlite{{
     {1, "tenants", kSqlite0001},
     {2, "identity_and_audit", kSqlite0002},
     {3, "refresh_family_deadline", kSqlite0003},
     {4, "keys", kSqlite0004},
     {5, "secrets", kSqlite0005},
+    {6, "transit", kSqlite0006},
 }};
 
 // ---- PostgreSQL --------------------------------------------------------------------------------
@@ -518,12 +552,54 @@ $$;
 GRANT SELECT, INSERT, UPDATE, DELETE ON secret_data_keys, secrets, secret_versions TO nsl_app;
 )sql";
 
-constexpr std::array<Migration, 5> kPostgres{{
+constexpr std::string_view kPostgres0006 = R"sql(
+CREATE TABLE transit_keys (
+  tenant_id              uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name                   text COLLATE "C" NOT NULL,
+  type                   text NOT NULL DEFAULT 'aes256-gcm',
+  latest_version         bigint NOT NULL DEFAULT 1,
+  min_decryption_version bigint NOT NULL DEFAULT 1,
+  min_encryption_version bigint NOT NULL DEFAULT 0,
+  deletion_allowed       bigint NOT NULL DEFAULT 0,
+  rotation_days          bigint NOT NULL DEFAULT 90,
+  next_rotation_at       bigint,
+  rotation_fence         bigint NOT NULL DEFAULT 0,
+  created_at             bigint NOT NULL,
+  updated_at             bigint NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+);
+CREATE INDEX transit_keys_next_rotation ON transit_keys (tenant_id, next_rotation_at);
+CREATE TABLE transit_key_versions (
+  tenant_id  uuid NOT NULL,
+  name       text COLLATE "C" NOT NULL,
+  version    bigint NOT NULL,
+  sealed     text NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (tenant_id, name, version),
+  FOREIGN KEY (tenant_id, name) REFERENCES transit_keys (tenant_id, name) ON DELETE CASCADE
+);
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['transit_keys', 'transit_key_versions'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I'
+      ' USING (tenant_id = NULLIF(current_setting(''app.current_tenant'', true), '''')::uuid)'
+      ' WITH CHECK (tenant_id = NULLIF(current_setting(''app.current_tenant'', true), '''')::uuid)', t);
+  END LOOP;
+END
+$$;
+GRANT SELECT, INSERT, UPDATE, DELETE ON transit_keys, transit_key_versions TO nsl_app;
+)sql";
+
+constexpr std::array<Migration, 6> kPostgres{{
     {1, "tenants", kPostgres0001},
     {2, "identity_and_audit", kPostgres0002},
     {3, "refresh_family_deadline", kPostgres0003},
     {4, "keys", kPostgres0004},
     {5, "secrets", kPostgres0005},
+    {6, "transit", kPostgres0006},
 }};
 
 }  // namespace

@@ -186,14 +186,27 @@ struct PostgresDatabase::Impl {
       return c;
     }
     ++open;
+    const SecretString dsn = opts.dsn;  // set_dsn may replace it meanwhile
     lock.unlock();
-    auto c = connect(opts.dsn, opts.connect_timeout, opts.statement_timeout);
+    auto c = connect(dsn, opts.connect_timeout, opts.statement_timeout);
     if (!c.ok()) {
       lock.lock();
       --open;
       cv.notify_one();
     }
     return c;
+  }
+
+  // New connections use `dsn`; the idle ones close (outside the lock) and reopen on demand.
+  void replace_dsn(const SecretString& dsn) {
+    std::deque<std::unique_ptr<Conn>> dead;
+    {
+      std::lock_guard lock(mu);
+      opts.dsn = dsn;
+      open -= static_cast<int>(idle.size());
+      dead.swap(idle);
+    }
+    cv.notify_all();
   }
 
   void release(std::unique_ptr<Conn> c) {
@@ -221,6 +234,30 @@ struct PostgresDatabase::Impl {
 PostgresDatabase::PostgresDatabase(std::unique_ptr<Impl> impl, std::unique_ptr<Impl> read_impl)
     : impl_(std::move(impl)), read_impl_(std::move(read_impl)) {}
 PostgresDatabase::~PostgresDatabase() = default;
+
+namespace {
+bool dsn_parses(const SecretString& dsn) {
+  char* errmsg = nullptr;
+  std::string text(dsn.reveal());
+  PQconninfoOption* parsed = PQconninfoParse(text.c_str(), &errmsg);
+  SecretString::wipe(text);
+  if (errmsg) PQfreemem(errmsg);
+  if (!parsed) return false;
+  PQconninfoFree(parsed);
+  return true;
+}
+}  // namespace
+
+Status PostgresDatabase::set_dsn(const SecretString& dsn, const SecretString& replica_dsn) {
+  if (dsn.empty() || !dsn_parses(dsn)) return err::invalid_argument("postgres dsn is malformed");
+  if (!replica_dsn.empty() && !read_impl_)
+    return err::failed_precondition("a read replica can only be added with a restart");
+  if (!replica_dsn.empty() && !dsn_parses(replica_dsn))
+    return err::invalid_argument("postgres replica dsn is malformed");
+  impl_->replace_dsn(dsn);
+  if (read_impl_ && !replica_dsn.empty()) read_impl_->replace_dsn(replica_dsn);
+  return {};
+}
 
 Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::open(const PostgresOptions& options) {
   if (options.dsn.empty()) return err::invalid_argument("postgres dsn is empty");

@@ -20,6 +20,11 @@
 // same size and options against the replica (BEGIN READ ONLY; RLS applies there too); without it,
 // on the primary pool, still READ ONLY. Replication lag is the caller's concern (see db.hpp);
 // with_*_read_primary always runs on the primary pool (READ ONLY).
+//
+// Credential rotation: set_dsn() makes connections opened from now on use new connection strings
+// (a rotated password from a re-read `database.url_file`) and closes the idle ones so that the
+// pool moves to them as fast as traffic allows; connections in use finish their transaction on
+// the old credentials (PostgreSQL keeps established sessions when a password changes).
 #pragma once
 
 #include <chrono>
@@ -74,6 +79,10 @@ class PostgresDatabase final : public Database {
   PoolStats pool_stats() const;
   // The replica pool's counters; nullopt when no replica_dsn is configured.
   std::optional<PoolStats> read_pool_stats() const;
+  // New connection strings for connections opened from now on (see the file comment). An empty
+  // replica_dsn keeps the replica as it is; a replica cannot be added or removed without a
+  // restart (failed_precondition). invalid_argument when a string does not parse.
+  Status set_dsn(const SecretString& dsn, const SecretString& replica_dsn);
 
   struct Impl;
 

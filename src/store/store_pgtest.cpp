@@ -330,6 +330,31 @@ TEST_F(PostgresStoreTest, StatementTimeoutIsDeadlineExceededAndKeepsTheConnectio
             ErrorCode::invalid_argument);
 }
 
+// A rotated credential: connections opened after set_dsn use the new string, idle ones are closed.
+TEST_F(PostgresStoreTest, SetDsnMovesThePoolToNewCredentials) {
+  const std::string& svc = env_->scratch.service_dsn;
+  auto opened = PostgresDatabase::open({.dsn = SecretString(svc), .pool_size = 2});
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  PostgresDatabase& d = **opened;
+  auto one = [&] { return d.with_system([](Tx& tx) { return tx.query("SELECT 1"); }); };
+  ASSERT_TRUE(one().ok());
+  EXPECT_EQ(d.pool_stats().size, 1);
+  // A wrong password (the last `password` of a conninfo wins): the idle connection is gone and a
+  // new one cannot be opened.
+  ASSERT_TRUE(d.set_dsn(SecretString(svc + " password=not-the-password"), SecretString()).ok());
+  EXPECT_EQ(d.pool_stats().size, 0);
+  auto refused = one();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::unavailable);
+  ASSERT_TRUE(d.set_dsn(SecretString(svc), SecretString()).ok());
+  EXPECT_TRUE(one().ok());
+  EXPECT_EQ(d.set_dsn(SecretString("host='unterminated"), SecretString()).error().code(),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(d.set_dsn(SecretString(svc), SecretString(svc)).error().code(),
+            ErrorCode::failed_precondition);  // no replica pool to re-point
+  EXPECT_TRUE(one().ok());
+}
+
 // The same server as primary and replica: what proves the routing is which pool was used.
 TEST_F(PostgresStoreTest, ReadTransactionsUseTheReplicaPoolAndAreReadOnly) {
   const std::string& svc = env_->scratch.service_dsn;

@@ -61,8 +61,9 @@ const Error& unauthenticated_key() {
 
 }  // namespace
 
-IdentityService::IdentityService(store::Database& db, audit::AuditLog* audit, const Clock& clock)
-    : db_(db), audit_(audit), clock_(clock) {}
+IdentityService::IdentityService(store::Database& db, audit::AuditLog* audit, const Clock& clock,
+                                 IdentityOptions options)
+    : db_(db), audit_(audit), clock_(clock), options_(options) {}
 
 std::int64_t IdentityService::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -308,7 +309,7 @@ Result<auth::Principal> IdentityService::authenticate_api_key(std::string_view p
     p.subject = "apikey:" + key->id;
     // last_used_at at minute precision: one write per key per minute at most (verified keys are
     // cached by the caller in between).
-    if (!key->last_used_at || now - *key->last_used_at >= 60'000)
+    if (options_.record_api_key_use && (!key->last_used_at || now - *key->last_used_at >= 60'000))
       NSL_TRY(repo::touch_api_key(tx, key->id, now));
     p.scopes = key->scopes;
     p.expires_at_ms = key->expires_at.value_or(0);

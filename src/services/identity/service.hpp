@@ -66,9 +66,16 @@ struct CreatedApiKey {
 Status audit_change(audit::AuditLog* audit, const store::TenantId& tenant, const Actor& actor,
                     std::string action, std::string resource, std::string result);
 
+struct IdentityOptions {
+  // Write an API key's last_used_at (at most once a minute per key) when it authenticates. Off on a
+  // read-only secondary, whose database is a replica: authentication there must write nothing.
+  bool record_api_key_use = true;
+};
+
 class IdentityService {
  public:
-  IdentityService(store::Database& db, audit::AuditLog* audit, const Clock& clock);
+  IdentityService(store::Database& db, audit::AuditLog* audit, const Clock& clock,
+                  IdentityOptions options = {});
 
   // Tenant names: 1..64 of [a-z0-9._-], starting with a letter or digit; unique (conflict).
   Result<CreatedTenant> create_tenant(std::string_view name, const Actor& actor);
@@ -112,6 +119,7 @@ class IdentityService {
   store::Database& db_;
   audit::AuditLog* audit_;
   const Clock& clock_;
+  IdentityOptions options_;
 };
 
 }  // namespace nsl::identity

@@ -184,6 +184,29 @@ Result<KeyView> KeyService::view_of(store::Tx& tx, repo::KeyRow key) {
 
 // ---- create / read ----
 
+Result<repo::KeyRow> KeyService::new_key_row(std::string id, std::string label,
+                                             enclave::KeyCurve curve, std::string purpose,
+                                             bool exportable, std::optional<int> rotation_days,
+                                             std::int64_t now) const {
+  const int days = rotation_days.value_or(options_.default_rotation_days);
+  if (days < 0 || days > options_.max_rotation_days) {
+    return err::invalid_argument("rotation_days must be from 0 (never) to " +
+                                 std::to_string(options_.max_rotation_days));
+  }
+  repo::KeyRow row{.id = std::move(id),
+                   .label = std::move(label),
+                   .curve = std::string(enclave::key_curve_name(curve)),
+                   .purpose = std::move(purpose),
+                   .exportable = exportable,
+                   .state = std::string(repo::kEnabled),
+                   .current_version = 1,
+                   .rotation_days = days,
+                   .created_at = now,
+                   .updated_at = now};
+  if (days > 0) row.next_rotation_at = now + days * kDayMs;
+  return row;
+}
+
 Result<KeyView> KeyService::store_new_key(const store::TenantId& tenant, const repo::KeyRow& row,
                                           const enclave::SealedKey& sk, std::int64_t now,
                                           std::string_view action, const Actor& actor) {
@@ -211,23 +234,9 @@ Result<KeyView> KeyService::create(const store::TenantId& tenant, const NewKeyRe
       return err::invalid_argument("label must be 1..128 printable characters");
     if (!valid_purpose(req.purpose))
       return err::invalid_argument("purpose must be 1..64 characters of a-z, 0-9, '_' or '-'");
-    const int days = req.rotation_days.value_or(options_.default_rotation_days);
-    if (days < 0 || days > options_.max_rotation_days) {
-      return err::invalid_argument("rotation_days must be from 0 (never) to " +
-                                   std::to_string(options_.max_rotation_days));
-    }
     const std::int64_t now = now_ms();
-    repo::KeyRow row{.id = identity::repo::new_id("key"),
-                     .label = req.label,
-                     .curve = std::string(enclave::key_curve_name(curve)),
-                     .purpose = req.purpose,
-                     .exportable = req.exportable,
-                     .state = std::string(repo::kEnabled),
-                     .current_version = 1,
-                     .rotation_days = days,
-                     .created_at = now,
-                     .updated_at = now};
-    if (days > 0) row.next_rotation_at = now + days * kDayMs;
+    NSL_TRY_ASSIGN(repo::KeyRow row, new_key_row(identity::repo::new_id("key"), req.label, curve,
+                                                 req.purpose, req.exportable, req.rotation_days, now));
     NSL_TRY_ASSIGN(enclave::SealedKey sk,
                    enclave_.generate_key({.tenant_id = tenant.str(),
                                           .object_id = row.id,
@@ -277,28 +286,14 @@ Result<KeyView> KeyService::import(const store::TenantId& tenant, const ImportKe
     NSL_TRY_ASSIGN(enclave::KeyCurve curve, curve_of(req.curve));
     if (!valid_label(req.label))
       return err::invalid_argument("label must be 1..128 printable characters");
-    const int days = req.rotation_days.value_or(options_.default_rotation_days);
-    if (days < 0 || days > options_.max_rotation_days) {
-      return err::invalid_argument("rotation_days must be from 0 (never) to " +
-                                   std::to_string(options_.max_rotation_days));
-    }
+    const std::int64_t now = now_ms();
+    NSL_TRY_ASSIGN(repo::KeyRow row, new_key_row(req.key_id, req.label, curve, "signing",
+                                                 req.exportable, req.rotation_days, now));
     NSL_TRY_ASSIGN(std::optional<repo::KeyRow> existing,
                    db_.with_tenant(tenant, [&](store::Tx& tx) {
                      return repo::find_key_any_state(tx, req.key_id);
                    }));
     if (existing) return err::conflict("key_id is already used; start a new import");
-    const std::int64_t now = now_ms();
-    repo::KeyRow row{.id = req.key_id,
-                     .label = req.label,
-                     .curve = std::string(enclave::key_curve_name(curve)),
-                     .purpose = "signing",
-                     .exportable = req.exportable,
-                     .state = std::string(repo::kEnabled),
-                     .current_version = 1,
-                     .rotation_days = days,
-                     .created_at = now,
-                     .updated_at = now};
-    if (days > 0) row.next_rotation_at = now + days * kDayMs;
     NSL_TRY_ASSIGN(enclave::SealedKey sk,
                    enclave_.import_key({.tenant_id = tenant.str(),
                                         .object_id = row.id,

@@ -234,6 +234,10 @@ class KeyService {
   std::int64_t now_ms() const;
   Result<KeyView> view_of(store::Tx& tx, repo::KeyRow key);
   // Inserts a new key with `sk` as its version 1 and audits `action` (keys.create / keys.import).
+  // The row of a new key (version 1, enabled) after checking rotation_days (absent: the default).
+  Result<repo::KeyRow> new_key_row(std::string id, std::string label, enclave::KeyCurve curve,
+                                   std::string purpose, bool exportable,
+                                   std::optional<int> rotation_days, std::int64_t now) const;
   Result<KeyView> store_new_key(const store::TenantId& tenant, const repo::KeyRow& row,
                                 const enclave::SealedKey& sk, std::int64_t now, std::string_view action,
                                 const Actor& actor);

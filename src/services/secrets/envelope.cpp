@@ -2,11 +2,13 @@
 // rewrapping of stored versions under the newest key (service.hpp "Envelope encryption").
 #include "services/secrets/internal/envelope.hpp"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
 #include "core/strings.hpp"
 #include "obs/log.hpp"
+#include "services/audit/verify.hpp"
 #include "services/secrets/repo.hpp"
 #include "services/secrets/service.hpp"
 
@@ -176,6 +178,47 @@ Result<RewrapReport> SecretsService::rewrap(const store::TenantId& tenant, int l
     return report;
   };
   return measured("rewrap", start, run());
+}
+
+Result<SecretsService::MaintenanceReport> SecretsService::maintain() {
+  static const Actor system{.subject = "system", .request_id = ""};
+  MaintenanceReport report;
+  NSL_TRY_ASSIGN(std::vector<store::TenantId> tenants, audit::list_tenants(db_));
+  const std::int64_t max_age_ms =
+      static_cast<std::int64_t>(options_.data_key_rotation_days) * 24 * 3600 * 1000;
+  for (const store::TenantId& t : tenants) {
+    if (options_.data_key_rotation_days > 0) {
+      auto keys = db_.with_tenant(t, [](store::Tx& tx) { return repo::data_keys(tx); });
+      if (!keys.ok()) {
+        obs::log_warn("secrets data key check failed",
+                      {{"tenant", t.str()}, {"error", keys.error().message()}});
+        continue;
+      }
+      // Tenants without secrets have no key: nothing to rotate.
+      const repo::DataKeyRow* active = nullptr;
+      for (const auto& k : *keys) {
+        if (k.state == repo::kKeyActive) active = &k;
+      }
+      if (active != nullptr && now_ms() - active->created_at >= max_age_ms) {
+        auto v = rotate_data_key(t, system);
+        if (v.ok()) {
+          ++report.rotated;
+          obs::log_info("secrets data key rotated on schedule",
+                        {{"tenant", t.str()}, {"version", *v}});
+        } else if (v.error().code() != ErrorCode::conflict) {  // conflict: another replica did it
+          obs::log_warn("scheduled secrets data key rotation failed",
+                        {{"tenant", t.str()}, {"error", v.error().message()}});
+        }
+      }
+    }
+    auto moved = rewrap(t, std::clamp(options_.rewrap_batch, 1, kMaxRewrapBatch));
+    if (!moved.ok()) {
+      obs::log_warn("secrets rewrap failed", {{"tenant", t.str()}, {"error", moved.error().message()}});
+      continue;
+    }
+    report.rewrapped += moved->rewrapped;
+  }
+  return report;
 }
 
 }  // namespace nsl::secrets

@@ -664,6 +664,48 @@ TYPED_TEST_P(SecretsContract, DataKeyRotationAndRewrap) {
   this->expect_code(status_of(this->kv_->rewrap(t, 0)), ErrorCode::invalid_argument, "limit 0");
 }
 
+TYPED_TEST_P(SecretsContract, ScheduledRotationFollowsTheClock) {
+  const auto t = this->tenant("acme");
+  const auto idle = this->tenant("idle");  // no secrets: no data key to rotate
+  this->put(t, "s/a", {{"v", 1}});
+  this->put(t, "s/b", {{"v", 2}});
+  auto none = this->kv_->maintain();
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_EQ(none->rotated, 0);
+  EXPECT_EQ(none->rewrapped, 0);
+  this->clock_.advance(std::chrono::hours(24 * 89));
+  EXPECT_EQ(this->kv_->maintain()->rotated, 0);
+  this->clock_.advance(std::chrono::hours(24 * 2));
+  // Two replicas run the job at once: one rotation, every version moved once.
+  auto other = this->service(*this->db_);
+  std::optional<Result<SecretsService::MaintenanceReport>> a, b;
+  std::thread replica([&] { b.emplace(other->maintain()); });
+  a.emplace(this->kv_->maintain());
+  replica.join();
+  ASSERT_TRUE(a->ok()) << a->error();
+  ASSERT_TRUE(b->ok()) << b->error();
+  const auto& ra = **a;
+  const auto& rb = **b;
+  EXPECT_EQ(ra.rotated + rb.rotated, 1);
+  EXPECT_EQ(ra.rewrapped + rb.rewrapped, 2);
+  const auto keys = this->raw(
+      t, "SELECT version, state FROM secret_data_keys WHERE tenant_id = $1 ORDER BY version");
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[1][1].value_or(""), "active");
+  EXPECT_TRUE(this->raw(idle, "SELECT version FROM secret_data_keys WHERE tenant_id = $1").empty());
+  EXPECT_TRUE(this->raw(t,
+                        "SELECT path FROM secret_versions WHERE tenant_id = $1 AND "
+                        "dek_version <> 2 AND ciphertext IS NOT NULL")
+                  .empty());
+  EXPECT_TRUE(this->reads_as(t, "s/a", std::nullopt, {{"v", 1}}));
+  EXPECT_TRUE(this->reads_as(t, "s/b", std::nullopt, {{"v", 2}}));
+  auto again = this->kv_->maintain();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->rotated, 0);
+  EXPECT_EQ(again->rewrapped, 0);
+  EXPECT_TRUE(this->audit_actions(t).count("secrets.data_key_rotate"));
+}
+
 TYPED_TEST_P(SecretsContract, StorageNeverHoldsThePlaintext) {
   const auto t = this->tenant("acme");
   const std::string secret = "Zq7-known-secret-value-4711";
@@ -714,6 +756,6 @@ REGISTER_TYPED_TEST_SUITE_P(SecretsContract, PathRules, WriteThenReadLatestAndBy
                             ListsByPrefixWithPaging, AnotherTenantSeesNothing,
                             AMovedCiphertextDoesNotDecrypt, TwoReplicasKeepALinearHistory,
                             RacingFirstWritesAndCasZero, DataKeyRotationAndRewrap,
-                            StorageNeverHoldsThePlaintext, OperationsAreCountedAndTimed);
+                            ScheduledRotationFollowsTheClock, StorageNeverHoldsThePlaintext, OperationsAreCountedAndTimed);
 
 }  // namespace nsl::secrets::contract

@@ -100,6 +100,10 @@ struct SecretsOptions {
   std::size_t max_versions_per_call = 1000;  // versions[] of delete / undelete / destroy
   // Store-level conflicts / unavailability retried inside one write (not check-and-set ones).
   int write_attempts = 3;
+  // maintain(): a tenant's active data key older than this is rotated (0 = never), and up to
+  // rewrap_batch versions per tenant per run are moved to the newest key.
+  int data_key_rotation_days = 90;
+  int rewrap_batch = 1000;
 };
 
 // The path rules above; invalid_argument naming the rule that failed.
@@ -212,6 +216,18 @@ class SecretsService {
   // Moves up to `limit` (1..10000) stored versions still under an older data key to the newest
   // one, inside the enclave. For a background job; idempotent and safe on several replicas.
   Result<RewrapReport> rewrap(const store::TenantId& tenant, int limit);
+
+  // The background job (every replica, every few minutes): for every tenant, rotates an active
+  // data key older than data_key_rotation_days (audited as actor "system"), then rewraps up to
+  // rewrap_batch versions still under older keys. Safe on several replicas at once without a
+  // lock: a rotation is one conditional insert of version N+1 (a replica that loses the race gets
+  // a conflict and skips it) and a rewrap replaces a ciphertext only if it is unchanged. One
+  // tenant's failure is logged and the others continue.
+  struct MaintenanceReport {
+    int rotated = 0;    // tenants whose data key was rotated
+    int rewrapped = 0;  // versions moved
+  };
+  Result<MaintenanceReport> maintain();
 
  private:
   struct Metrics;
