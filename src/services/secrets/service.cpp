@@ -10,6 +10,7 @@
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "services/secrets/internal/envelope.hpp"
+#include "services/secrets/metrics.hpp"
 #include "services/secrets/repo.hpp"
 
 namespace nsl::secrets {
@@ -141,9 +142,8 @@ std::vector<std::uint8_t> value_aad(std::string_view tenant_id, std::string_view
   return out;
 }
 
-struct SecretsService::Metrics {
-  obs::CounterFamily* ops = nullptr;
-  obs::HistogramFamily* seconds = nullptr;
+struct SecretsService::Metrics : OperationMetrics {
+  using OperationMetrics::OperationMetrics;
 };
 
 SecretsService::SecretsService(store::Database& db, enclave::Enclave& enclave,
@@ -154,16 +154,7 @@ SecretsService::SecretsService(store::Database& db, enclave::Enclave& enclave,
       audit_(audit),
       clock_(clock),
       options_(options),
-      metrics_(std::make_unique<Metrics>()) {
-  if (registry != nullptr) {
-    metrics_->ops = &registry->counter_family(
-        "nsl_secrets_operations_total",
-        "Secret (key/value) operations by operation and result (ok or error code)",
-        {"op", "result"});
-    metrics_->seconds = &registry->histogram_family(
-        "nsl_secrets_operation_seconds", "Latency of secret (key/value) operations, seconds",
-        {"op"}, obs::default_latency_buckets());
-  }
+      metrics_(std::make_unique<Metrics>(registry)) {
 }
 
 SecretsService::~SecretsService() = default;
@@ -180,12 +171,7 @@ int SecretsService::effective_max(int configured) const {
 
 void SecretsService::count(std::string_view op, const Status& st,
                            std::chrono::steady_clock::time_point start) {
-  if (metrics_->ops == nullptr) return;
-  const std::string_view result =
-      st.ok() ? std::string_view("ok") : std::string_view(error_code_name(st.error().code()));
-  metrics_->ops->with({op, result}).inc();
-  metrics_->seconds->with({op}).observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  metrics_->record(op, st, start);
 }
 
 Status SecretsService::audit(const store::TenantId& tenant, const Actor& actor, std::string action,

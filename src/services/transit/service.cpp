@@ -14,6 +14,7 @@
 #include "core/strings.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "services/secrets/metrics.hpp"
 #include "services/transit/internal/common.hpp"
 #include "services/transit/repo.hpp"
 
@@ -42,9 +43,8 @@ Status validate_key_name(std::string_view name) {
   return {};
 }
 
-struct TransitService::Metrics {
-  obs::CounterFamily* ops = nullptr;
-  obs::HistogramFamily* seconds = nullptr;
+struct TransitService::Metrics : secrets::OperationMetrics {
+  using OperationMetrics::OperationMetrics;
 };
 
 TransitService::TransitService(store::Database& db, enclave::Enclave& enclave,
@@ -55,21 +55,10 @@ TransitService::TransitService(store::Database& db, enclave::Enclave& enclave,
       audit_(audit),
       clock_(clock),
       options_(options),
-      metrics_(std::make_unique<Metrics>()) {
+      metrics_(std::make_unique<Metrics>(registry)) {
   options_.max_plaintext = std::min(options_.max_plaintext, enclave::kMaxDataPlaintext);
   // The aad adds a label, the tenant id, the key name and separators (under 128 bytes).
   options_.max_associated_data = std::min(options_.max_associated_data, enclave::kMaxDataAad - 128);
-  if (registry != nullptr) {
-    // The secrets service's families (same name, help, labels and buckets: the registry hands the
-    // existing family back), with transit_* op names.
-    metrics_->ops = &registry->counter_family(
-        "nsl_secrets_operations_total",
-        "Secret (key/value) operations by operation and result (ok or error code)",
-        {"op", "result"});
-    metrics_->seconds = &registry->histogram_family(
-        "nsl_secrets_operation_seconds", "Latency of secret (key/value) operations, seconds",
-        {"op"}, obs::default_latency_buckets());
-  }
 }
 
 TransitService::~TransitService() = default;
@@ -82,12 +71,7 @@ std::int64_t TransitService::now_ms() const {
 
 void TransitService::count(std::string_view op, const Status& st,
                            std::chrono::steady_clock::time_point start) {
-  if (metrics_->ops == nullptr) return;
-  const std::string_view result =
-      st.ok() ? std::string_view("ok") : std::string_view(error_code_name(st.error().code()));
-  metrics_->ops->with({op, result}).inc();
-  metrics_->seconds->with({op}).observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  metrics_->record(op, st, start);
 }
 
 Status TransitService::audit(const store::TenantId& tenant, const Actor& actor, std::string action,

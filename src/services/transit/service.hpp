@@ -259,6 +259,18 @@ class TransitService {
   Result<Encrypted> rewrap_one(const store::TenantId& tenant, const Loaded& key,
                                const ParsedCiphertext& ct, ByteView associated_data);
   Status check_associated_data(ByteView associated_data) const;
+  // The frame of a batch operation: key name and size checks, one audit record (ok / partial /
+  // the error), metrics under `op`. `body` loads the key and answers one Result per item.
+  template <class Out, class Body>
+  Result<Out> batch(std::string_view op, std::string action, const store::TenantId& tenant,
+                    std::string_view name, std::size_t items, const Actor& actor, Body body);
+  // Decrypt and rewrap: the items' ciphertexts parsed, the key loaded with their versions (and
+  // `extra`), then `one` per well-formed item.
+  template <class T, class One>
+  Result<std::vector<Result<T>>> each_ciphertext(const store::TenantId& tenant,
+                                                 std::string_view name,
+                                                 std::span<const CiphertextItem> items,
+                                                 std::optional<std::uint32_t> extra, One one);
   // Audits a data operation with `st`'s code as result; an audit failure fails an ok operation.
   Status audit_use(const store::TenantId& tenant, const Actor& actor, std::string action,
                    std::string_view name, const Status& st, bool partial = false);
