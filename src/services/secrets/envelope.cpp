@@ -87,26 +87,30 @@ Result<std::uint32_t> SecretsService::rotate_data_key(const store::TenantId& ten
   auto run = [&]() -> Result<std::uint32_t> {
     NSL_TRY_ASSIGN(std::vector<repo::DataKeyRow> keys,
                    db_.with_tenant(tenant, [](store::Tx& tx) { return repo::data_keys(tx); }));
-    if (!keys.empty() && keys.back().version == UINT32_MAX)
-      return err::failed_precondition("data key versions exhausted");
-    const std::uint32_t next = keys.empty() ? 1 : keys.back().version + 1;
-    NSL_TRY_ASSIGN(enclave::Bytes sealed, enclave_.generate_data_key(key_binding(tenant, next)));
-    const repo::DataKeyRow row{.version = next,
-                               .sealed = to_hex(sealed),
-                               .state = std::string(repo::kKeyActive),
-                               .created_at = now_ms()};
-    Status stored = db_.with_tenant(tenant, [&row](store::Tx& tx) -> Status {
-      NSL_TRY_ASSIGN(bool inserted, repo::insert_data_key_if_absent(tx, row));
-      if (!inserted) return err::conflict("the data key was rotated concurrently; retry");
-      NSL_TRY(repo::retire_data_keys_below(tx, row.version));
-      return {};
-    });
-    if (!stored.ok()) return std::move(stored).error();
-    NSL_TRY(
-        audit(tenant, actor, "secrets.data_key_rotate", "secret-data-key:" + std::to_string(next)));
-    return next;
+    return rotate_to(tenant, keys.empty() ? 0 : keys.back().version, actor);
   };
   return measured("rotate_data_key", start, run());
+}
+
+Result<std::uint32_t> SecretsService::rotate_to(const store::TenantId& tenant,
+                                                std::uint32_t newest, const Actor& actor) {
+  if (newest == UINT32_MAX) return err::failed_precondition("data key versions exhausted");
+  const std::uint32_t next = newest + 1;
+  NSL_TRY_ASSIGN(enclave::Bytes sealed, enclave_.generate_data_key(key_binding(tenant, next)));
+  const repo::DataKeyRow row{.version = next,
+                             .sealed = to_hex(sealed),
+                             .state = std::string(repo::kKeyActive),
+                             .created_at = now_ms()};
+  Status stored = db_.with_tenant(tenant, [&row](store::Tx& tx) -> Status {
+    NSL_TRY_ASSIGN(bool inserted, repo::insert_data_key_if_absent(tx, row));
+    if (!inserted) return err::conflict("the data key was rotated concurrently; retry");
+    NSL_TRY(repo::retire_data_keys_below(tx, row.version));
+    return {};
+  });
+  if (!stored.ok()) return std::move(stored).error();
+  NSL_TRY(
+      audit(tenant, actor, "secrets.data_key_rotate", "secret-data-key:" + std::to_string(next)));
+  return next;
 }
 
 Result<RewrapReport> SecretsService::rewrap(const store::TenantId& tenant, int limit) {
@@ -200,7 +204,10 @@ Result<SecretsService::MaintenanceReport> SecretsService::maintain() {
         if (k.state == repo::kKeyActive) active = &k;
       }
       if (active != nullptr && now_ms() - active->created_at >= max_age_ms) {
-        auto v = rotate_data_key(t, system);
+        // Version newest + 1 of the keys just read: a replica that rotated meanwhile made that
+        // version already, so this one gets a conflict instead of rotating a second time.
+        const auto start = std::chrono::steady_clock::now();
+        auto v = measured("rotate_data_key", start, rotate_to(t, keys->back().version, system));
         if (v.ok()) {
           ++report.rotated;
           obs::log_info("secrets data key rotated on schedule",

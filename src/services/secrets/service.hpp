@@ -220,8 +220,8 @@ class SecretsService {
   // The background job (every replica, every few minutes): for every tenant, rotates an active
   // data key older than data_key_rotation_days (audited as actor "system"), then rewraps up to
   // rewrap_batch versions still under older keys. Safe on several replicas at once without a
-  // lock: a rotation is one conditional insert of version N+1 (a replica that loses the race gets
-  // a conflict and skips it) and a rewrap replaces a ciphertext only if it is unchanged. One
+  // lock: a rotation is one conditional insert of version N+1, N the newest version the replica
+  // read when it judged the key old (a replica that loses the race gets a conflict and skips it) and a rewrap replaces a ciphertext only if it is unchanged. One
   // tenant's failure is logged and the others continue.
   struct MaintenanceReport {
     int rotated = 0;    // tenants whose data key was rotated
@@ -237,6 +237,10 @@ class SecretsService {
   };
   std::int64_t now_ms() const;
   int effective_max(int configured) const;
+  // Makes data key version newest + 1 the active one; conflict when that version exists already
+  // (another rotation won).
+  Result<std::uint32_t> rotate_to(const store::TenantId& tenant, std::uint32_t newest,
+                                  const Actor& actor);
   // The tenant's newest active data key; made (version 1) on first use.
   Result<DataKey> active_key(const store::TenantId& tenant);
   Result<VersionMeta> write_once(const store::TenantId& tenant, std::string_view path,
