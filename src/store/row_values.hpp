@@ -25,5 +25,7 @@ Result<std::optional<std::int64_t>> to_opt_int(const std::optional<std::string>&
 Result<std::uint32_t> to_u32(const std::optional<std::string>& v);
 // A nullable integer parameter.
 Param opt_param(const std::optional<std::int64_t>& v);
+// A version number parameter (the columns are 64-bit integers).
+inline Param u32_param(std::uint32_t v) { return Param(static_cast<std::int64_t>(v)); }
 
 }  // namespace nsl::store::row

@@ -20,9 +20,8 @@ using store::Tx;
 using store::row::to_int;
 using store::row::to_opt_int;
 using store::row::to_u32;
+using store::row::u32_param;
 using store::row::opt_param;
-
-Param u32_param(std::uint32_t v) { return Param(static_cast<std::int64_t>(v)); }
 
 constexpr std::string_view kSecretCols =
     "path, current_version, max_versions, cas_required, delete_version_after_ms, "

@@ -29,6 +29,7 @@
 #include "obs/metrics.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/identity/service.hpp"
+#include "services/identity/testing/tenant_fixture.hpp"
 #include "services/secrets/service.hpp"
 
 namespace nsl::secrets::contract {
@@ -41,38 +42,25 @@ inline SecretBytes bytes_of(const json& j) {
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
 }
 
-template <class T>
-Status status_of(const Result<T>& r) {
-  return r.ok() ? Status() : Status(r.error());
-}
+using identity::testing::status_of;
 
 template <class Traits>
-class SecretsContract : public ::testing::Test {
+class SecretsContract : public identity::testing::TenantFixture {
  protected:
   void SetUp() override {
     NSL_REQUIRE_AVAILABLE(Traits::unavailable_reason());
-    db_ = Traits::open();
-    ASSERT_TRUE(db_);
-    auto e = enclave::testing::open_sim_enclave(dir_.path());
-    ASSERT_TRUE(e.ok()) << e.error();
-    enclave_ = std::move(*e);
-    audit_ = std::make_unique<audit::AuditLog>(*db_, audit::AuditLogOptions{.clock = &clock_});
-    ids_ = std::make_unique<identity::IdentityService>(*db_, audit_.get(), clock_);
+    open(Traits::open());
+    if (HasFatalFailure()) return;
     kv_ = service(*db_);
   }
   void TearDown() override {
     kv_.reset();
-    if (audit_) audit_->stop();
+    TenantFixture::TearDown();
   }
 
   std::unique_ptr<SecretsService> service(store::Database& db) {
     return std::make_unique<SecretsService>(db, *enclave_, audit_.get(), clock_, SecretsOptions{},
                                             &registry_);
-  }
-  store::TenantId tenant(const std::string& name) {
-    auto t = ids_->create_tenant(name, {.subject = "operator"});
-    EXPECT_TRUE(t.ok()) << t.error();
-    return t.ok() ? t->tenant.id : store::TenantId::generate();
   }
   VersionMeta put(const store::TenantId& t, const std::string& path, const json& data,
                   std::optional<std::uint32_t> cas = std::nullopt) {
@@ -98,15 +86,6 @@ class SecretsContract : public ::testing::Test {
     }
     return out;
   }
-  // Rows read straight from the tables (what a database dump would show).
-  store::Rows raw(const store::TenantId& t, const std::string& sql,
-                  const store::Params& extra = {}) {
-    store::Params params{t};
-    params.insert(params.end(), extra.begin(), extra.end());
-    auto rows = db_->with_tenant(t, [&](store::Tx& tx) { return tx.query(sql, params); });
-    EXPECT_TRUE(rows.ok()) << rows.error();
-    return rows.ok() ? std::move(*rows) : store::Rows{};
-  }
   std::optional<std::string> ciphertext(const store::TenantId& t, const std::string& path,
                                         std::uint32_t version) {
     auto rows = raw(t,
@@ -127,19 +106,7 @@ class SecretsContract : public ::testing::Test {
     ASSERT_TRUE(n.ok()) << n.error();
     EXPECT_EQ(*n, 1);
   }
-  static void expect_code(const Status& st, ErrorCode code, const std::string& what) {
-    ASSERT_FALSE(st.ok()) << what;
-    EXPECT_EQ(st.error().code(), code) << what << ": " << st.error().message();
-  }
-  ::nsl::testing::TempDir dir_;
-  FakeClock clock_;
-  obs::Registry registry_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<enclave::Enclave> enclave_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<identity::IdentityService> ids_;
   std::unique_ptr<SecretsService> kv_;
-  Actor actor_{.subject = "apikey:ak_test", .request_id = "req-1"};
 };
 
 TYPED_TEST_SUITE_P(SecretsContract);

@@ -15,8 +15,7 @@ using store::row::opt_param;
 using store::row::to_int;
 using store::row::to_opt_int;
 using store::row::to_u32;
-
-Param u32_param(std::uint32_t v) { return Param(static_cast<std::int64_t>(v)); }
+using store::row::u32_param;
 
 constexpr std::string_view kKeyCols =
     "name, type, latest_version, min_decryption_version, min_encryption_version, "

@@ -28,6 +28,7 @@
 #include "obs/metrics.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/identity/service.hpp"
+#include "services/identity/testing/tenant_fixture.hpp"
 #include "services/secrets/service.hpp"
 #include "services/transit/service.hpp"
 
@@ -38,37 +39,24 @@ inline ByteView view_of(const std::string& s) {
 }
 inline SecretBytes secret_of(const std::string& s) { return SecretBytes::copy_of(view_of(s)); }
 
-template <class T>
-Status status_of(const Result<T>& r) {
-  return r.ok() ? Status() : Status(r.error());
-}
+using identity::testing::status_of;
 
 template <class Traits>
-class TransitContract : public ::testing::Test {
+class TransitContract : public identity::testing::TenantFixture {
  protected:
   void SetUp() override {
     NSL_REQUIRE_AVAILABLE(Traits::unavailable_reason());
-    db_ = Traits::open();
-    ASSERT_TRUE(db_);
-    auto e = enclave::testing::open_sim_enclave(dir_.path());
-    ASSERT_TRUE(e.ok()) << e.error();
-    enclave_ = std::move(*e);
-    audit_ = std::make_unique<audit::AuditLog>(*db_, audit::AuditLogOptions{.clock = &clock_});
-    ids_ = std::make_unique<identity::IdentityService>(*db_, audit_.get(), clock_);
+    open(Traits::open());
+    if (HasFatalFailure()) return;
     cache_ = std::make_unique<cache::LocalCache>(cache::LocalCacheOptions{.clock = &clock_});
     tr_ = std::make_unique<TransitService>(*db_, *enclave_, audit_.get(), clock_, TransitOptions{},
                                            &registry_);
   }
   void TearDown() override {
     tr_.reset();
-    if (audit_) audit_->stop();
+    TenantFixture::TearDown();
   }
 
-  store::TenantId tenant(const std::string& name) {
-    auto t = ids_->create_tenant(name, {.subject = "operator"});
-    EXPECT_TRUE(t.ok()) << t.error();
-    return t.ok() ? t->tenant.id : store::TenantId::generate();
-  }
   TransitKey make(const store::TenantId& t, const std::string& name, KeyOptions o = {}) {
     auto k = tr_->create_key(t, name, o, actor_);
     EXPECT_TRUE(k.ok()) << name << ": " << k.error();
@@ -103,34 +91,12 @@ class TransitContract : public ::testing::Test {
     }
     return out;
   }
-  store::Rows raw(const store::TenantId& t, const std::string& sql) {
-    auto rows = db_->with_tenant(t, [&](store::Tx& tx) { return tx.query(sql, {t}); });
-    EXPECT_TRUE(rows.ok()) << rows.error();
-    return rows.ok() ? std::move(*rows) : store::Rows{};
-  }
-  static void expect_code(const Status& st, ErrorCode code, const std::string& what,
-                          const std::string& mentions = "") {
-    ASSERT_FALSE(st.ok()) << what;
-    EXPECT_EQ(st.error().code(), code) << what << ": " << st.error().message();
-    if (!mentions.empty()) {
-      EXPECT_NE(st.error().message().find(mentions), std::string::npos)
-          << what << ": " << st.error().message();
-    }
-  }
   static std::int64_t ms(std::chrono::system_clock::time_point tp) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count();
   }
 
-  ::nsl::testing::TempDir dir_;
-  FakeClock clock_;
-  obs::Registry registry_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<enclave::Enclave> enclave_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<identity::IdentityService> ids_;
   std::unique_ptr<cache::LocalCache> cache_;
   std::unique_ptr<TransitService> tr_;
-  Actor actor_{.subject = "apikey:ak_test", .request_id = "req-1"};
 };
 
 TYPED_TEST_SUITE_P(TransitContract);
