@@ -97,6 +97,31 @@ Result<std::unique_ptr<Conn>> connect(const SecretString& dsn, std::chrono::seco
   return conn;
 }
 
+// Copies a statement's rows (text or NULL) to `rows`.
+void append_rows(PGresult* r, Rows& rows) {
+  const int nr = PQntuples(r);
+  const int nc = PQnfields(r);
+  rows.reserve(rows.size() + static_cast<std::size_t>(nr));
+  for (int i = 0; i < nr; ++i) {
+    Row row;
+    row.reserve(static_cast<std::size_t>(nc));
+    for (int c = 0; c < nc; ++c) {
+      if (PQgetisnull(r, i, c)) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(
+            std::string(PQgetvalue(r, i, c), static_cast<std::size_t>(PQgetlength(r, i, c))));
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+}
+
+std::int64_t affected_rows(PGresult* r) {
+  const char* n = PQcmdTuples(r);
+  return (n && *n) ? static_cast<std::int64_t>(std::stoll(n)) : std::int64_t{0};
+}
+
 // Prepared execution of `sql` on `conn`; rows are appended to `rows` when given. Returns affected
 // rows.
 Result<std::int64_t> run_prepared(Conn& conn, std::string_view sql, const Params& params,
@@ -115,42 +140,116 @@ Result<std::int64_t> run_prepared(Conn& conn, std::string_view sql, const Params
   PgResult r(PQexecPrepared(conn.c, it->second.c_str(), static_cast<int>(values.size()),
                             values.data(), nullptr, nullptr, 0));
   if (!ok_status(r.r)) return map_pg(conn, r.r);
-  if (rows && PQresultStatus(r.r) == PGRES_TUPLES_OK) {
-    const int nr = PQntuples(r.r);
-    const int nc = PQnfields(r.r);
-    rows->reserve(rows->size() + static_cast<std::size_t>(nr));
-    for (int i = 0; i < nr; ++i) {
-      Row row;
-      row.reserve(static_cast<std::size_t>(nc));
-      for (int c = 0; c < nc; ++c) {
-        if (PQgetisnull(r.r, i, c)) {
-          row.emplace_back(std::nullopt);
-        } else {
-          row.emplace_back(
-              std::string(PQgetvalue(r.r, i, c), static_cast<std::size_t>(PQgetlength(r.r, i, c))));
-        }
-      }
-      rows->push_back(std::move(row));
-    }
-  }
-  const char* n = PQcmdTuples(r.r);
-  return (n && *n) ? static_cast<std::int64_t>(std::stoll(n)) : std::int64_t{0};
+  if (rows && PQresultStatus(r.r) == PGRES_TUPLES_OK) append_rows(r.r, *rows);
+  return affected_rows(r.r);
 }
 
+constexpr const char* kSetTenantSql = "SELECT set_config('app.current_tenant', $1, true)";
+
+// The outcome of opening a transaction together with its first statement.
+struct Opened {
+  Result<std::int64_t> result = std::int64_t{0};
+  // Nothing of the transaction reached the server in a usable state (the connection was gone
+  // before BEGIN was answered): the caller may run the same pipeline on a fresh connection.
+  bool retry_elsewhere = false;
+};
+
+// Sends BEGIN, the tenant's set_config and the transaction's first statement (prepared on this
+// connection first if it is new here) as one pipeline: one round trip instead of three or four.
+// On any error the transaction is left open and aborted (or never begun); the caller rolls back.
+Opened open_with_first(Conn& conn, const char* begin, const std::optional<TenantId>& tenant,
+                       std::string_view sql, const Params& params, Rows* rows) {
+  auto lost = [&conn](bool before_begin) {
+    conn.broken = true;
+    return Opened{.result = err::unavailable("database unavailable"),
+                  .retry_elsewhere = before_begin};
+  };
+  if (PQenterPipelineMode(conn.c) != 1) return lost(true);
+  std::string key(sql);
+  auto it = conn.stmts.find(key);
+  const bool prepare = it == conn.stmts.end();
+  const std::string name = prepare ? "nsl_" + std::to_string(conn.stmts.size() + 1) : it->second;
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p.is_null() ? nullptr : p.text()->c_str());
+  const char* tenant_value = tenant ? tenant->str().c_str() : nullptr;
+  bool sent = PQsendQueryParams(conn.c, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  if (sent && tenant) {
+    sent = PQsendQueryParams(conn.c, kSetTenantSql, 1, nullptr, &tenant_value, nullptr, nullptr,
+                             0) == 1;
+  }
+  if (sent && prepare) sent = PQsendPrepare(conn.c, name.c_str(), key.c_str(), 0, nullptr) == 1;
+  if (sent) {
+    sent = PQsendQueryPrepared(conn.c, name.c_str(), static_cast<int>(values.size()),
+                               values.data(), nullptr, nullptr, 0) == 1;
+  }
+  if (!sent || PQpipelineSync(conn.c) != 1) return lost(true);
+
+  // The answers, in order: BEGIN, [set_config], [prepare], the statement; each ends with a null
+  // result; then the sync point. After a failure the rest come back PGRES_PIPELINE_ABORTED.
+  const int count = 2 + (tenant ? 1 : 0) + (prepare ? 1 : 0);
+  std::optional<Error> failed;
+  bool prepared = false;
+  Opened out;
+  for (int i = 0; i < count; ++i) {
+    PgResult r(PQgetResult(conn.c));
+    if (r.r == nullptr) return lost(i == 0);
+    const auto status = PQresultStatus(r.r);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      if (i == count - 1) {
+        if (rows && status == PGRES_TUPLES_OK) append_rows(r.r, *rows);
+        out.result = affected_rows(r.r);
+      } else if (prepare && i == count - 2) {
+        prepared = true;
+      }
+    } else if (status != PGRES_PIPELINE_ABORTED && !failed) {
+      failed = map_pg(conn, r.r);
+      if (conn.broken) return lost(i == 0);
+    }
+    PgResult end(PQgetResult(conn.c));
+    if (end.r != nullptr) return lost(false);  // more than one result: not ours to interpret
+  }
+  PgResult sync(PQgetResult(conn.c));
+  if (sync.r == nullptr || PQresultStatus(sync.r) != PGRES_PIPELINE_SYNC ||
+      PQexitPipelineMode(conn.c) != 1) {
+    return lost(false);
+  }
+  // A statement PostgreSQL prepared stays prepared whatever became of the transaction (protocol
+  // level, not transactional); one it did not (aborted before it) is not recorded.
+  if (prepared) conn.stmts.emplace(std::move(key), name);
+  if (failed) out.result = *std::move(failed);
+  return out;
+}
+
+// A transaction opened lazily: BEGIN and the tenant's set_config travel with the first statement
+// (open_with_first); a body that runs no statement costs no round trip at all.
 class PgTx final : public Tx {
  public:
-  PgTx(Conn& conn, std::optional<TenantId> tenant) : Tx(std::move(tenant)), conn_(conn) {}
+  PgTx(PostgresDatabase::Impl& pool, std::unique_ptr<Conn> conn, std::optional<TenantId> tenant,
+       const char* begin)
+      : Tx(std::move(tenant)), pool_(pool), conn_(std::move(conn)), begin_(begin) {}
   Result<std::int64_t> exec(std::string_view sql, const Params& params) override {
-    return run_prepared(conn_, sql, params, nullptr);
+    return statement(sql, params, nullptr);
   }
   Result<Rows> query(std::string_view sql, const Params& params) override {
     Rows rows;
-    NSL_TRY(run_prepared(conn_, sql, params, &rows));
+    NSL_TRY(statement(sql, params, &rows));
     return rows;
   }
 
+  // Commits (body succeeded) or rolls back, and gives the connection back. Returns st, or the
+  // commit's failure.
+  Status finish(Status st);
+  // The body threw: the connection's state is unknown, so it is closed.
+  void abandon();
+
  private:
-  Conn& conn_;
+  Result<std::int64_t> statement(std::string_view sql, const Params& params, Rows* rows);
+
+  PostgresDatabase::Impl& pool_;
+  std::unique_ptr<Conn> conn_;
+  const char* begin_;
+  bool begun_ = false;
 };
 
 }  // namespace
@@ -303,46 +402,64 @@ PoolStats stats_of(const PostgresDatabase::Impl& impl) {
 
 Status run_on(PostgresDatabase::Impl& pool, const std::optional<TenantId>& tenant,
               const std::function<Status(Tx&)>& body, bool read_only) {
-  const char* begin = read_only ? "BEGIN READ ONLY" : "BEGIN";
+  NSL_TRY_ASSIGN(std::unique_ptr<Conn> conn, pool.acquire());
+  PgTx tx(pool, std::move(conn), tenant, read_only ? "BEGIN READ ONLY" : "BEGIN");
+  Status st;
+  try {
+    st = body(tx);
+  } catch (...) {  // not ours to swallow, but the connection must go back
+    tx.abandon();
+    throw;
+  }
+  return tx.finish(std::move(st));
+}
+
+Result<std::int64_t> PgTx::statement(std::string_view sql, const Params& params, Rows* rows) {
+  if (!conn_) return err::unavailable("database unavailable");
+  if (begun_) return run_prepared(*conn_, sql, params, rows);
   for (int attempt = 0;; ++attempt) {
-    NSL_TRY_ASSIGN(std::unique_ptr<Conn> conn, pool.acquire());
-    Status begun = simple(*conn, begin);
-    if (!begun.ok()) {
-      const bool retry = conn->broken && attempt == 0;
-      pool.release(std::move(conn));
-      if (retry) continue;  // nothing ran yet: one fresh connection
-      return begun;
+    Opened opened = open_with_first(*conn_, begin_, tenant(), sql, params, rows);
+    if (opened.retry_elsewhere && attempt == 0) {
+      // Nothing ran yet (the connection was gone before BEGIN was answered, typically after a
+      // server restart): once more on a fresh connection, so the caller does not pay for it.
+      pool_.release(std::move(conn_));
+      if (rows) rows->clear();
+      auto fresh = pool_.acquire();
+      if (!fresh.ok()) return std::move(fresh).error();
+      conn_ = *std::move(fresh);
+      continue;
     }
-    PgTx tx(*conn, tenant);
-    Status st;
-    if (tenant) {
-      auto set = tx.exec("SELECT set_config('app.current_tenant', $1, true)", {tenant->str()});
-      if (!set.ok()) st = std::move(set).error();
-    }
-    if (st.ok()) {
-      try {
-        st = body(tx);
-      } catch (
-          ...) {  // not ours to swallow, but the connection must go back (closed: state unknown)
-        conn->broken = true;
-        pool.release(std::move(conn));
-        throw;
-      }
-    }
-    if (st.ok()) {
-      PgResult r(PQexec(conn->c, "COMMIT"));
-      if (!ok_status(r.r)) {
-        st = map_pg(*conn, r.r);
-      } else if (std::strcmp(PQcmdStatus(r.r), "ROLLBACK") == 0) {
-        // The body swallowed a failed statement; PostgreSQL then answers COMMIT with ROLLBACK.
-        st = err::internal("database error (transaction aborted by an earlier failure)");
-      }
-    } else if (!conn->broken) {
-      (void)simple(*conn, "ROLLBACK");
-    }
-    pool.release(std::move(conn));
+    begun_ = !opened.retry_elsewhere;
+    return std::move(opened.result);
+  }
+}
+
+Status PgTx::finish(Status st) {
+  if (!conn_) return st;
+  if (!begun_) {
+    // No statement ran: there is no transaction to end.
+    pool_.release(std::move(conn_));
     return st;
   }
+  if (st.ok()) {
+    PgResult r(PQexec(conn_->c, "COMMIT"));
+    if (!ok_status(r.r)) {
+      st = map_pg(*conn_, r.r);
+    } else if (std::strcmp(PQcmdStatus(r.r), "ROLLBACK") == 0) {
+      // The body swallowed a failed statement; PostgreSQL then answers COMMIT with ROLLBACK.
+      st = err::internal("database error (transaction aborted by an earlier failure)");
+    }
+  } else if (!conn_->broken) {
+    (void)simple(*conn_, "ROLLBACK");
+  }
+  pool_.release(std::move(conn_));
+  return st;
+}
+
+void PgTx::abandon() {
+  if (!conn_) return;
+  conn_->broken = true;
+  pool_.release(std::move(conn_));
 }
 
 }  // namespace

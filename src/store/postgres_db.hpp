@@ -2,15 +2,21 @@
 //
 // A bounded connection pool: at most `pool_size` connections, opened on demand; a caller that finds
 // none idle waits up to `acquire_timeout` (then unavailable). Statements are prepared once per
-// connection (PQprepare, cached by SQL text) and executed with text parameters. Each tenant
-// transaction starts with `SELECT set_config('app.current_tenant', $1, true)` (transaction-local),
-// so row-level security sees the tenant and nothing leaks to the next user of the connection.
+// connection (cached by SQL text) and executed with text parameters. Each tenant transaction
+// starts with `SELECT set_config('app.current_tenant', $1, true)` (transaction-local), so row-level
+// security sees the tenant and nothing leaks to the next user of the connection.
+//
+// Round trips: a transaction begins lazily. BEGIN, the tenant's set_config and the body's first
+// statement (with its PREPARE when the connection has not seen it) go to the server as one libpq
+// pipeline, answered in one round trip; every later statement and the COMMIT take one each. A body
+// that runs no statement costs none.
 //
 // Reconnect: a connection that reports a connection-level failure (server restart,
 // pg_terminate_backend, network) is closed, and so are all idle ones (they are probably dead too);
-// the next use opens fresh ones. When BEGIN itself fails that way (nothing has run yet), the
-// transaction is retried once on a fresh connection, so a restart that is already over costs the
-// caller nothing; otherwise the caller gets unavailable.
+// the next use opens fresh ones. When the connection turns out dead before BEGIN was answered
+// (nothing of the transaction ran), that first pipeline is sent once more on a fresh connection,
+// so a restart that is already over costs the caller nothing; otherwise the caller gets
+// unavailable.
 //
 // Roles: `dsn` must name a NON-owner LOGIN role (NOSUPERUSER, NOBYPASSRLS, member of `nsl_app`) —
 // superusers and BYPASSRLS roles skip RLS. `migration_dsn` (default: dsn) names the owner role and

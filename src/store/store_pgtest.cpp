@@ -213,6 +213,8 @@ TEST_F(PostgresStoreTest, KilledMidTransactionIsUnavailableThenRecovers) {
   const std::string role = env_->scratch.service_role;
   const std::string dbname = env_->name;
   auto r = db().with_tenant(a_, [&role, &dbname](Tx& tx) -> Result<Rows> {
+    // The transaction has begun (its first statement ran) when the connection dies.
+    NSL_TRY(tx.query("SELECT 1"));
     ::nsl::testing::pg_admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role +
               "' AND datname = '" + dbname + "'");
     std::this_thread::sleep_for(100ms);
@@ -224,6 +226,56 @@ TEST_F(PostgresStoreTest, KilledMidTransactionIsUnavailableThenRecovers) {
       db().with_tenant(a_, [](Tx& tx) { return tx.query("SELECT value FROM tenant_settings"); });
   ASSERT_TRUE(again.ok()) << again.error();
   EXPECT_EQ(again->size(), 1u);
+}
+
+// BEGIN travels with the first statement, so a connection that dies before it is replaced
+// without the caller seeing anything: nothing of the transaction had reached the server.
+TEST_F(PostgresStoreTest, KilledBeforeTheFirstStatementIsRetriedOnAFreshConnection) {
+  const std::string role = env_->scratch.service_role;
+  const std::string dbname = env_->name;
+  const std::uint64_t reconnects = db().pool_stats().reconnects;
+  auto r = db().with_tenant(a_, [&role, &dbname](Tx& tx) -> Result<Rows> {
+    ::nsl::testing::pg_admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role +
+              "' AND datname = '" + dbname + "'");
+    std::this_thread::sleep_for(100ms);
+    NSL_TRY_ASSIGN(Rows rows, tx.query("SELECT value FROM tenant_settings"));
+    // Still the tenant's transaction on the fresh connection: row-level security applies.
+    NSL_TRY(tx.exec("INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, 'k2', 'v')",
+                    {*tx.tenant()}));
+    return rows;
+  });
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->size(), 1u);
+  EXPECT_GT(db().pool_stats().reconnects, reconnects);
+  auto both = db().with_tenant(a_, [](Tx& tx) { return tx.query("SELECT key FROM tenant_settings"); });
+  ASSERT_TRUE(both.ok()) << both.error();
+  EXPECT_EQ(both->size(), 2u);
+}
+
+// A failure in the first statement (sent with BEGIN in one pipeline) is that statement's error,
+// the transaction rolls back, and the connection and its prepared statements stay usable.
+TEST_F(PostgresStoreTest, FirstStatementFailureRollsBackAndTheConnectionStaysUsable) {
+  for (int i = 0; i < 3; ++i) {
+    auto dup = db().with_tenant(a_, [](Tx& tx) {
+      return tx.exec("INSERT INTO tenant_settings (tenant_id, key, value) "
+                     "SELECT tenant_id, key, value FROM tenant_settings");
+    });
+    ASSERT_FALSE(dup.ok());
+    EXPECT_EQ(dup.error().code(), ErrorCode::conflict) << dup.error();
+    auto bad = db().with_tenant(a_, [](Tx& tx) { return tx.query("SELECT no_such_column FROM tenant_settings"); });
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code(), ErrorCode::internal);
+    auto ok = db().with_tenant(a_, [](Tx& tx) -> Result<Rows> {
+      NSL_TRY_ASSIGN(Rows rows, tx.query("SELECT value FROM tenant_settings"));
+      NSL_TRY(tx.query("SELECT value FROM tenant_settings"));
+      return rows;
+    });
+    ASSERT_TRUE(ok.ok()) << ok.error();
+    EXPECT_EQ(ok->size(), 1u);
+  }
+  const PoolStats s = db().pool_stats();
+  EXPECT_EQ(s.reconnects, 0u);
+  EXPECT_EQ(s.in_use, 0);
 }
 
 // Opt-in (it restarts the shared harness server, which would break concurrent pg tests):

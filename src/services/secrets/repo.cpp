@@ -151,19 +151,32 @@ Result<std::optional<SecretRow>> get_secret(Tx& tx, std::string_view path) {
   return std::optional<SecretRow>(std::move(s));
 }
 
-Result<SecretRow> bump_version(Tx& tx, std::string_view path, std::int64_t now) {
+Result<Allocated> bump_version(Tx& tx, std::string_view path, std::int64_t now) {
   // One statement: the insert of version 1, or the increment under the row lock. On PostgreSQL
   // (READ COMMITTED) a concurrent writer of the same path waits for this transaction, then
-  // increments the committed value; SQLite runs one writer at a time (BEGIN IMMEDIATE).
+  // increments the committed value; SQLite runs one writer at a time (BEGIN IMMEDIATE). The
+  // active key comes back with it (two indexed subqueries): no round trip of its own per write.
+  static const std::string active =
+      " FROM secret_data_keys WHERE tenant_id = $1 AND state = 'active' "
+      "ORDER BY version DESC LIMIT 1)";
   static const std::string sql =
       "INSERT INTO secrets (tenant_id, path, current_version, created_at, updated_at) "
       "VALUES ($1, $2, 1, $3, $3) ON CONFLICT (tenant_id, path) DO UPDATE SET "
       "current_version = secrets.current_version + 1, updated_at = excluded.updated_at "
       "RETURNING " +
-      std::string(kSecretCols);
+      std::string(kSecretCols) + ", (SELECT version" + active + ", (SELECT sealed" + active;
   NSL_TRY_ASSIGN(store::Rows rows, tx.query(sql, {tenant_of(tx), path, now}));
-  if (rows.size() != 1) return err::internal("version allocation returned no row");
-  return secret_from(rows[0]);
+  if (rows.size() != 1 || rows[0].size() != 10)
+    return err::internal("version allocation returned no row");
+  Allocated a;
+  NSL_TRY_ASSIGN(a.secret, secret_from(rows[0]));
+  if (rows[0][8] && rows[0][9]) {
+    DataKeyRow k{.version = 0, .sealed = *rows[0][9], .state = std::string(kKeyActive),
+                 .created_at = 0};
+    NSL_TRY_ASSIGN(k.version, to_u32(rows[0][8]));
+    a.active_key = std::move(k);
+  }
+  return a;
 }
 
 Status ensure_secret(Tx& tx, std::string_view path, std::int64_t now) {
@@ -204,6 +217,34 @@ Status insert_version(Tx& tx, const VersionRow& v) {
               {tenant_of(tx), v.path, u32_param(v.version), v.ciphertext, u32_param(v.dek_version),
                v.created_at, opt_param(v.deletion_time), v.destroyed ? 1 : 0}));
   return {};
+}
+
+Result<std::optional<ForRead>> load_for_read(Tx& tx, std::string_view path,
+                                             std::uint32_t version) {
+  // LEFT JOINs: the path row decides "not found"; a missing version or key row is told apart.
+  static const std::string sql =
+      "SELECT s.current_version, v.path, v.version, v.ciphertext, v.dek_version, v.created_at, "
+      "v.deletion_time, v.destroyed, k.version, k.sealed FROM secrets s "
+      "LEFT JOIN secret_versions v ON v.tenant_id = s.tenant_id AND v.path = s.path AND "
+      "v.version = CASE WHEN $3 = 0 THEN s.current_version ELSE $3 END "
+      "LEFT JOIN secret_data_keys k ON k.tenant_id = v.tenant_id AND k.version = v.dek_version "
+      "WHERE s.tenant_id = $1 AND s.path = $2";
+  NSL_TRY_ASSIGN(store::Rows rows, tx.query(sql, {tenant_of(tx), path, u32_param(version)}));
+  if (rows.empty()) return std::optional<ForRead>();
+  const Row& r = rows[0];
+  if (r.size() != 10) return err::internal("unexpected secret read row shape");
+  ForRead out;
+  NSL_TRY_ASSIGN(out.current_version, to_u32(r[0]));
+  if (r[2]) {
+    NSL_TRY_ASSIGN(VersionRow v, version_from(Row(r.begin() + 1, r.begin() + 8)));
+    out.version = std::move(v);
+  }
+  if (r[8] && r[9]) {
+    DataKeyRow k{.version = 0, .sealed = *r[9], .state = {}, .created_at = 0};
+    NSL_TRY_ASSIGN(k.version, to_u32(r[8]));
+    out.key = std::move(k);
+  }
+  return std::optional<ForRead>(std::move(out));
 }
 
 Result<std::optional<VersionRow>> get_version(Tx& tx, std::string_view path,

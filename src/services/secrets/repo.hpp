@@ -8,8 +8,7 @@
 // ever sees a plaintext value: version rows hold the enclave's data ciphertext (docs/enclave.md
 // "Data ciphertext format v1") or NULL once destroyed.
 //
-//   auto row = db.with_tenant(tenant, [&](store::Tx& tx) { return repo::bump_version(tx, p, now);
-//   });
+//   auto a = db.with_tenant(tenant, [&](store::Tx& tx) { return repo::bump_version(tx, p, now); });
 //
 // Errors: the store's codes. Thread-safety: stateless functions.
 #pragma once
@@ -72,9 +71,15 @@ Result<std::int64_t> retire_data_keys_below(store::Tx& tx, std::uint32_t version
 // ---- secrets and versions ----
 Result<std::optional<SecretRow>> get_secret(store::Tx& tx, std::string_view path);
 // Allocates the next version of `path` with one statement that inserts the row (version 1) or
-// increments current_version under the row lock, and returns the row after the change. Writers of
-// one path therefore queue on that row (PostgreSQL) or on the database (SQLite) until commit.
-Result<SecretRow> bump_version(store::Tx& tx, std::string_view path, std::int64_t now);
+// increments current_version under the row lock, and returns the row after the change together
+// with the tenant's newest active data key as it is in this transaction (nullopt: none yet), so
+// a write needs no statement of its own to find its key. Writers of one path therefore queue on
+// that row (PostgreSQL) or on the database (SQLite) until commit.
+struct Allocated {
+  SecretRow secret;
+  std::optional<DataKeyRow> active_key;  // version and sealed only
+};
+Result<Allocated> bump_version(store::Tx& tx, std::string_view path, std::int64_t now);
 // Creates the path's row without versions unless it exists.
 Status ensure_secret(store::Tx& tx, std::string_view path, std::int64_t now);
 // Partial update (nullopt fields are left as they are). Returns the rows changed (0/1).
@@ -90,6 +95,16 @@ Result<std::int64_t> update_metadata(store::Tx& tx, std::string_view path, const
 Result<std::int64_t> delete_secret(store::Tx& tx, std::string_view path);
 
 Status insert_version(store::Tx& tx, const VersionRow& v);
+// Everything a value read needs, in one statement: the path's current version, the requested
+// version's row (`version` 0: the current one) and the data key it was sealed under.
+struct ForRead {
+  std::uint32_t current_version = 0;
+  std::optional<VersionRow> version;  // nullopt: no such version row
+  std::optional<DataKeyRow> key;      // version and sealed only; nullopt: the key row is missing
+};
+// nullopt: no such path.
+Result<std::optional<ForRead>> load_for_read(store::Tx& tx, std::string_view path,
+                                             std::uint32_t version);
 Result<std::optional<VersionRow>> get_version(store::Tx& tx, std::string_view path,
                                               std::uint32_t version);
 // Oldest first, ciphertext left out (always nullopt).

@@ -184,13 +184,15 @@ Status SecretsService::audit(const store::TenantId& tenant, const Actor& actor, 
 
 Result<VersionMeta> SecretsService::write_once(const store::TenantId& tenant, std::string_view path,
                                                std::span<const std::uint8_t> plaintext,
-                                               const WriteOptions& options, const DataKey& key,
-                                               bool& cas_failed) {
+                                               const WriteOptions& options, bool& cas_failed,
+                                               bool& no_key) {
   const std::int64_t now = now_ms();
   return db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<VersionMeta> {
-    // Allocates the version under the path's row lock; everything after runs in that same
-    // transaction, so a failure gives the version back (rollback).
-    NSL_TRY_ASSIGN(repo::SecretRow row, repo::bump_version(tx, path, now));
+    // Allocates the version under the path's row lock, and learns the active data key in the
+    // same statement; everything after runs in that same transaction, so a failure gives the
+    // version back (rollback).
+    NSL_TRY_ASSIGN(repo::Allocated a, repo::bump_version(tx, path, now));
+    const repo::SecretRow& row = a.secret;
     const std::uint32_t version = row.current_version;
     const std::uint32_t prior = version - 1;
     if (options.cas) {
@@ -203,13 +205,18 @@ Result<VersionMeta> SecretsService::write_once(const store::TenantId& tenant, st
       cas_failed = true;
       return err::failed_precondition("check-and-set is required for this path: pass cas");
     }
-    auto ct = enclave_.data_encrypt(key_binding(tenant, key.version), key.sealed,
+    if (!a.active_key) {
+      no_key = true;  // the tenant's first write: roll back, make the key, write again
+      return err::failed_precondition("the tenant has no data key yet");
+    }
+    NSL_TRY_ASSIGN(enclave::Bytes sealed, bytes_of(a.active_key->sealed, "data key"));
+    auto ct = enclave_.data_encrypt(key_binding(tenant, a.active_key->version), sealed,
                                     value_aad(tenant.str(), path, version), plaintext);
     if (!ct.ok()) return integrity_error(ct.error(), tenant, path, version, "encrypt");
     repo::VersionRow v{.path = std::string(path),
                        .version = version,
                        .ciphertext = to_hex(*ct),
-                       .dek_version = key.version,
+                       .dek_version = a.active_key->version,
                        .created_at = now,
                        .deletion_time = std::nullopt,
                        .destroyed = false};
@@ -237,19 +244,27 @@ Result<VersionMeta> SecretsService::write(const store::TenantId& tenant, std::st
     }
     if (text.size() > options_.max_value_bytes)
       return err::invalid_argument("data must be at most 512 KiB serialized");
-    NSL_TRY_ASSIGN(DataKey key, active_key(tenant));
     const std::span<const std::uint8_t> plaintext(
         reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    bool made_key = false;
     for (int attempt = 1;; ++attempt) {
       bool cas_failed = false;
-      auto r = write_once(tenant, path, plaintext, options, key, cas_failed);
+      bool no_key = false;
+      auto r = write_once(tenant, path, plaintext, options, cas_failed, no_key);
       if (r.ok()) {
         NSL_TRY(audit(tenant, actor, "secrets.write", "secret:" + std::string(path)));
         return r;
       }
+      if (no_key && !made_key) {
+        // Once per tenant: makes (or finds a replica's) first data key outside any transaction.
+        NSL_TRY(active_key(tenant));
+        made_key = true;
+        --attempt;  // not a retry of a conflict
+        continue;
+      }
       // Only store-level conflicts (serialization failure, deadlock) are retried: they rolled
       // back for sure. A check-and-set failure is the caller's answer.
-      if (cas_failed || r.error().code() != ErrorCode::conflict ||
+      if (cas_failed || no_key || r.error().code() != ErrorCode::conflict ||
           attempt >= options_.write_attempts) {
         return r;
       }
@@ -266,19 +281,18 @@ Result<SecretValue> SecretsService::read_once(const store::TenantId& tenant, std
   };
   const std::int64_t now = now_ms();
   NSL_TRY_ASSIGN(Loaded l, db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) -> Result<Loaded> {
-    NSL_TRY_ASSIGN(std::optional<repo::SecretRow> s, repo::get_secret(tx, path));
-    if (!s) return err::not_found("secret not found");
-    const std::uint32_t want = version.value_or(0) == 0 ? s->current_version : *version;
+    NSL_TRY_ASSIGN(std::optional<repo::ForRead> f, repo::load_for_read(tx, path, version.value_or(0)));
+    if (!f) return err::not_found("secret not found");
+    const std::uint32_t want = version.value_or(0) == 0 ? f->current_version : *version;
     if (want == 0) return err::not_found("secret has no version");
     const std::string name = "version " + std::to_string(want);
-    NSL_TRY_ASSIGN(std::optional<repo::VersionRow> v, repo::get_version(tx, path, want));
-    if (!v) return err::not_found(name + " not found");
-    if (v->destroyed) return err::not_found(name + " is destroyed");
-    if (deleted_at(*v, now)) return err::not_found(name + " is deleted");
-    if (!v->ciphertext) return err::internal(name + " has no stored value");
-    NSL_TRY_ASSIGN(std::optional<repo::DataKeyRow> k, repo::data_key(tx, v->dek_version));
-    if (!k) return err::internal("the data key of " + name + " is missing");
-    return Loaded{std::move(*v), std::move(*k)};
+    if (!f->version) return err::not_found(name + " not found");
+    const repo::VersionRow& v = *f->version;
+    if (v.destroyed) return err::not_found(name + " is destroyed");
+    if (deleted_at(v, now)) return err::not_found(name + " is deleted");
+    if (!v.ciphertext) return err::internal(name + " has no stored value");
+    if (!f->key) return err::internal("the data key of " + name + " is missing");
+    return Loaded{std::move(*f->version), std::move(*f->key)};
   }));
   NSL_TRY_ASSIGN(enclave::Bytes ct, bytes_of(*l.row.ciphertext, "ciphertext"));
   NSL_TRY_ASSIGN(enclave::Bytes sealed, bytes_of(l.key.sealed, "data key"));

@@ -245,7 +245,7 @@ class SecretsService {
   Result<DataKey> active_key(const store::TenantId& tenant);
   Result<VersionMeta> write_once(const store::TenantId& tenant, std::string_view path,
                                  std::span<const std::uint8_t> plaintext,
-                                 const WriteOptions& options, const DataKey& key, bool& cas_failed);
+                                 const WriteOptions& options, bool& cas_failed, bool& no_key);
   Result<SecretValue> read_once(const store::TenantId& tenant, std::string_view path,
                                 std::optional<std::uint32_t> version);
   Result<SecretMetadata> metadata_in(store::Tx& tx, std::string_view path);
