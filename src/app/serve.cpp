@@ -62,6 +62,12 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
+// server.blocking_threads, 0 = 2 × database.pool_size (at least 4).
+std::size_t blocking_threads(const config::Config& c) {
+  if (c.server.blocking_threads > 0) return c.server.blocking_threads;
+  return std::max<std::size_t>(4, 2 * static_cast<std::size_t>(c.database.pool_size));
+}
+
 http::ServerLimits limits_from(const config::ServerConfig& s) {
   http::ServerLimits l;
   l.max_header_bytes = s.max_header_bytes;
@@ -311,7 +317,7 @@ class Service {
 
   // Cache (Redis or in-process), audit log, identity, tokens, rate limits, authenticator.
   Status start_access() {
-    pool_ = std::make_unique<asio::thread_pool>(std::max(4u, cfg_.database.pool_size));
+    pool_ = std::make_unique<asio::thread_pool>(blocking_threads(cfg_));
     local_cache_ = std::make_unique<cache::LocalCache>();
     if (cfg_.cache.url.empty()) {
       if (cfg_.profile != config::Profile::embedded) return err::failed_precondition("cache.url is required");

@@ -55,6 +55,10 @@ struct ServerConfig {
   std::uint16_t https_port = 5001;          // HTTPS; 0 disables HTTPS
   std::uint16_t metrics_port = 9090;        // Prometheus /metrics listener; 0 disables it
   unsigned workers = 0;                     // I/O threads, 0..1024; 0 = number of CPU cores
+  // Threads that run request handlers' blocking work (database, enclave, audit waits), 0..4096;
+  // 0 = 2 × database.pool_size (a handler waiting on the enclave or the audit log holds no database
+  // connection, so more threads than connections keep the connections busy).
+  unsigned blocking_threads = 0;
   unsigned max_connections = 10000;         // per process over all listeners, 1..1000000
   std::size_t max_header_bytes = 16384;     // request line + headers, 1 KiB..1 MiB (431 beyond)
   std::size_t max_body_bytes = 1048576;     // request body, 1 KiB..64 MiB (413 beyond)

@@ -536,9 +536,10 @@ TEST_F(ConfigTest, RangeRules) {
   std::string path = write_config(
       "[server]\nworkers = 1025\nmax_connections = 0\nmax_header_bytes = 100\n"
       "max_body_bytes = 67108865\nheader_timeout_ms = 0\nidle_timeout_ms = 3600001\n"
-      "drain_timeout_ms = 600001\n[data]\ndir = \"\"\n");
+      "drain_timeout_ms = 600001\nblocking_threads = 4097\n[data]\ndir = \"\"\n");
   std::string e = load_error(path);
   EXPECT_THAT(e, HasSubstr("'server.workers' must be an integer in 0..1024, got 1025"));
+  EXPECT_THAT(e, HasSubstr("'server.blocking_threads' must be an integer in 0..4096, got 4097"));
   EXPECT_THAT(e, HasSubstr("'server.max_connections' must be an integer in 1..1000000, got 0"));
   EXPECT_THAT(e,
               HasSubstr("'server.max_header_bytes' must be an integer in 1024..1048576, got 100"));
@@ -549,8 +550,8 @@ TEST_F(ConfigTest, RangeRules) {
               HasSubstr("'server.idle_timeout_ms' must be an integer in 1..3600000, got 3600001"));
   EXPECT_THAT(e,
               HasSubstr("'server.drain_timeout_ms' must be an integer in 1..600000, got 600001"));
-  EXPECT_THAT(e, HasSubstr(path + ":10: config key 'data.dir' must not be empty"));
-  EXPECT_EQ(line_count(e), 8u);
+  EXPECT_THAT(e, HasSubstr(path + ":11: config key 'data.dir' must not be empty"));
+  EXPECT_EQ(line_count(e), 9u);
 }
 
 TEST_F(ConfigTest, AllProblemsReportedTogether) {

@@ -72,6 +72,8 @@ class EnclaveClient final : public Enclave {
   Result<SecretBytes> derive_data_key(const Binding& binding) override;
   Result<Bytes> generate_data_key(const Binding& binding) override;
   Result<Bytes> data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad, ByteView plaintext) override;
+  std::vector<Result<Bytes>> data_encrypt_many(const Binding& binding, ByteView sealed_key,
+                                               std::span<const DataEncryptItem> items) override;
   Result<SecretBytes> data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                    ByteView ciphertext) override;
   Result<Bytes> data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key, ByteView aad,

@@ -236,6 +236,22 @@ class Enclave {
                                      ByteView plaintext) = 0;
   virtual Result<SecretBytes> data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                            ByteView ciphertext) = 0;
+  // Several data_encrypt calls under one key, answers in the order of `items` (each may fail on
+  // its own). This default runs them one after another; the socket client sends them all before
+  // it waits, so they travel pipelined and the enclave's workers run them side by side.
+  struct DataEncryptItem {
+    ByteView aad;
+    ByteView plaintext;
+  };
+  virtual std::vector<Result<Bytes>> data_encrypt_many(const Binding& binding, ByteView sealed_key,
+                                                       std::span<const DataEncryptItem> items) {
+    std::vector<Result<Bytes>> out;
+    out.reserve(items.size());
+    for (const DataEncryptItem& item : items) {
+      out.push_back(data_encrypt(binding, sealed_key, item.aad, item.plaintext));
+    }
+    return out;
+  }
   virtual Result<Bytes> data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key,
                                     ByteView aad, ByteView ciphertext) = 0;
 

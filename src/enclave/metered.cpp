@@ -81,6 +81,14 @@ Result<Bytes> MeteredEnclave::data_encrypt(const Binding& binding, ByteView seal
   return measured("data_encrypt", start, inner_.data_encrypt(binding, sealed_key, aad, plaintext));
 }
 
+std::vector<Result<Bytes>> MeteredEnclave::data_encrypt_many(const Binding& binding, ByteView sealed_key,
+                                                             std::span<const DataEncryptItem> items) {
+  const auto start = Clock::now();
+  std::vector<Result<Bytes>> out = inner_.data_encrypt_many(binding, sealed_key, items);
+  for (Result<Bytes>& r : out) r = measured("data_encrypt", start, std::move(r));
+  return out;
+}
+
 Result<SecretBytes> MeteredEnclave::data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                                  ByteView ciphertext) {
   const auto start = Clock::now();

@@ -310,6 +310,7 @@ struct PostgresDatabase::Impl {
 
   void release(std::unique_ptr<Conn> c) {
     std::deque<std::unique_ptr<Conn>> dead;
+    bool many_free = false;
     {
       std::lock_guard lock(mu);
       if (c->broken || PQstatus(c->c) != CONNECTION_OK ||
@@ -321,11 +322,18 @@ struct PostgresDatabase::Impl {
         open -= static_cast<int>(idle.size());
         dead.swap(idle);
         dead.push_back(std::move(c));
+        many_free = true;
       } else {
         idle.push_back(std::move(c));
       }
     }
-    cv.notify_all();
+    // One connection back: one waiter can use it (waking them all would only have the rest go
+    // back to sleep). Several slots freed at once: everyone may reconnect.
+    if (many_free) {
+      cv.notify_all();
+    } else {
+      cv.notify_one();
+    }
     // `dead` closes its connections here, outside the lock.
   }
 };

@@ -70,8 +70,12 @@ class ScriptedEnclave final : public Enclave {
   }
   Result<SecretBytes> derive_data_key(const Binding&) override { return SecretBytes(32); }
   Result<Bytes> generate_data_key(const Binding&) override { return err::not_implemented("not scripted"); }
-  Result<Bytes> data_encrypt(const Binding&, ByteView, ByteView, ByteView) override {
-    return err::not_implemented("not scripted");
+  // Scripted: aad || plaintext (an empty plaintext is refused).
+  Result<Bytes> data_encrypt(const Binding&, ByteView, ByteView aad, ByteView plaintext) override {
+    if (plaintext.empty()) return err::invalid_argument("empty plaintext");
+    Bytes out(aad.begin(), aad.end());
+    out.insert(out.end(), plaintext.begin(), plaintext.end());
+    return out;
   }
   Result<SecretBytes> data_decrypt(const Binding&, ByteView, ByteView, ByteView) override {
     return err::not_implemented("not scripted");
@@ -241,6 +245,47 @@ TEST(EnclaveServer, ManyRequestsInFlightMatchTheirAnswers) {
   EXPECT_EQ(bad.load(), 0u);
   EXPECT_EQ(client.stats().in_flight, 0u);
   EXPECT_EQ(client.stats().connects, 1u);
+}
+
+// data_encrypt_many sends every item before it waits; answers come back in item order, each
+// with its own outcome.
+TEST(EnclaveServer, DataEncryptManyAnswersInOrderWithPerItemErrors) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path, {.workers = 4});
+  EnclaveClient client({.socket_path = path, .connections = 2});
+  ASSERT_TRUE(wait_ready(client));
+  constexpr std::size_t kN = 64;
+  std::vector<Bytes> aads(kN), plains(kN);
+  std::vector<Enclave::DataEncryptItem> items;
+  for (std::size_t i = 0; i < kN; ++i) {
+    aads[i] = {static_cast<std::uint8_t>(i)};
+    if (i % 7 != 3) plains[i] = {0xAA, static_cast<std::uint8_t>(i * 3)};  // every 7th: refused
+    items.push_back({.aad = aads[i], .plaintext = plains[i]});
+  }
+  const std::vector<Result<Bytes>> out = client.data_encrypt_many(kBinding, Bytes{1}, items);
+  ASSERT_EQ(out.size(), kN);
+  for (std::size_t i = 0; i < kN; ++i) {
+    if (i % 7 == 3) {
+      ASSERT_FALSE(out[i].ok()) << i;
+      EXPECT_EQ(out[i].error().code(), ErrorCode::invalid_argument) << i;
+      continue;
+    }
+    ASSERT_TRUE(out[i].ok()) << i << ": " << out[i].error();
+    EXPECT_EQ(*out[i], (Bytes{static_cast<std::uint8_t>(i), 0xAA, static_cast<std::uint8_t>(i * 3)})) << i;
+  }
+  EXPECT_EQ(client.stats().in_flight, 0u);
+  // The default of the interface (one after another) gives the same answers.
+  const std::vector<Result<Bytes>> direct = e.Enclave::data_encrypt_many(kBinding, Bytes{1}, items);
+  ASSERT_EQ(direct.size(), kN);
+  for (std::size_t i = 0; i < kN; ++i) {
+    ASSERT_EQ(direct[i].ok(), out[i].ok()) << i;
+    if (direct[i].ok()) {
+      EXPECT_EQ(*direct[i], *out[i]) << i;
+    }
+  }
+  EXPECT_TRUE(client.data_encrypt_many(kBinding, Bytes{1}, {}).empty());
 }
 
 TEST(EnclaveServer, ConcurrentCallersOverFewConnections) {

@@ -179,6 +179,44 @@ Result<Allocated> bump_version(Tx& tx, std::string_view path, std::int64_t now) 
   return a;
 }
 
+Result<std::vector<Allocated>> bump_versions(Tx& tx, const std::vector<std::string_view>& paths,
+                                             std::int64_t now) {
+  // $1 tenant, $2 now, then one parameter per path: the statement text depends only on the count.
+  std::string sql =
+      "INSERT INTO secrets (tenant_id, path, current_version, created_at, updated_at) VALUES ";
+  store::Params params{tenant_of(tx), now};
+  params.reserve(paths.size() + 2);
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (i) sql += ", ";
+    sql += "($1, $" + std::to_string(i + 3) + ", 1, $2, $2)";
+    params.emplace_back(paths[i]);
+  }
+  static const std::string active =
+      " FROM secret_data_keys WHERE tenant_id = $1 AND state = 'active' "
+      "ORDER BY version DESC LIMIT 1)";
+  sql += " ON CONFLICT (tenant_id, path) DO UPDATE SET "
+         "current_version = secrets.current_version + 1, updated_at = excluded.updated_at "
+         "RETURNING " +
+         std::string(kSecretCols) + ", (SELECT version" + active + ", (SELECT sealed" + active;
+  NSL_TRY_ASSIGN(store::Rows rows, tx.query(sql, params));
+  if (rows.size() != paths.size()) return err::internal("version allocation returned no row");
+  std::vector<Allocated> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    if (r.size() != 10) return err::internal("unexpected secrets row shape");
+    Allocated a;
+    NSL_TRY_ASSIGN(a.secret, secret_from(r));
+    if (r[8] && r[9]) {
+      DataKeyRow k{.version = 0, .sealed = *r[9], .state = std::string(kKeyActive),
+                   .created_at = 0};
+      NSL_TRY_ASSIGN(k.version, to_u32(r[8]));
+      a.active_key = std::move(k);
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 Status ensure_secret(Tx& tx, std::string_view path, std::int64_t now) {
   NSL_TRY(
       tx.exec("INSERT INTO secrets (tenant_id, path, current_version, created_at, updated_at) "
@@ -216,6 +254,30 @@ Status insert_version(Tx& tx, const VersionRow& v) {
                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
               {tenant_of(tx), v.path, u32_param(v.version), v.ciphertext, u32_param(v.dek_version),
                v.created_at, opt_param(v.deletion_time), v.destroyed ? 1 : 0}));
+  return {};
+}
+
+Status insert_versions(Tx& tx, const std::vector<VersionRow>& versions) {
+  if (versions.empty()) return {};
+  std::string sql = "INSERT INTO secret_versions (tenant_id, " + std::string(kVersionCols) + ") VALUES ";
+  store::Params params{tenant_of(tx)};
+  params.reserve(1 + versions.size() * 7);
+  for (std::size_t i = 0; i < versions.size(); ++i) {
+    const VersionRow& v = versions[i];
+    const std::size_t b = 2 + i * 7;
+    if (i) sql += ", ";
+    sql += "($1";
+    for (std::size_t k = 0; k < 7; ++k) sql += ", $" + std::to_string(b + k);
+    sql += ")";
+    params.emplace_back(v.path);
+    params.emplace_back(u32_param(v.version));
+    params.emplace_back(v.ciphertext);
+    params.emplace_back(u32_param(v.dek_version));
+    params.emplace_back(v.created_at);
+    params.emplace_back(opt_param(v.deletion_time));
+    params.emplace_back(v.destroyed ? 1 : 0);
+  }
+  NSL_TRY(tx.exec(sql, params));
   return {};
 }
 

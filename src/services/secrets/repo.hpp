@@ -80,6 +80,12 @@ struct Allocated {
   std::optional<DataKeyRow> active_key;  // version and sealed only
 };
 Result<Allocated> bump_version(store::Tx& tx, std::string_view path, std::int64_t now);
+// bump_version for several distinct paths in one statement (rows in any order, one per path).
+// Paths are locked in the order given: callers pass them sorted, so that two writers of
+// overlapping sets cannot deadlock.
+Result<std::vector<Allocated>> bump_versions(store::Tx& tx,
+                                             const std::vector<std::string_view>& paths,
+                                             std::int64_t now);
 // Creates the path's row without versions unless it exists.
 Status ensure_secret(store::Tx& tx, std::string_view path, std::int64_t now);
 // Partial update (nullopt fields are left as they are). Returns the rows changed (0/1).
@@ -95,6 +101,8 @@ Result<std::int64_t> update_metadata(store::Tx& tx, std::string_view path, const
 Result<std::int64_t> delete_secret(store::Tx& tx, std::string_view path);
 
 Status insert_version(store::Tx& tx, const VersionRow& v);
+// Several versions in one statement.
+Status insert_versions(store::Tx& tx, const std::vector<VersionRow>& versions);
 // Everything a value read needs, in one statement: the path's current version, the requested
 // version's row (`version` 0: the current one) and the data key it was sealed under.
 struct ForRead {

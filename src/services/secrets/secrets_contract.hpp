@@ -535,6 +535,85 @@ TYPED_TEST_P(SecretsContract, TwoReplicasKeepALinearHistory) {
   }
 }
 
+// Group commit: many concurrent writers in one process, on distinct paths, on shared paths, on a
+// path that requires check-and-set and on one with a small max_versions. Every write gets its own
+// answer, as if the writes had run one after another, and some were committed together.
+TYPED_TEST_P(SecretsContract, ConcurrentWritesCommitTogetherWithTheirOwnAnswers) {
+  const auto t = this->tenant("acme");
+  this->put(t, "warm", {{"k", "v"}});  // the tenant's data key exists
+  ASSERT_TRUE(this->kv_->set_metadata(t, "guarded", {.cas_required = true}, this->actor_).ok());
+  ASSERT_TRUE(this->kv_->set_metadata(t, "short", {.max_versions = 2}, this->actor_).ok());
+  ASSERT_TRUE(this->kv_->set_metadata(t, "expiring", {.max_versions = 1000, .delete_version_after_ms = 60000}, this->actor_).ok());
+  ASSERT_TRUE(this->kv_->set_metadata(t, "shared", {.max_versions = 1000}, this->actor_).ok());
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 12;
+  std::mutex mu;
+  std::map<std::pair<std::string, std::uint32_t>, json> written;
+  std::map<std::string, int> guarded_refusals;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < kRounds; ++n) {
+        const std::string path = n % 4 == 0   ? "shared"
+                                 : n % 4 == 1 ? "own/" + std::to_string(i) + "/" + std::to_string(n)
+                                 : n % 4 == 2 ? "short"
+                                 : (i % 2 ? "guarded" : "expiring");
+        const json value = {{"thread", i}, {"n", n}};
+        auto v = this->kv_->write(t, path, value, {}, this->actor_);
+        std::lock_guard lk(mu);
+        if (path == "guarded") {
+          EXPECT_FALSE(v.ok());
+          if (!v.ok()) ++guarded_refusals[std::string(error_code_name(v.error().code()))];
+          continue;
+        }
+        if (!v.ok()) {
+          ADD_FAILURE() << path << ": " << v.error();
+          continue;
+        }
+        EXPECT_EQ(v->deletion_time.has_value(), path == "expiring") << path;
+        if (v->deletion_time) {
+          EXPECT_EQ(*v->deletion_time, v->created_time + 60000);
+        }
+        EXPECT_TRUE(written.emplace(std::pair{path, v->version}, value).second)
+            << path << " version " << v->version << " twice";
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(guarded_refusals, (std::map<std::string, int>{{"failed_precondition", kThreads / 2 * kRounds / 4}}));
+  // Versions of each path are 1..N without gaps, and each reads back as the write that got it.
+  std::map<std::string, std::uint32_t> per_path;
+  for (const auto& [key, value] : written) per_path[key.first] = std::max(per_path[key.first], key.second);
+  for (const auto& [path, newest] : per_path) {
+    auto m = this->kv_->metadata(t, path);
+    ASSERT_TRUE(m.ok()) << path;
+    EXPECT_EQ(m->current_version, newest) << path;
+    for (std::uint32_t v = 1; v <= newest; ++v) {
+      ASSERT_EQ(written.count({path, v}), 1u) << path << " version " << v;
+      if (path == "short" && v + 2 <= newest) continue;  // trimmed
+      EXPECT_TRUE(this->reads_as(t, path, v, written[{path, v}])) << path << " " << v;
+    }
+  }
+  EXPECT_EQ(per_path["shared"], static_cast<std::uint32_t>(kThreads * kRounds / 4));
+  EXPECT_EQ(per_path["short"], static_cast<std::uint32_t>(kThreads * kRounds / 4));
+  auto short_meta = this->kv_->metadata(t, "short");
+  ASSERT_TRUE(short_meta.ok());
+  EXPECT_EQ(short_meta->versions.size(), 2u);
+  // One audit record per accepted write (plus the set-up's), none for another answer.
+  auto page = this->audit_->list(t, {.action = "secrets.write"}, std::nullopt, 500);
+  ASSERT_TRUE(page.ok()) << page.error();
+  EXPECT_EQ(page->records.size(), written.size() + 1);
+  // Writes were committed together: the batch-size histogram saw more writes than transactions.
+  const std::string text = this->registry_.expose();
+  const auto value_of = [&text](const std::string& name) {
+    const auto at = text.find(name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size() + 1));
+  };
+  EXPECT_GT(value_of("nsl_secrets_write_batch_size_sum"),
+            value_of("nsl_secrets_write_batch_size_count"))
+      << text;
+}
+
 TYPED_TEST_P(SecretsContract, RacingFirstWritesAndCasZero) {
   // A new tenant and a new path: the data key and the path's row are both created by the race.
   const auto t = this->tenant("acme");
@@ -722,6 +801,7 @@ REGISTER_TYPED_TEST_SUITE_P(SecretsContract, PathRules, WriteThenReadLatestAndBy
                             DeleteVersionAfterUsesTheClock, MetadataRoundTrip,
                             ListsByPrefixWithPaging, AnotherTenantSeesNothing,
                             AMovedCiphertextDoesNotDecrypt, TwoReplicasKeepALinearHistory,
+                            ConcurrentWritesCommitTogetherWithTheirOwnAnswers,
                             RacingFirstWritesAndCasZero, DataKeyRotationAndRewrap,
                             ScheduledRotationFollowsTheClock, StorageNeverHoldsThePlaintext, OperationsAreCountedAndTimed);
 

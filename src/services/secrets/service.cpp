@@ -2,7 +2,13 @@
 // (service.hpp); the envelope data keys are in envelope.cpp.
 #include "services/secrets/service.hpp"
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "core/secret_string.hpp"
@@ -143,7 +149,29 @@ std::vector<std::uint8_t> value_aad(std::string_view tenant_id, std::string_view
 }
 
 struct SecretsService::Metrics : OperationMetrics {
-  using OperationMetrics::OperationMetrics;
+  explicit Metrics(obs::Registry* registry) : OperationMetrics(registry) {
+    if (registry) {
+      batch_size = &registry->histogram(
+          "nsl_secrets_write_batch_size",
+          "Key/value writes committed per transaction (group commit; 1 = alone).",
+          {1, 2, 4, 8, 16, 32, 64});
+    }
+  }
+  obs::Histogram* batch_size = nullptr;
+};
+
+struct SecretsService::PendingWrite {
+  std::string_view path;
+  std::span<const std::uint8_t> plaintext;
+  std::optional<Result<VersionMeta>> result;
+  bool done = false;  // guarded by WriteQueues::mu
+  std::condition_variable cv;
+};
+
+struct SecretsService::WriteQueues {
+  std::mutex mu;
+  // Per tenant: the writes waiting, the front one committing (with the ones it took).
+  std::unordered_map<std::string, std::deque<PendingWrite*>> by_tenant;  // guarded by mu
 };
 
 SecretsService::SecretsService(store::Database& db, enclave::Enclave& enclave,
@@ -154,7 +182,8 @@ SecretsService::SecretsService(store::Database& db, enclave::Enclave& enclave,
       audit_(audit),
       clock_(clock),
       options_(options),
-      metrics_(std::make_unique<Metrics>(registry)) {
+      metrics_(std::make_unique<Metrics>(registry)),
+      queues_(std::make_unique<WriteQueues>()) {
 }
 
 SecretsService::~SecretsService() = default;
@@ -246,31 +275,177 @@ Result<VersionMeta> SecretsService::write(const store::TenantId& tenant, std::st
       return err::invalid_argument("data must be at most 512 KiB serialized");
     const std::span<const std::uint8_t> plaintext(
         reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
-    bool made_key = false;
-    for (int attempt = 1;; ++attempt) {
-      bool cas_failed = false;
-      bool no_key = false;
-      auto r = write_once(tenant, path, plaintext, options, cas_failed, no_key);
-      if (r.ok()) {
-        NSL_TRY(audit(tenant, actor, "secrets.write", "secret:" + std::string(path)));
-        return r;
-      }
-      if (no_key && !made_key) {
-        // Once per tenant: makes (or finds a replica's) first data key outside any transaction.
-        NSL_TRY(active_key(tenant));
-        made_key = true;
-        --attempt;  // not a retry of a conflict
-        continue;
-      }
-      // Only store-level conflicts (serialization failure, deadlock) are retried: they rolled
-      // back for sure. A check-and-set failure is the caller's answer.
-      if (cas_failed || no_key || r.error().code() != ErrorCode::conflict ||
-          attempt >= options_.write_attempts) {
-        return r;
-      }
-    }
+    const bool alone = options.cas || options_.max_write_batch <= 1;
+    if (alone && metrics_->batch_size) metrics_->batch_size->observe(1);
+    NSL_TRY_ASSIGN(VersionMeta meta, alone ? write_alone(tenant, path, plaintext, options)
+                                           : write_queued(tenant, path, plaintext));
+    NSL_TRY(audit(tenant, actor, "secrets.write", "secret:" + std::string(path)));
+    return meta;
   };
   return measured("write", start, run());
+}
+
+Result<VersionMeta> SecretsService::write_alone(const store::TenantId& tenant,
+                                                std::string_view path,
+                                                std::span<const std::uint8_t> plaintext,
+                                                const WriteOptions& options) {
+  bool made_key = false;
+  for (int attempt = 1;; ++attempt) {
+    bool cas_failed = false;
+    bool no_key = false;
+    auto r = write_once(tenant, path, plaintext, options, cas_failed, no_key);
+    if (r.ok()) return r;
+    if (no_key && !made_key) {
+      // Once per tenant: makes (or finds a replica's) first data key outside any transaction.
+      NSL_TRY(active_key(tenant));
+      made_key = true;
+      --attempt;  // not a retry of a conflict
+      continue;
+    }
+    // Only store-level conflicts (serialization failure, deadlock) are retried: they rolled
+    // back for sure. A check-and-set failure is the caller's answer.
+    if (cas_failed || no_key || r.error().code() != ErrorCode::conflict ||
+        attempt >= options_.write_attempts) {
+      return r;
+    }
+  }
+}
+
+Result<VersionMeta> SecretsService::write_queued(const store::TenantId& tenant,
+                                                 std::string_view path,
+                                                 std::span<const std::uint8_t> plaintext) {
+  PendingWrite w{.path = path, .plaintext = plaintext, .result = std::nullopt, .done = false,
+                 .cv = {}};
+  std::unique_lock lock(queues_->mu);
+  // References to a map's elements survive rehashing; the entry is erased only when empty, and
+  // it holds `w` until w is done.
+  std::deque<PendingWrite*>& queue = queues_->by_tenant[tenant.str()];
+  queue.push_back(&w);
+  w.cv.wait(lock, [&] { return w.done || queue.front() == &w; });
+  if (w.done) return std::move(*w.result);
+  // This write leads: it takes the writes behind it, up to the first repeated path (one
+  // statement cannot allocate two versions of one path).
+  std::vector<PendingWrite*> group;
+  std::unordered_set<std::string_view> paths;
+  for (PendingWrite* p : queue) {
+    if (group.size() >= options_.max_write_batch || !paths.insert(p->path).second) break;
+    group.push_back(p);
+  }
+  lock.unlock();
+  try {
+    commit_group(tenant, group);
+  } catch (...) {
+    // Never leave the queue stuck behind a leader that is gone.
+    for (PendingWrite* p : group) {
+      if (!p->result) p->result = Result<VersionMeta>(err::internal("secret write failed"));
+    }
+  }
+  lock.lock();
+  for (PendingWrite* p : group) {
+    queue.pop_front();
+    p->done = true;
+    if (p != &w) p->cv.notify_one();
+  }
+  if (!queue.empty()) {
+    queue.front()->cv.notify_one();  // the next leader
+  } else {
+    queues_->by_tenant.erase(tenant.str());
+  }
+  return std::move(*w.result);
+}
+
+void SecretsService::commit_group(const store::TenantId& tenant,
+                                  const std::vector<PendingWrite*>& group) {
+  if (group.size() > 1 && commit_batch(tenant, group)) {
+    if (metrics_->batch_size) metrics_->batch_size->observe(static_cast<double>(group.size()));
+    return;
+  }
+  for (PendingWrite* p : group) {
+    p->result = write_alone(tenant, p->path, p->plaintext, {});
+    if (metrics_->batch_size) metrics_->batch_size->observe(1);
+  }
+}
+
+bool SecretsService::commit_batch(const store::TenantId& tenant,
+                                  const std::vector<PendingWrite*>& group) {
+  std::vector<PendingWrite*> sorted(group);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const PendingWrite* a, const PendingWrite* b) { return a->path < b->path; });
+  std::vector<std::string_view> paths;
+  std::unordered_map<std::string_view, PendingWrite*> by_path;
+  paths.reserve(sorted.size());
+  for (PendingWrite* p : sorted) {
+    paths.push_back(p->path);
+    by_path.emplace(p->path, p);
+  }
+  const std::int64_t now = now_ms();
+  std::vector<std::pair<PendingWrite*, VersionMeta>> answers;
+  bool body_ok = false;
+  Status st = db_.with_tenant(tenant, [&](store::Tx& tx) -> Status {
+    answers.clear();
+    NSL_TRY_ASSIGN(std::vector<repo::Allocated> rows, repo::bump_versions(tx, paths, now));
+    // One statement gave every row the same active key: all values go to the enclave at once.
+    std::vector<PendingWrite*> writers;
+    std::vector<std::vector<std::uint8_t>> aads;
+    writers.reserve(rows.size());
+    aads.reserve(rows.size());
+    for (const repo::Allocated& a : rows) {
+      const auto it = by_path.find(a.secret.path);
+      if (it == by_path.end()) return err::internal("version allocation returned another path");
+      // A path that needs check-and-set, or a tenant without a data key yet: these writes get
+      // their answers one by one.
+      if (a.secret.cas_required || !a.active_key ||
+          a.active_key->version != rows.front().active_key->version) {
+        return err::failed_precondition("not for a batch");
+      }
+      writers.push_back(it->second);
+      aads.push_back(value_aad(tenant.str(), a.secret.path, a.secret.current_version));
+    }
+    const std::uint32_t key_version = rows.front().active_key->version;
+    NSL_TRY_ASSIGN(enclave::Bytes sealed, bytes_of(rows.front().active_key->sealed, "data key"));
+    std::vector<enclave::Enclave::DataEncryptItem> items;
+    items.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      items.push_back({.aad = aads[i], .plaintext = writers[i]->plaintext});
+    }
+    std::vector<Result<enclave::Bytes>> cts =
+        enclave_.data_encrypt_many(key_binding(tenant, key_version), sealed, items);
+    if (cts.size() != rows.size()) return err::internal("enclave answered another count");
+    std::vector<repo::VersionRow> versions;
+    versions.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const repo::SecretRow& row = rows[i].secret;
+      if (!cts[i].ok())
+        return integrity_error(cts[i].error(), tenant, row.path, row.current_version, "encrypt");
+      repo::VersionRow v{.path = row.path,
+                         .version = row.current_version,
+                         .ciphertext = to_hex(*cts[i]),
+                         .dek_version = key_version,
+                         .created_at = now,
+                         .deletion_time = std::nullopt,
+                         .destroyed = false};
+      if (row.delete_version_after_ms > 0) v.deletion_time = now + row.delete_version_after_ms;
+      answers.emplace_back(writers[i], meta_of(v));
+      versions.push_back(std::move(v));
+    }
+    NSL_TRY(repo::insert_versions(tx, versions));
+    for (const repo::Allocated& a : rows) {
+      const auto max = static_cast<std::uint32_t>(effective_max(a.secret.max_versions));
+      if (a.secret.current_version > max)
+        NSL_TRY(repo::trim_versions(tx, a.secret.path, a.secret.current_version - max));
+    }
+    body_ok = true;
+    return {};
+  });
+  if (st.ok()) {
+    for (auto& [p, meta] : answers) p->result = Result<VersionMeta>(meta);
+    return true;
+  }
+  if (!body_ok) return false;  // rolled back: nothing of the batch is stored
+  // COMMIT itself failed: whether it took effect is unknown, so no write runs again; each gets
+  // the store's answer, as a single write would.
+  for (PendingWrite* p : group) p->result = Result<VersionMeta>(st.error());
+  return true;
 }
 
 Result<SecretValue> SecretsService::read_once(const store::TenantId& tenant, std::string_view path,

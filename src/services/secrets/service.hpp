@@ -54,7 +54,18 @@
 // secrets.metadata_write, secrets.metadata_delete, secrets.data_key_rotate (resource
 // "secret-data-key:<version>").
 //
-// Metrics: nsl_secrets_operations_total{op,result} and nsl_secrets_operation_seconds{op}.
+// Metrics: nsl_secrets_operations_total{op,result}, nsl_secrets_operation_seconds{op} and
+// nsl_secrets_write_batch_size (writes per transaction, below).
+//
+// Group commit of writes: concurrent writes without `cas` of one tenant in one process queue up;
+// the write at the front of the queue commits itself and the writes behind it (up to
+// max_write_batch, distinct paths) in ONE transaction — one multi-row version allocation, the
+// values encrypted in the enclave one by one, one multi-row insert — and hands each its own
+// answer (the write path of LevelDB's DBImpl::Write). A write that finds the queue empty commits
+// alone, as before, without waiting. Each write's answer and audit record are its own; a batch
+// whose transaction fails before COMMIT is rolled back whole and its writes run again one by one
+// (so a path with cas_required, the tenant's first write or a lost race gets its usual answer).
+// Check-and-set writes never join a batch. Semantics are those of one write after another.
 //
 // Reads (read, list, metadata) run in read-only transactions on the primary: beside the writer on
 // SQLite, never on a lagging replica on PostgreSQL (a read right after a write sees it).
@@ -100,6 +111,8 @@ struct SecretsOptions {
   std::size_t max_versions_per_call = 1000;  // versions[] of delete / undelete / destroy
   // Store-level conflicts / unavailability retried inside one write (not check-and-set ones).
   int write_attempts = 3;
+  // Most writes one transaction commits together (group commit, above); 1 = every write alone.
+  std::size_t max_write_batch = 32;
   // maintain(): a tenant's active data key older than this is rotated (0 = never), and up to
   // rewrap_batch versions per tenant per run are moved to the newest key.
   int data_key_rotation_days = 90;
@@ -246,6 +259,19 @@ class SecretsService {
   Result<VersionMeta> write_once(const store::TenantId& tenant, std::string_view path,
                                  std::span<const std::uint8_t> plaintext,
                                  const WriteOptions& options, bool& cas_failed, bool& no_key);
+  // One write in its own transaction, with the retries of a store-level conflict.
+  Result<VersionMeta> write_alone(const store::TenantId& tenant, std::string_view path,
+                                  std::span<const std::uint8_t> plaintext,
+                                  const WriteOptions& options);
+  // Group commit (see the file comment).
+  struct PendingWrite;
+  struct WriteQueues;
+  Result<VersionMeta> write_queued(const store::TenantId& tenant, std::string_view path,
+                                   std::span<const std::uint8_t> plaintext);
+  void commit_group(const store::TenantId& tenant, const std::vector<PendingWrite*>& group);
+  // One transaction for the whole group; false (rolled back, no answers set) when the
+  // transaction failed before COMMIT: the caller writes them one by one.
+  bool commit_batch(const store::TenantId& tenant, const std::vector<PendingWrite*>& group);
   Result<SecretValue> read_once(const store::TenantId& tenant, std::string_view path,
                                 std::optional<std::uint32_t> version);
   Result<SecretMetadata> metadata_in(store::Tx& tx, std::string_view path);
@@ -264,6 +290,7 @@ class SecretsService {
   const Clock& clock_;
   SecretsOptions options_;
   std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<WriteQueues> queues_;
 };
 
 template <class T>
