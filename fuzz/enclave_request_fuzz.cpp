@@ -165,6 +165,16 @@ void write_seeds(const std::string& dir) {
   rw->set_aad("aad");
   rw->set_ciphertext(enc::protocol::bytes_string(*ct));
   write_seed(dir, "data_rewrap", rewrap, id++);
+  for (const bool with_plaintext : {true, false}) {
+    v1::Request gen;
+    auto* g = gen.mutable_data_generate();
+    *g->mutable_binding() = enc::protocol::to_proto(b);
+    g->set_sealed_key(enc::protocol::bytes_string(*dek));
+    g->set_aad("aad");
+    g->set_size(32);
+    g->set_with_plaintext(with_plaintext);
+    write_seed(dir, with_plaintext ? "data_generate_plaintext" : "data_generate_wrapped", gen, id++);
+  }
   v1::Request att;
   att.mutable_attest()->set_purpose(v1::USER);
   att.mutable_attest()->set_subject("subject");

@@ -663,6 +663,27 @@ std::vector<Result<Bytes>> EnclaveClient::data_encrypt_many(const Binding& bindi
   return out;
 }
 
+Result<Enclave::GeneratedData> EnclaveClient::data_generate(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                                            std::uint32_t size, bool with_plaintext) {
+  v1::Request req;
+  auto* op = req.mutable_data_generate();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_sealed_key(bytes_string(sealed_key));
+  op->set_aad(bytes_string(aad));
+  op->set_size(size);
+  op->set_with_plaintext(with_plaintext);
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  if (!r.has_generated() || (with_plaintext != !r.generated().plaintext().empty())) {
+    protocol::wipe_secrets(r);
+    return err::internal("enclave answered with the wrong result type");
+  }
+  GeneratedData out;
+  out.ciphertext.assign(r.generated().ciphertext().begin(), r.generated().ciphertext().end());
+  if (with_plaintext) out.plaintext = SecretBytes::copy_of(bytes_view(r.generated().plaintext()));
+  protocol::wipe_secrets(r);
+  return out;
+}
+
 Result<SecretBytes> EnclaveClient::data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                                 ByteView ciphertext) {
   v1::Request req;

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <span>
 #include <cstdint>
 #include <string>
@@ -252,6 +253,15 @@ class Enclave {
     }
     return out;
   }
+  // A fresh random key of `size` bytes (16, 32 or 64) for the caller's own envelope encryption, made
+  // inside the enclave and returned encrypted as data_encrypt(binding, sealed_key, aad, key) would; in clear
+  // too only when with_plaintext (otherwise the key never leaves the enclave unencrypted).
+  struct GeneratedData {
+    Bytes ciphertext;
+    std::optional<SecretBytes> plaintext;
+  };
+  virtual Result<GeneratedData> data_generate(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                              std::uint32_t size, bool with_plaintext) = 0;
   virtual Result<Bytes> data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key,
                                     ByteView aad, ByteView ciphertext) = 0;
 

@@ -89,6 +89,12 @@ std::vector<Result<Bytes>> MeteredEnclave::data_encrypt_many(const Binding& bind
   return out;
 }
 
+Result<Enclave::GeneratedData> MeteredEnclave::data_generate(const Binding& binding, ByteView sealed_key,
+                                                             ByteView aad, std::uint32_t size, bool with_plaintext) {
+  const auto start = Clock::now();
+  return measured("data_generate", start, inner_.data_generate(binding, sealed_key, aad, size, with_plaintext));
+}
+
 Result<SecretBytes> MeteredEnclave::data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                                  ByteView ciphertext) {
   const auto start = Clock::now();

@@ -3,7 +3,8 @@
 //
 //   nsl_enclave_operations_total{op, result}   op: generate_key, import_key, export_key, sign, sign_typed,
 //                                              public_key, seal, unseal, derive_data_key,
-//                                              generate_data_key, data_encrypt, data_decrypt, data_rewrap,
+//                                              generate_data_key, data_encrypt, data_decrypt, data_generate,
+//                                              data_rewrap,
 //                                              attest, identity; result: ok or the ErrorCode name
 //   nsl_enclave_operation_seconds{op}          latency, as seen from nsl (socket round trip included)
 //
@@ -45,6 +46,8 @@ class MeteredEnclave final : public Enclave {
                                                std::span<const DataEncryptItem> items) override;
   Result<SecretBytes> data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                    ByteView ciphertext) override;
+  Result<GeneratedData> data_generate(const Binding& binding, ByteView sealed_key, ByteView aad, std::uint32_t size,
+                                      bool with_plaintext) override;
   Result<Bytes> data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key, ByteView aad,
                             ByteView ciphertext) override;
   Result<Quote> attest(AttestPurpose purpose, ByteView subject, ByteView nonce) override;

@@ -164,6 +164,7 @@ Result<ExportedKeyBlob> unpack_exported(const v1::Response& r) {
 
 void wipe_secrets(v1::Response& response) noexcept {
   if (response.has_secret()) SecretString::wipe(*response.mutable_secret()->mutable_secret());
+  if (response.has_generated()) SecretString::wipe(*response.mutable_generated()->mutable_plaintext());
   if (response.has_exported() && response.exported().has_nep2()) {
     SecretString::wipe(*response.mutable_exported()->mutable_nep2());
   }

@@ -513,6 +513,21 @@ Result<SecretBytes> TrustedCore::data_decrypt(const Binding& binding, ByteView s
   return decrypt_with(key, aad, ciphertext);
 }
 
+Result<Enclave::GeneratedData> TrustedCore::data_generate(const Binding& binding, ByteView sealed_key, ByteView aad,
+                                                          std::uint32_t size, bool with_plaintext) {
+  NSL_TRY(check_binding(binding));
+  NSL_TRY(check_aad(aad));
+  if (size != 16 && size != 32 && size != 64) {
+    return err::invalid_argument("data_generate: size must be 16, 32 or 64 bytes");
+  }
+  NSL_TRY_ASSIGN(const SecretBytes key, sealer_.open_data_key(binding, sealed_key));
+  SecretBytes fresh = SecretBytes::random(size);
+  GeneratedData out;
+  NSL_TRY_ASSIGN(out.ciphertext, encrypt_with(key, aad, fresh.reveal(SecretAccess::grant())));
+  if (with_plaintext) out.plaintext = std::move(fresh);
+  return out;
+}
+
 Result<Bytes> TrustedCore::data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key,
                                        ByteView aad, ByteView ciphertext) {
   NSL_TRY(check_binding(from));

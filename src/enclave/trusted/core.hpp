@@ -90,6 +90,8 @@ class TrustedCore final : public Enclave {
   Result<Bytes> data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad, ByteView plaintext) override;
   Result<SecretBytes> data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                    ByteView ciphertext) override;
+  Result<GeneratedData> data_generate(const Binding& binding, ByteView sealed_key, ByteView aad, std::uint32_t size,
+                                      bool with_plaintext) override;
   Result<Bytes> data_rewrap(const Binding& from, ByteView from_key, const Binding& to, ByteView to_key, ByteView aad,
                             ByteView ciphertext) override;
   Result<Quote> attest(AttestPurpose purpose, ByteView subject, ByteView nonce) override;

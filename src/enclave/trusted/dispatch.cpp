@@ -147,6 +147,20 @@ Status dispatch(Enclave& enclave, const v1::Request& req, v1::Response& out) {
       out.mutable_secret()->set_secret(reinterpret_cast<const char*>(bytes.data()), bytes.size());
       return {};
     }
+    case v1::Request::kDataGenerate: {
+      const auto& op = req.data_generate();
+      NSL_TRY_ASSIGN(Enclave::GeneratedData g,
+                     enclave.data_generate(from_proto(op.binding()), bytes_view(op.sealed_key()), bytes_view(op.aad()),
+                                           op.size(), op.with_plaintext()));
+      auto* r = out.mutable_generated();
+      r->set_ciphertext(bytes_string(g.ciphertext));
+      if (g.plaintext) {
+        // Copied into the answer, which the server wipes after sending.
+        auto bytes = g.plaintext->reveal(SecretAccess::grant());
+        r->set_plaintext(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      }
+      return {};
+    }
     case v1::Request::kDataRewrap: {
       const auto& op = req.data_rewrap();
       NSL_TRY_ASSIGN(Bytes ct, enclave.data_rewrap(from_proto(op.from_binding()), bytes_view(op.from_key()),

@@ -77,6 +77,9 @@ class ScriptedEnclave final : public Enclave {
     out.insert(out.end(), plaintext.begin(), plaintext.end());
     return out;
   }
+  Result<GeneratedData> data_generate(const Binding&, ByteView, ByteView, std::uint32_t, bool) override {
+    return err::not_implemented("not scripted");
+  }
   Result<SecretBytes> data_decrypt(const Binding&, ByteView, ByteView, ByteView) override {
     return err::not_implemented("not scripted");
   }

@@ -403,6 +403,35 @@ inline void data_keys(Enclave& e) {
                "plaintext too large");
   expect_error(e.data_encrypt(b1, *k1, Bytes(kMaxDataAad + 1, 1), secret), ErrorCode::invalid_argument,
                "aad too large");
+  // data_generate: a fresh key of 16, 32 or 64 bytes, encrypted like data_encrypt; in clear only when asked.
+  for (const std::uint32_t size : {16u, 32u, 64u}) {
+    auto both = e.data_generate(b1, *k1, aad, size, true);
+    ASSERT_TRUE(both.ok()) << both.error();
+    ASSERT_TRUE(both->plaintext.has_value());
+    EXPECT_EQ(both->plaintext->size(), size);
+    EXPECT_EQ(both->ciphertext.size(), size + kDataCiphertextOverhead);
+    auto opened = e.data_decrypt(b1, *k1, aad, both->ciphertext);
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    EXPECT_TRUE(opened->equals(*both->plaintext));
+    auto again = e.data_generate(b1, *k1, aad, size, true);
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(again->plaintext->equals(*both->plaintext)) << "not fresh";
+    auto wrapped = e.data_generate(b1, *k1, aad, size, false);
+    ASSERT_TRUE(wrapped.ok()) << wrapped.error();
+    EXPECT_FALSE(wrapped->plaintext.has_value());
+    auto inside = e.data_decrypt(b1, *k1, aad, wrapped->ciphertext);
+    ASSERT_TRUE(inside.ok()) << inside.error();
+    EXPECT_EQ(inside->size(), size);
+    expect_error(e.data_decrypt(b1, *k1, st::bytes_of("other"), wrapped->ciphertext), ErrorCode::permission_denied,
+                 "does not open");
+  }
+  for (const std::uint32_t size : {0u, 8u, 24u, 128u}) {
+    expect_error(e.data_generate(b1, *k1, aad, size, true), ErrorCode::invalid_argument, "size must be");
+  }
+  expect_error(e.data_generate(b2, *k1, aad, 32, true), ErrorCode::permission_denied, "");
+  expect_error(e.data_generate(b1, signing.sealed, aad, 32, false), ErrorCode::permission_denied, "not a data key");
+  expect_error(e.data_generate(b1, *k1, Bytes(kMaxDataAad + 1, 1), 32, false), ErrorCode::invalid_argument,
+               "aad too large");
 }
 
 }  // namespace nsl::enclave::trusted::typed_testing

@@ -3,14 +3,12 @@
 // (service.hpp).
 #include "services/transit/service.hpp"
 
-#include <string.h>  // explicit_bzero
 
 #include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
 
-#include "core/random.hpp"
 #include "core/strings.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
@@ -287,17 +285,15 @@ Result<DataKey> TransitService::datakey(const store::TenantId& tenant, std::stri
     auto sealed = key.sealed.find(version);
     if (sealed == key.sealed.end())
       return err::internal("the latest transit key version is missing");
-    // Host CSPRNG (service.hpp "datakey"): the buffer is wiped as soon as it is encrypted and, when
-    // asked for, copied into locked SecretBytes.
-    std::vector<std::uint8_t> raw(static_cast<std::size_t>(bits / 8));
-    random_bytes(raw);
-    auto ct = enclave_.data_encrypt(binding(tenant, name, version), sealed->second,
-                                    transit_aad(tenant.str(), name, {}), raw);
+    // Made inside the enclave (service.hpp "datakey"): in "wrapped" mode the key never reaches
+    // this process in clear.
+    auto made = enclave_.data_generate(binding(tenant, name, version), sealed->second,
+                                       transit_aad(tenant.str(), name, {}),
+                                       static_cast<std::uint32_t>(bits / 8), with_plaintext);
+    if (!made.ok()) return key_error(made.error(), tenant, name, version);
     DataKey out;
-    if (ct.ok() && with_plaintext) out.plaintext = SecretBytes::copy_of(raw);
-    explicit_bzero(raw.data(), raw.size());
-    if (!ct.ok()) return key_error(ct.error(), tenant, name, version);
-    out.ciphertext = format_ciphertext(version, *ct);
+    out.plaintext = std::move(made->plaintext);
+    out.ciphertext = format_ciphertext(version, made->ciphertext);
     out.key_version = version;
     return out;
   };

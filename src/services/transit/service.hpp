@@ -39,11 +39,10 @@
 // never reaches this process.
 //
 // datakey: a fresh random 128/256/512-bit key for the caller's own envelope encryption, returned
-// encrypted under the transit key (and in clear when asked: "plaintext" mode). The enclave has no
-// "random bytes, encrypted" operation, so the bytes come from the host's OS CSPRNG (getrandom via
-// nsl::random_bytes) in a buffer wiped right after data_encrypt; they then live only in the
-// returned SecretBytes. A protocol operation generating them inside the enclave would be better
-// (for "wrapped" mode the host would then never see them) and is the intended follow-up.
+// encrypted under the transit key (and in clear when asked: "plaintext" mode). The key is made by
+// the enclave (Enclave::data_generate, its own CSPRNG) and encrypted there, so in "wrapped" mode it
+// never exists in clear outside the enclave; in "plaintext" mode it lives only in the returned
+// SecretBytes.
 //
 // Limits (TransitOptions): plaintext at most 32 KiB per item, associated data at most 1 KiB,
 // batches 1..100 items; a batch answers one Result per item (one bad item fails only itself).
