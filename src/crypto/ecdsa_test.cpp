@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -342,6 +343,22 @@ TEST(EcSigningKey, ConcurrentSigningWithOneKey) {
       EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, digest_of(t, i), out[t][i].sig))
           << t << "/" << i;
     }
+  }
+}
+
+// A prepared P-256 key reuses its signing contexts: every signature still verifies, and each draws
+// a fresh random nonce (OpenSSL's, as documented above), so no two signatures of one digest repeat.
+TEST(EcSigningKey, ReusedContextsKeepFreshNonces) {
+  const SecretBytes d = ec_generate_private_key(Curve::secp256r1);
+  const auto pub = ec_public_key(Curve::secp256r1, d).value();
+  const EcSigningKey key = prepare_signing_key(Curve::secp256r1, d).value();
+  const auto digest = sha256(as_bytes("one message"));
+  std::set<std::string> seen;
+  for (int i = 0; i < 50; ++i) {
+    auto sig = ecdsa_sign(key, digest);
+    ASSERT_TRUE(sig.ok()) << i;
+    EXPECT_TRUE(ecdsa_verify(Curve::secp256r1, pub, digest, *sig)) << i;
+    EXPECT_TRUE(seen.insert(std::string(sig->begin(), sig->end())).second) << "signature " << i << " repeats";
   }
 }
 
