@@ -164,14 +164,30 @@ struct SecretsService::PendingWrite {
   std::string_view path;
   std::span<const std::uint8_t> plaintext;
   std::optional<Result<VersionMeta>> result;
+  bool lead = false;  // guarded by WriteQueues::mu: this write starts the next group
   bool done = false;  // guarded by WriteQueues::mu
   std::condition_variable cv;
 };
 
 struct SecretsService::WriteQueues {
+  // Groups of one tenant in flight at once in this process. One: measured with two, the groups
+  // were half as large and PostgreSQL's work per write grew more than the overlap gained
+  // (bench/README.md, "Secrets load"). The queue works for any number.
+  static constexpr int kGroupsInFlight = 1;
+  struct Tenant {
+    std::deque<PendingWrite*> waiting;
+    int active = 0;  // groups being committed
+  };
   std::mutex mu;
-  // Per tenant: the writes waiting, the front one committing (with the ones it took).
-  std::unordered_map<std::string, std::deque<PendingWrite*>> by_tenant;  // guarded by mu
+  std::unordered_map<std::string, Tenant> by_tenant;  // guarded by mu
+
+  // Lets the first waiting write start a group when fewer than kGroupsInFlight are in flight.
+  // Called with mu held.
+  static void promote(Tenant& t) {
+    if (t.active >= kGroupsInFlight || t.waiting.empty() || t.waiting.front()->lead) return;
+    t.waiting.front()->lead = true;
+    t.waiting.front()->cv.notify_one();
+  }
 };
 
 SecretsService::SecretsService(store::Database& db, enclave::Enclave& enclave,
@@ -314,43 +330,45 @@ Result<VersionMeta> SecretsService::write_alone(const store::TenantId& tenant,
 Result<VersionMeta> SecretsService::write_queued(const store::TenantId& tenant,
                                                  std::string_view path,
                                                  std::span<const std::uint8_t> plaintext) {
-  PendingWrite w{.path = path, .plaintext = plaintext, .result = std::nullopt, .done = false,
-                 .cv = {}};
+  PendingWrite w{.path = path, .plaintext = plaintext, .result = std::nullopt, .lead = false,
+                 .done = false, .cv = {}};
   std::unique_lock lock(queues_->mu);
-  // References to a map's elements survive rehashing; the entry is erased only when empty, and
-  // it holds `w` until w is done.
-  std::deque<PendingWrite*>& queue = queues_->by_tenant[tenant.str()];
-  queue.push_back(&w);
-  w.cv.wait(lock, [&] { return w.done || queue.front() == &w; });
+  // References to a map's elements survive rehashing; the entry is erased only when no write of
+  // the tenant is waiting or being committed.
+  WriteQueues::Tenant& t = queues_->by_tenant[tenant.str()];
+  t.waiting.push_back(&w);
+  WriteQueues::promote(t);
+  w.cv.wait(lock, [&] { return w.done || w.lead; });
   if (w.done) return std::move(*w.result);
-  // This write leads: it takes the writes behind it, up to the first repeated path (one
-  // statement cannot allocate two versions of one path).
+  // This write leads a group (it is first in line): it takes the writes behind it, up to the
+  // first repeated path (one statement cannot allocate two versions of one path). Groups in
+  // flight at once lock their rows in path order, so they wait for each other but never deadlock.
   std::vector<PendingWrite*> group;
   std::unordered_set<std::string_view> paths;
-  for (PendingWrite* p : queue) {
-    if (group.size() >= options_.max_write_batch || !paths.insert(p->path).second) break;
-    group.push_back(p);
+  while (!t.waiting.empty() && group.size() < options_.max_write_batch &&
+         paths.insert(t.waiting.front()->path).second) {
+    group.push_back(t.waiting.front());
+    t.waiting.pop_front();
   }
+  ++t.active;
+  WriteQueues::promote(t);
   lock.unlock();
   try {
     commit_group(tenant, group);
   } catch (...) {
-    // Never leave the queue stuck behind a leader that is gone.
+    // Never leave the writes of a leader that is gone waiting.
     for (PendingWrite* p : group) {
       if (!p->result) p->result = Result<VersionMeta>(err::internal("secret write failed"));
     }
   }
   lock.lock();
+  --t.active;
   for (PendingWrite* p : group) {
-    queue.pop_front();
     p->done = true;
     if (p != &w) p->cv.notify_one();
   }
-  if (!queue.empty()) {
-    queue.front()->cv.notify_one();  // the next leader
-  } else {
-    queues_->by_tenant.erase(tenant.str());
-  }
+  WriteQueues::promote(t);
+  if (t.waiting.empty() && t.active == 0) queues_->by_tenant.erase(tenant.str());
   return std::move(*w.result);
 }
 

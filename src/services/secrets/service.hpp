@@ -60,9 +60,11 @@
 // Group commit of writes: concurrent writes without `cas` of one tenant in one process queue up;
 // the write at the front of the queue commits itself and the writes behind it (up to
 // max_write_batch, distinct paths) in ONE transaction — one multi-row version allocation, the
-// values encrypted in the enclave one by one, one multi-row insert — and hands each its own
-// answer (the write path of LevelDB's DBImpl::Write). A write that finds the queue empty commits
-// alone, as before, without waiting. Each write's answer and audit record are its own; a batch
+// values encrypted in the enclave side by side (Enclave::data_encrypt_many), one multi-row insert
+// — and hands each its own answer (the write path of LevelDB's DBImpl::Write). One group of a
+// tenant is in flight at a time in each process (replicas run theirs side by side; every group
+// locks its paths' rows in path order, so groups may wait for each other but never deadlock). A
+// write that finds no group ahead commits alone, as before, without waiting. Each write's answer and audit record are its own; a batch
 // whose transaction fails before COMMIT is rolled back whole and its writes run again one by one
 // (so a path with cas_required, the tenant's first write or a lost race gets its usual answer).
 // Check-and-set writes never join a batch. Semantics are those of one write after another.
