@@ -151,6 +151,22 @@ Result<std::optional<SecretRow>> get_secret(Tx& tx, std::string_view path) {
   return std::optional<SecretRow>(std::move(s));
 }
 
+namespace {
+// A row of the allocation statements: the secret's columns, then the active key's version and
+// sealed blob (both NULL when the tenant has none).
+Result<Allocated> allocated_from(const Row& r) {
+  if (r.size() != 10) return err::internal("unexpected secrets row shape");
+  Allocated a;
+  NSL_TRY_ASSIGN(a.secret, secret_from(r));
+  if (r[8] && r[9]) {
+    DataKeyRow k{.version = 0, .sealed = *r[9], .state = std::string(kKeyActive), .created_at = 0};
+    NSL_TRY_ASSIGN(k.version, to_u32(r[8]));
+    a.active_key = std::move(k);
+  }
+  return a;
+}
+}  // namespace
+
 Result<Allocated> bump_version(Tx& tx, std::string_view path, std::int64_t now) {
   // One statement: the insert of version 1, or the increment under the row lock. On PostgreSQL
   // (READ COMMITTED) a concurrent writer of the same path waits for this transaction, then
@@ -166,17 +182,8 @@ Result<Allocated> bump_version(Tx& tx, std::string_view path, std::int64_t now) 
       "RETURNING " +
       std::string(kSecretCols) + ", (SELECT version" + active + ", (SELECT sealed" + active;
   NSL_TRY_ASSIGN(store::Rows rows, tx.query(sql, {tenant_of(tx), path, now}));
-  if (rows.size() != 1 || rows[0].size() != 10)
-    return err::internal("version allocation returned no row");
-  Allocated a;
-  NSL_TRY_ASSIGN(a.secret, secret_from(rows[0]));
-  if (rows[0][8] && rows[0][9]) {
-    DataKeyRow k{.version = 0, .sealed = *rows[0][9], .state = std::string(kKeyActive),
-                 .created_at = 0};
-    NSL_TRY_ASSIGN(k.version, to_u32(rows[0][8]));
-    a.active_key = std::move(k);
-  }
-  return a;
+  if (rows.size() != 1) return err::internal("version allocation returned no row");
+  return allocated_from(rows[0]);
 }
 
 Result<std::vector<Allocated>> bump_versions(Tx& tx, const std::vector<std::string_view>& paths,
@@ -203,15 +210,7 @@ Result<std::vector<Allocated>> bump_versions(Tx& tx, const std::vector<std::stri
   std::vector<Allocated> out;
   out.reserve(rows.size());
   for (const Row& r : rows) {
-    if (r.size() != 10) return err::internal("unexpected secrets row shape");
-    Allocated a;
-    NSL_TRY_ASSIGN(a.secret, secret_from(r));
-    if (r[8] && r[9]) {
-      DataKeyRow k{.version = 0, .sealed = *r[9], .state = std::string(kKeyActive),
-                   .created_at = 0};
-      NSL_TRY_ASSIGN(k.version, to_u32(r[8]));
-      a.active_key = std::move(k);
-    }
+    NSL_TRY_ASSIGN(Allocated a, allocated_from(r));
     out.push_back(std::move(a));
   }
   return out;
