@@ -25,6 +25,7 @@
 #include "obs/metrics.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/identity/service.hpp"
+#include "services/identity/testing/tenant_fixture.hpp"
 #include "services/keys/idempotency.hpp"
 #include "services/keys/service.hpp"
 
@@ -35,34 +36,26 @@ using std::chrono::milliseconds;
 
 constexpr auto kDay = std::chrono::hours(24);
 
+using identity::testing::status_of;
+
 template <class Traits>
-class KeysContract : public ::testing::Test {
+class KeysContract : public identity::testing::TenantFixture {
  protected:
   void SetUp() override {
     NSL_REQUIRE_AVAILABLE(Traits::unavailable_reason());
-    db_ = Traits::open();
-    ASSERT_TRUE(db_);
-    auto e = enclave::testing::open_sim_enclave(dir_.path());
-    ASSERT_TRUE(e.ok()) << e.error();
-    enclave_ = std::move(*e);
-    audit_ = std::make_unique<audit::AuditLog>(*db_, audit::AuditLogOptions{.clock = &clock_});
-    ids_ = std::make_unique<identity::IdentityService>(*db_, audit_.get(), clock_);
+    open(Traits::open());
+    if (HasFatalFailure()) return;
     cache_ = std::make_unique<cache::LocalCache>(cache::LocalCacheOptions{.clock = &clock_});
     keys_ = service();
   }
   void TearDown() override {
     keys_.reset();
-    if (audit_) audit_->stop();
+    TenantFixture::TearDown();
   }
 
   std::unique_ptr<KeyService> service() {
     return std::make_unique<KeyService>(*db_, *enclave_, audit_.get(), *cache_, clock_,
                                         KeyOptions{}, &registry_);
-  }
-  store::TenantId tenant(const std::string& name) {
-    auto t = ids_->create_tenant(name, {.subject = "operator"});
-    EXPECT_TRUE(t.ok()) << t.error();
-    return t.ok() ? t->tenant.id : store::TenantId::generate();
   }
   KeyView create(const store::TenantId& t, const std::string& curve, const std::string& label = "k",
                  std::optional<int> rotation_days = std::nullopt) {
@@ -80,31 +73,9 @@ class KeysContract : public ::testing::Test {
     }
     return out;
   }
-  // Rows read straight from the tables (what a database dump would show).
-  store::Rows raw(const store::TenantId& t, const std::string& sql, const std::string& key_id) {
-    auto rows = db_->with_tenant(t, [&](store::Tx& tx) { return tx.query(sql, {t, key_id}); });
-    EXPECT_TRUE(rows.ok()) << rows.error();
-    return rows.ok() ? std::move(*rows) : store::Rows{};
-  }
-  static void expect_code(const Status& st, ErrorCode code, const char* what) {
-    ASSERT_FALSE(st.ok()) << what;
-    EXPECT_EQ(st.error().code(), code) << what << ": " << st.error().message();
-  }
-  template <class T>
-  static Status status_of(const Result<T>& r) {
-    return r.ok() ? Status() : Status(r.error());
-  }
 
-  ::nsl::testing::TempDir dir_;
-  FakeClock clock_;
-  obs::Registry registry_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<enclave::Enclave> enclave_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<identity::IdentityService> ids_;
   std::unique_ptr<cache::LocalCache> cache_;
   std::unique_ptr<KeyService> keys_;
-  Actor actor_{.subject = "apikey:ak_test", .request_id = "req-1"};
 };
 
 TYPED_TEST_SUITE_P(KeysContract);
@@ -160,7 +131,7 @@ TYPED_TEST_P(KeysContract, CreateShowsChainAccountsPerCurve) {
            {.curve = "secp256r1", .label = "x", .purpose = "Signing!"},
            {.curve = "secp256r1", .label = "x", .rotation_days = -1},
            {.curve = "secp256r1", .label = "x", .rotation_days = 3651}}) {
-    this->expect_code(this->status_of(this->keys_->create(t, bad, this->actor_)),
+    this->expect_code(status_of(this->keys_->create(t, bad, this->actor_)),
                       ErrorCode::invalid_argument, bad.label.c_str());
   }
   EXPECT_EQ(this->audit_actions(t).count("keys.create"), 1u);
@@ -202,9 +173,9 @@ TYPED_TEST_P(KeysContract, ListingFiltersAndPagesNewestFirst) {
   ASSERT_TRUE(disabled.ok());
   ASSERT_EQ(disabled->size(), 1u);
   EXPECT_EQ((*disabled)[0].key.id, made[1]);
-  this->expect_code(this->status_of(this->keys_->list(t, {.state = "destroyed"}, 10, std::nullopt)),
+  this->expect_code(status_of(this->keys_->list(t, {.state = "destroyed"}, 10, std::nullopt)),
                     ErrorCode::invalid_argument, "state=destroyed");
-  this->expect_code(this->status_of(this->keys_->list(t, {.curve = "rsa"}, 10, std::nullopt)),
+  this->expect_code(status_of(this->keys_->list(t, {.curve = "rsa"}, 10, std::nullopt)),
                     ErrorCode::invalid_argument, "curve=rsa");
 }
 
@@ -251,7 +222,7 @@ TYPED_TEST_P(KeysContract, DestructionWaitsForGraceThenErasesSealedBytes) {
   ASSERT_TRUE(this->keys_->rotate(t, k.key.id, this->actor_).ok());
   for (int bad : {0, 31, -1}) {
     this->expect_code(
-        this->status_of(this->keys_->schedule_destruction(t, k.key.id, bad, this->actor_)),
+        status_of(this->keys_->schedule_destruction(t, k.key.id, bad, this->actor_)),
         ErrorCode::invalid_argument, "grace");
   }
   auto p = this->keys_->schedule_destruction(t, k.key.id, std::nullopt, this->actor_);
@@ -263,9 +234,9 @@ TYPED_TEST_P(KeysContract, DestructionWaitsForGraceThenErasesSealedBytes) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code(), ErrorCode::failed_precondition);
   EXPECT_EQ(refused.error().message(), "key is pending destruction");
-  this->expect_code(this->status_of(this->keys_->disable(t, k.key.id, this->actor_)),
+  this->expect_code(status_of(this->keys_->disable(t, k.key.id, this->actor_)),
                     ErrorCode::failed_precondition, "disable while pending");
-  this->expect_code(this->status_of(this->keys_->rotate(t, k.key.id, this->actor_)),
+  this->expect_code(status_of(this->keys_->rotate(t, k.key.id, this->actor_)),
                     ErrorCode::failed_precondition, "rotate while pending");
 
   // enable cancels; schedule again with the shortest grace.
@@ -280,10 +251,10 @@ TYPED_TEST_P(KeysContract, DestructionWaitsForGraceThenErasesSealedBytes) {
   EXPECT_EQ(this->keys_->purge_destroyed(this->clock_.system_now()).value_or(-1), 1);
   EXPECT_EQ(this->keys_->purge_destroyed(this->clock_.system_now()).value_or(-1), 0);  // idempotent
 
-  this->expect_code(this->status_of(this->keys_->get(t, k.key.id)), ErrorCode::not_found, "get");
-  this->expect_code(this->status_of(this->keys_->for_signing(t, k.key.id)), ErrorCode::not_found,
+  this->expect_code(status_of(this->keys_->get(t, k.key.id)), ErrorCode::not_found, "get");
+  this->expect_code(status_of(this->keys_->for_signing(t, k.key.id)), ErrorCode::not_found,
                     "for_signing");
-  this->expect_code(this->status_of(this->keys_->enable(t, k.key.id, this->actor_)),
+  this->expect_code(status_of(this->keys_->enable(t, k.key.id, this->actor_)),
                     ErrorCode::not_found, "enable a destroyed key");
   auto listed = this->keys_->list(t, {}, 100, std::nullopt);
   ASSERT_TRUE(listed.ok());
@@ -292,7 +263,7 @@ TYPED_TEST_P(KeysContract, DestructionWaitsForGraceThenErasesSealedBytes) {
   // Nothing sealed remains in the tables.
   const auto versions = this->raw(
       t, "SELECT version, sealed, state FROM key_versions WHERE tenant_id = $1 AND key_id = $2",
-      k.key.id);
+      {k.key.id});
   ASSERT_EQ(versions.size(), 2u);
   for (const auto& r : versions) {
     EXPECT_FALSE(r[1].has_value()) << "version " << r[0].value_or("?") << " still sealed";
@@ -301,7 +272,7 @@ TYPED_TEST_P(KeysContract, DestructionWaitsForGraceThenErasesSealedBytes) {
   const auto key = this->raw(t,
                              "SELECT state, policy_sealed, policy_json FROM keys WHERE "
                              "tenant_id = $1 AND id = $2",
-                             k.key.id);
+                             {k.key.id});
   ASSERT_EQ(key.size(), 1u);
   EXPECT_EQ(key[0][0].value_or(""), "destroyed");
   EXPECT_FALSE(key[0][1].has_value());
@@ -319,18 +290,18 @@ TYPED_TEST_P(KeysContract, AnotherTenantsKeysAreNotFoundForEveryOperation) {
   const auto& id = k.key.id;
   const auto& act = this->actor_;
   const auto now = this->clock_.system_now();
-  this->expect_code(this->status_of(ks.get(b, id)), ErrorCode::not_found, "get");
-  this->expect_code(this->status_of(ks.disable(b, id, act)), ErrorCode::not_found, "disable");
-  this->expect_code(this->status_of(ks.enable(b, id, act)), ErrorCode::not_found, "enable");
-  this->expect_code(this->status_of(ks.rotate(b, id, act)), ErrorCode::not_found, "rotate");
-  this->expect_code(this->status_of(ks.schedule_destruction(b, id, 7, act)), ErrorCode::not_found,
+  this->expect_code(status_of(ks.get(b, id)), ErrorCode::not_found, "get");
+  this->expect_code(status_of(ks.disable(b, id, act)), ErrorCode::not_found, "disable");
+  this->expect_code(status_of(ks.enable(b, id, act)), ErrorCode::not_found, "enable");
+  this->expect_code(status_of(ks.rotate(b, id, act)), ErrorCode::not_found, "rotate");
+  this->expect_code(status_of(ks.schedule_destruction(b, id, 7, act)), ErrorCode::not_found,
                     "destroy");
-  this->expect_code(this->status_of(ks.set_policy(b, id, "{}", act)), ErrorCode::not_found,
+  this->expect_code(status_of(ks.set_policy(b, id, "{}", act)), ErrorCode::not_found,
                     "set_policy");
-  this->expect_code(this->status_of(ks.delete_policy(b, id, act)), ErrorCode::not_found,
+  this->expect_code(status_of(ks.delete_policy(b, id, act)), ErrorCode::not_found,
                     "delete_policy");
-  this->expect_code(this->status_of(ks.for_signing(b, id)), ErrorCode::not_found, "for_signing");
-  this->expect_code(this->status_of(ks.spent_24h(b, id, now)), ErrorCode::not_found, "spent_24h");
+  this->expect_code(status_of(ks.for_signing(b, id)), ErrorCode::not_found, "for_signing");
+  this->expect_code(status_of(ks.spent_24h(b, id, now)), ErrorCode::not_found, "spent_24h");
   this->expect_code(ks.record_spends(b, id, {{"evm:native", "1"}}, now), ErrorCode::not_found,
                     "record_spends");
   auto listed = ks.list(b, {}, 100, std::nullopt);
@@ -349,7 +320,7 @@ TYPED_TEST_P(KeysContract, PoliciesAreStoredCanonicalAndSealed) {
   KeyView k = this->create(t, "secp256k1");
   for (const char* bad : {"", "[]", "1", "{", R"({"a":1,"a":2})", "{} {}", R"({"a": "x"})",
                           R"({"max_value_per_tx": {"evm:native": "-1"}})"}) {
-    this->expect_code(this->status_of(this->keys_->set_policy(t, k.key.id, bad, this->actor_)),
+    this->expect_code(status_of(this->keys_->set_policy(t, k.key.id, bad, this->actor_)),
                       ErrorCode::invalid_argument, bad);
   }
   // The signing-policy parser's canonical form: members and lists sorted, defaults written.
