@@ -590,6 +590,16 @@ Result<SecretBytes> EnclaveClient::derive_data_key(const Binding& binding) {
 }
 
 namespace {
+v1::Request data_encrypt_request(const Binding& binding, ByteView sealed_key, ByteView aad, ByteView plaintext) {
+  v1::Request req;
+  auto* op = req.mutable_data_encrypt();
+  *op->mutable_binding() = protocol::to_proto(binding);
+  op->set_sealed_key(bytes_string(sealed_key));
+  op->set_aad(bytes_string(aad));
+  op->set_plaintext(reinterpret_cast<const char*>(plaintext.data()), plaintext.size());  // wiped once framed
+  return req;
+}
+
 Result<Bytes> sealed_result(v1::Response& r) {
   if (!r.has_sealed()) return err::internal("enclave answered with the wrong result type");
   return Bytes(r.sealed().sealed().begin(), r.sealed().sealed().end());
@@ -605,13 +615,7 @@ Result<Bytes> EnclaveClient::generate_data_key(const Binding& binding) {
 
 Result<Bytes> EnclaveClient::data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                           ByteView plaintext) {
-  v1::Request req;
-  auto* op = req.mutable_data_encrypt();
-  *op->mutable_binding() = protocol::to_proto(binding);
-  op->set_sealed_key(bytes_string(sealed_key));
-  op->set_aad(bytes_string(aad));
-  op->set_plaintext(reinterpret_cast<const char*>(plaintext.data()), plaintext.size());  // wiped once framed
-  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(data_encrypt_request(binding, sealed_key, aad, plaintext), std::nullopt));
   return sealed_result(r);
 }
 
@@ -629,14 +633,8 @@ std::vector<Result<Bytes>> EnclaveClient::data_encrypt_many(const Binding& bindi
   pending->answers.resize(items.size());
   const auto budget = impl_->default_deadline();
   for (std::size_t i = 0; i < items.size(); ++i) {
-    v1::Request req;
-    auto* op = req.mutable_data_encrypt();
-    *op->mutable_binding() = protocol::to_proto(binding);
-    op->set_sealed_key(bytes_string(sealed_key));
-    op->set_aad(bytes_string(items[i].aad));
-    op->set_plaintext(reinterpret_cast<const char*>(items[i].plaintext.data()),
-                      items[i].plaintext.size());  // wiped once framed
-    impl_->call(std::move(req), budget, [pending, i](Result<v1::Response> r) {
+    impl_->call(data_encrypt_request(binding, sealed_key, items[i].aad, items[i].plaintext), budget,
+                [pending, i](Result<v1::Response> r) {
       std::lock_guard lock(pending->mu);
       if (!r.ok()) {
         pending->answers[i].emplace(r.error());

@@ -122,22 +122,38 @@ std::int64_t affected_rows(PGresult* r) {
   return (n && *n) ? static_cast<std::int64_t>(std::stoll(n)) : std::int64_t{0};
 }
 
+// The name the statement `key` has on this connection, or gets once prepared (known = false).
+struct StatementName {
+  std::string name;
+  bool known = false;
+};
+StatementName statement_name(const Conn& conn, const std::string& key) {
+  auto it = conn.stmts.find(key);
+  if (it != conn.stmts.end()) return {.name = it->second, .known = true};
+  return {.name = "nsl_" + std::to_string(conn.stmts.size() + 1), .known = false};
+}
+
+// Parameters as libpq takes them: text pointers, NULL for SQL NULL (valid while `params` lives).
+std::vector<const char*> param_values(const Params& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p.is_null() ? nullptr : p.text()->c_str());
+  return values;
+}
+
 // Prepared execution of `sql` on `conn`; rows are appended to `rows` when given. Returns affected
 // rows.
 Result<std::int64_t> run_prepared(Conn& conn, std::string_view sql, const Params& params,
                                   Rows* rows) {
   std::string key(sql);
-  auto it = conn.stmts.find(key);
-  if (it == conn.stmts.end()) {
-    std::string name = "nsl_" + std::to_string(conn.stmts.size() + 1);
+  const auto [name, known] = statement_name(conn, key);
+  if (!known) {
     PgResult p(PQprepare(conn.c, name.c_str(), key.c_str(), 0, nullptr));
     if (!ok_status(p.r)) return map_pg(conn, p.r);
-    it = conn.stmts.emplace(std::move(key), std::move(name)).first;
+    conn.stmts.emplace(key, name);
   }
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const Param& p : params) values.push_back(p.is_null() ? nullptr : p.text()->c_str());
-  PgResult r(PQexecPrepared(conn.c, it->second.c_str(), static_cast<int>(values.size()),
+  const std::vector<const char*> values = param_values(params);
+  PgResult r(PQexecPrepared(conn.c, name.c_str(), static_cast<int>(values.size()),
                             values.data(), nullptr, nullptr, 0));
   if (!ok_status(r.r)) return map_pg(conn, r.r);
   if (rows && PQresultStatus(r.r) == PGRES_TUPLES_OK) append_rows(r.r, *rows);
@@ -166,12 +182,10 @@ Opened open_with_first(Conn& conn, const char* begin, const std::optional<Tenant
   };
   if (PQenterPipelineMode(conn.c) != 1) return lost(true);
   std::string key(sql);
-  auto it = conn.stmts.find(key);
-  const bool prepare = it == conn.stmts.end();
-  const std::string name = prepare ? "nsl_" + std::to_string(conn.stmts.size() + 1) : it->second;
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const Param& p : params) values.push_back(p.is_null() ? nullptr : p.text()->c_str());
+  const StatementName statement = statement_name(conn, key);
+  const bool prepare = !statement.known;
+  const std::string& name = statement.name;
+  const std::vector<const char*> values = param_values(params);
   const char* tenant_value = tenant ? tenant->str().c_str() : nullptr;
   bool sent = PQsendQueryParams(conn.c, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   if (sent && tenant) {
