@@ -58,6 +58,30 @@ VersionMeta meta_of(const repo::VersionRow& v) {
           .destroyed = v.destroyed};
 }
 
+// The version row a write stores: the allocated version of `row`, its ciphertext under data key
+// `dek_version`, and the deletion time the path's delete_version_after gives it.
+repo::VersionRow new_version(const repo::SecretRow& row, std::uint32_t dek_version,
+                             const enclave::Bytes& ciphertext, std::int64_t now) {
+  repo::VersionRow v{.path = row.path,
+                     .version = row.current_version,
+                     .ciphertext = to_hex(ciphertext),
+                     .dek_version = dek_version,
+                     .created_at = now,
+                     .deletion_time = std::nullopt,
+                     .destroyed = false};
+  if (row.delete_version_after_ms > 0) v.deletion_time = now + row.delete_version_after_ms;
+  return v;
+}
+
+// After a write of `row`'s current version: removes the versions beyond `max` (max_versions).
+Status trim_beyond(store::Tx& tx, const repo::SecretRow& row, int max) {
+  const auto limit = static_cast<std::uint32_t>(max);
+  if (row.current_version > limit) {
+    NSL_TRY(repo::trim_versions(tx, row.path, row.current_version - limit));
+  }
+  return {};
+}
+
 bool deleted_at(const repo::VersionRow& v, std::int64_t now) {
   return v.deletion_time && *v.deletion_time <= now;
 }
@@ -258,17 +282,9 @@ Result<VersionMeta> SecretsService::write_once(const store::TenantId& tenant, st
     auto ct = enclave_.data_encrypt(key_binding(tenant, a.active_key->version), sealed,
                                     value_aad(tenant.str(), path, version), plaintext);
     if (!ct.ok()) return integrity_error(ct.error(), tenant, path, version, "encrypt");
-    repo::VersionRow v{.path = std::string(path),
-                       .version = version,
-                       .ciphertext = to_hex(*ct),
-                       .dek_version = a.active_key->version,
-                       .created_at = now,
-                       .deletion_time = std::nullopt,
-                       .destroyed = false};
-    if (row.delete_version_after_ms > 0) v.deletion_time = now + row.delete_version_after_ms;
+    repo::VersionRow v = new_version(row, a.active_key->version, *ct, now);
     NSL_TRY(repo::insert_version(tx, v));
-    const auto max = static_cast<std::uint32_t>(effective_max(row.max_versions));
-    if (version > max) NSL_TRY(repo::trim_versions(tx, path, version - max));
+    NSL_TRY(trim_beyond(tx, row, effective_max(row.max_versions)));
     return meta_of(v);
   });
 }
@@ -435,22 +451,13 @@ bool SecretsService::commit_batch(const store::TenantId& tenant,
       const repo::SecretRow& row = rows[i].secret;
       if (!cts[i].ok())
         return integrity_error(cts[i].error(), tenant, row.path, row.current_version, "encrypt");
-      repo::VersionRow v{.path = row.path,
-                         .version = row.current_version,
-                         .ciphertext = to_hex(*cts[i]),
-                         .dek_version = key_version,
-                         .created_at = now,
-                         .deletion_time = std::nullopt,
-                         .destroyed = false};
-      if (row.delete_version_after_ms > 0) v.deletion_time = now + row.delete_version_after_ms;
+      repo::VersionRow v = new_version(row, key_version, *cts[i], now);
       answers.emplace_back(writers[i], meta_of(v));
       versions.push_back(std::move(v));
     }
     NSL_TRY(repo::insert_versions(tx, versions));
     for (const repo::Allocated& a : rows) {
-      const auto max = static_cast<std::uint32_t>(effective_max(a.secret.max_versions));
-      if (a.secret.current_version > max)
-        NSL_TRY(repo::trim_versions(tx, a.secret.path, a.secret.current_version - max));
+      NSL_TRY(trim_beyond(tx, a.secret, effective_max(a.secret.max_versions)));
     }
     body_ok = true;
     return {};
