@@ -172,6 +172,29 @@ Result<std::shared_ptr<const auth::Principal>> Authenticator::authenticate(
   return principal;
 }
 
+std::shared_ptr<const auth::Principal> Authenticator::peek(std::string_view credential) {
+  if (credential.empty() || credential.size() > 16 * 1024) return nullptr;
+  const Digest key = credential_hash(credential);
+  const auto now = clock_.system_now();
+  std::lock_guard lk(mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end() || it->second.until <= now) return nullptr;  // authenticate() cleans up
+  return it->second.principal;
+}
+
+bool Authenticator::revocable(const auth::Principal& p) const {
+  return revoked_ && p.method == auth::AuthMethod::access_token && !p.token_id.empty();
+}
+
+void Authenticator::settle(std::string_view credential, bool revoked) {
+  if (revoked) forget(credential);
+  count(revoked ? "revoked" : "cached");
+}
+
+std::string revocation_key(const auth::Principal& p) {
+  return p.token_id.empty() ? std::string() : "revoked:" + p.token_id;
+}
+
 void Authenticator::forget(std::string_view credential) {
   const Digest key = credential_hash(credential);
   std::lock_guard lk(mu_);
@@ -208,40 +231,66 @@ asio::awaitable<http::Response> checked(Authenticator& authn, auth::RateLimiter&
   std::string ip_key;
   ip_key.reserve(3 + req.remote_addr.size());
   ip_key.append("ip:").append(req.remote_addr);
-  auto ip = limiter.check("ip", "", ip_key);
-  if (!ip.ok()) co_return http::problem(ip.error(), req);
-  if (!ip->allowed) co_return too_many(req, *ip);
-
   auto credential = bearer_credential(req);
-  if (!credential) {
-    co_return unauthorized(
-        req,
-        Error(ErrorCode::unauthenticated,
-              "authentication required: send Authorization: Bearer <API key or access "
-              "token>"),
-        false);
-  }
-  auto principal = authn.authenticate(*credential);
-  if (!principal.ok()) {
-    if (principal.error().code() == ErrorCode::unauthenticated)
-      co_return unauthorized(req, principal.error(), true);
-    co_return http::problem(principal.error(), req);
-  }
-  const auth::Principal& p = **principal;
-
-  std::string key;
-  key.reserve(4 + route->rate_class.size() + p.tenant.str().size() + p.subject.size());
-  key.append("p:").append(route->rate_class).append(":").append(p.tenant.str()).append(":").append(
-      p.subject);
-  std::optional<std::int64_t> own;
-  if (limits != nullptr) {
+  auto own_limit = [&](const store::TenantId& tenant) -> std::optional<std::int64_t> {
+    if (limits == nullptr) return std::nullopt;
     // A database hiccup here falls back to the class limit rather than failing the request.
-    auto l = limits->limit(p.tenant, route->rate_class);
-    if (l.ok()) own = *l;
+    auto l = limits->limit(tenant, route->rate_class);
+    return l.ok() ? *l : std::nullopt;
+  };
+  auto principal_key = [&](const auth::Principal& p) {
+    std::string key;
+    key.reserve(4 + route->rate_class.size() + p.tenant.str().size() + p.subject.size());
+    key.append("p:").append(route->rate_class).append(":").append(p.tenant.str()).append(":").append(
+        p.subject);
+    return key;
+  };
+  std::shared_ptr<const auth::Principal> principal;
+  auth::RateVerdict rate;
+  if (credential) principal = authn.peek(*credential);
+  if (principal) {
+    // Seen before: both limits and the revocation check in one shared-cache call.
+    const auth::Principal& p = *principal;
+    const std::string flag = authn.revocable(p) ? revocation_key(p) : std::string();
+    const std::string key = principal_key(p);
+    auto admitted = limiter.admit(auth::RateCheck{"ip", "", ip_key}, flag,
+                                  auth::RateCheck{route->rate_class, p.tenant.str(), key,
+                                                  own_limit(p.tenant)});
+    if (!admitted.ok()) co_return http::problem(admitted.error(), req);
+    if (!admitted->first.allowed) co_return too_many(req, admitted->first);
+    authn.settle(*credential, admitted->flagged);
+    if (admitted->flagged) {
+      co_return unauthorized(
+          req, Error(ErrorCode::unauthenticated, "the access token has been revoked"), true);
+    }
+    rate = *admitted->second;
+    if (!rate.allowed) co_return too_many(req, rate);
+  } else {
+    auto ip = limiter.check("ip", "", ip_key);
+    if (!ip.ok()) co_return http::problem(ip.error(), req);
+    if (!ip->allowed) co_return too_many(req, *ip);
+    if (!credential) {
+      co_return unauthorized(
+          req,
+          Error(ErrorCode::unauthenticated,
+                "authentication required: send Authorization: Bearer <API key or access "
+                "token>"),
+          false);
+    }
+    auto verified = authn.authenticate(*credential);
+    if (!verified.ok()) {
+      if (verified.error().code() == ErrorCode::unauthenticated)
+        co_return unauthorized(req, verified.error(), true);
+      co_return http::problem(verified.error(), req);
+    }
+    principal = std::move(*verified);
+    auto checked_rate = limiter.check(route->rate_class, principal->tenant.str(),
+                                      principal_key(*principal), own_limit(principal->tenant));
+    if (!checked_rate.ok()) co_return http::problem(checked_rate.error(), req);
+    rate = *checked_rate;
+    if (!rate.allowed) co_return too_many(req, rate);
   }
-  auto rate = limiter.check(route->rate_class, p.tenant.str(), key, own);
-  if (!rate.ok()) co_return http::problem(rate.error(), req);
-  if (!rate->allowed) co_return too_many(req, *rate);
+  const auth::Principal& p = *principal;
 
   std::optional<std::string_view> resource = req.param("id");
   if (!p.allows(route->permission, resource)) {
@@ -249,13 +298,13 @@ asio::awaitable<http::Response> checked(Authenticator& authn, auth::RateLimiter&
         err::permission_denied("this credential lacks the permission \"" + route->permission +
                                "\""),
         req);
-    rate_headers(res, *rate);
+    rate_headers(res, rate);
     co_return res;
   }
   req.ctx.tenant = p.tenant.str();
-  req.ctx.principal = std::move(*principal);
+  req.ctx.principal = std::move(principal);
   http::Response res = co_await next(req);
-  rate_headers(res, *rate);
+  rate_headers(res, rate);
   co_return res;
 }
 

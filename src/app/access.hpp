@@ -5,7 +5,10 @@
 // → credential (API key or access token; verified results cached by SHA-256 of the credential:
 // access tokens until they expire, API keys for api_key_cache_ttl so that a revocation reaches
 // every replica within that time) → tenant+principal rate limit (the route's class) → RBAC: the
-// route's permission, for the resource named by its `{id}` parameter → handler. Responses carry
+// route's permission, for the resource named by its `{id}` parameter → handler. For a credential
+// already in the cache the two limits and the token's revocation check are one shared-cache call
+// (RateLimiter::admit: one Redis round trip per request); a first sight of a credential takes
+// them one by one, the credential verified between the two limits. Responses carry
 // RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset; a refusal is problem+json: 401 with
 // `WWW-Authenticate: Bearer`, 403, 429 with Retry-After, or 503 when a fail-closed limiter is down.
 //
@@ -65,6 +68,16 @@ class Authenticator {
 
   // The principal a bearer credential stands for; unauthenticated when it is not valid.
   Result<std::shared_ptr<const auth::Principal>> authenticate(std::string_view credential);
+  // The access middleware's fast path: the principal of a credential verified before and still
+  // cached, WITHOUT its revocation check (null on a miss). The caller checks the revocation list
+  // itself (revocation_key(), together with its rate limits: one round trip) when revocable()
+  // says so, and reports the outcome with settle(). Anything else goes through authenticate().
+  std::shared_ptr<const auth::Principal> peek(std::string_view credential);
+  // Whether `p` is subject to the revocation list: an access token with an id, when this
+  // authenticator checks revocations at all.
+  bool revocable(const auth::Principal& p) const;
+  // The outcome of a peek() hit: counted as "cached", or as "revoked" and forgotten.
+  void settle(std::string_view credential, bool revoked);
   // Drops a cached verification (after a revocation through this replica).
   void forget(std::string_view credential);
   // Drops every cached verification of one principal (an API key revoked through this replica;
@@ -96,6 +109,11 @@ class Authenticator {
   std::unordered_map<Digest, Entry, DigestHash> cache_;  // key: SHA-256 of the credential
   std::unique_ptr<Metrics> metrics_;
 };
+
+// The shared-cache key that marks an access token revoked ("revoked:<token id>"); empty for a
+// principal without a token id. The revocation check (access_routes.hpp revocation_check) and the
+// access middleware's combined call look at the same key.
+std::string revocation_key(const auth::Principal& p);
 
 // The middleware; the pool runs the blocking parts (store, cache). For a non-public route (and a
 // credential-taking /v1/auth/ route) the checks AND the rest of the chain run as one coroutine on

@@ -330,6 +330,23 @@ TEST(Access, KeyManagementLimitHoldsInSumAcrossThreeReplicas) {
   EXPECT_EQ(other.load(), 0);
   // General routes have their own budget.
   EXPECT_EQ(get(*replicas[1], "/v1/audit?limit=1", t.key).status, 200);
+
+  // A token revoked through one replica is refused at once by another that has it cached: the
+  // revocation list is read in the same shared-cache call as the limits.
+  const std::string tok = token_for(*replicas[0], t.key);
+  ASSERT_FALSE(tok.empty());
+  EXPECT_EQ(get(*replicas[1], "/v1/audit?limit=1", tok).status, 200);  // verified, then cached
+  EXPECT_EQ(get(*replicas[1], "/v1/audit?limit=1", tok).status, 200);  // from the cache
+  auto rv = call("POST", replicas[0]->url("/v1/auth/revoke"), "", "token=" + tok,
+                 "application/x-www-form-urlencoded");
+  EXPECT_EQ(rv.status, 200) << rv.body;
+  auto refused = get(*replicas[1], "/v1/audit?limit=1", tok);
+  EXPECT_EQ(refused.status, 401) << refused.body;
+  EXPECT_NE(refused.body.find("revoked"), std::string::npos) << refused.body;
+  EXPECT_EQ(get(*replicas[2], "/v1/audit?limit=1", tok).status, 401);
+  EXPECT_NE(http_get(replicas[1]->metrics_url()).body.find(
+                "nsl_auth_token_validations_total{result=\"revoked\"} 1"),
+            std::string::npos);
 }
 
 TEST(Access, RedisOutageFailsKeyManagementClosedAndGeneralRoutesLocally) {

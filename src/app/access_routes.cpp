@@ -19,8 +19,8 @@ using nlohmann::json;
 
 Authenticator::RevokedFn revocation_check(cache::Cache& shared, cache::Cache& local) {
   return [&shared, &local](const auth::Principal& p) -> Result<bool> {
-    if (p.token_id.empty()) return false;
-    const std::string key = "revoked:" + p.token_id;
+    const std::string key = revocation_key(p);
+    if (key.empty()) return false;
     auto v = shared.get(key);
     if (v.ok()) return v->has_value();
     if (v.error().code() != ErrorCode::unavailable) return std::move(v).error();
@@ -238,8 +238,10 @@ Status add_access_routes(http::Router& router, AccessRoutesDeps d) {
                                           std::chrono::system_clock::now().time_since_epoch())
                                           .count();
           const std::int64_t ttl = std::max<std::int64_t>(p->expires_at_ms - now_ms, 0) + 120'000;
-          NSL_TRY(local.set("revoked:" + p->token_id, "1", std::chrono::milliseconds(ttl)));
-          NSL_TRY(cache.set("revoked:" + p->token_id, "1", std::chrono::milliseconds(ttl)));
+          const std::string revoked = revocation_key(*p);
+          if (revoked.empty()) return err::internal("verified token without an id");
+          NSL_TRY(local.set(revoked, "1", std::chrono::milliseconds(ttl)));
+          NSL_TRY(cache.set(revoked, "1", std::chrono::milliseconds(ttl)));
           authn.forget(token);
           return audit.append_wait({.tenant = p->tenant,
                                     .actor = p->subject,

@@ -67,6 +67,21 @@ struct RateVerdict {
   bool degraded = false;  // decided by the fallback, not the shared back end
 };
 
+// One limit of admit(): as the arguments of check().
+struct RateCheck {
+  std::string_view rate_class;
+  std::string_view tenant;
+  std::string_view key;
+  std::optional<std::int64_t> tenant_limit;
+};
+
+// What admit() decided; steps after a refusal are not taken.
+struct Admitted {
+  RateVerdict first;
+  bool flagged = false;              // the flag was set (looked at only when `first` allowed)
+  std::optional<RateVerdict> second;  // only when `first` allowed and not flagged
+};
+
 class RateLimiter {
  public:
   // `local` may be the same object as `shared` (embedded profile: no shared back end).
@@ -81,11 +96,26 @@ class RateLimiter {
   Result<RateVerdict> check(std::string_view rate_class, std::string_view tenant,
                             std::string_view key, std::optional<std::int64_t> tenant_limit = {});
 
+  // A request's checks in ONE round trip to the shared back end (cache::Cache::admit): check(first);
+  // when allowed, whether `flag` (a shared-cache key; empty: none) is set; when not, check(second).
+  // While the shared back end is down each limit takes its class fallback as in check(), and the
+  // flag is looked up in the local cache instead. unavailable as check() (a "deny" class, down).
+  Result<Admitted> admit(const RateCheck& first, std::string_view flag, const RateCheck& second);
+
   bool degraded() const noexcept { return degraded_.load(std::memory_order_relaxed); }
   void set_policy(RatePolicy policy);
 
  private:
   struct Metrics;
+  struct Resolved;  // a RateCheck against the current policy: limit, class, fallback
+  Resolved resolve(const RatePolicy& p, const RateCheck& c) const;
+  std::shared_ptr<const RatePolicy> policy() const;
+  void count(const Resolved& r, std::string_view result);
+  // The shared back end answered (true) or was unreachable (false): logs and sets the gauge once
+  // per change.
+  void note_shared(bool reachable, const Error* why);
+  // The decision of `r`'s class fallback while the shared back end is down.
+  Result<RateVerdict> fallback(const Resolved& r);
   std::int64_t limit_for(const RatePolicy& p, std::string_view rate_class, std::string_view tenant,
                          RateFallback* fallback) const;
 

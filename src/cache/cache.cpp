@@ -24,4 +24,21 @@ Status validate_rate(std::int64_t limit_per_period, std::chrono::milliseconds pe
   return ok_status();
 }
 
+Result<Admission> Cache::admit(const RateStep& first, std::string_view flag,
+                               const RateStep& second) {
+  NSL_TRY(validate_key(second.key));
+  NSL_TRY(validate_rate(second.limit_per_period, second.period, 1));
+  if (!flag.empty()) NSL_TRY(validate_key(flag));
+  Admission out;
+  NSL_TRY_ASSIGN(out.first, rate_limit(first.key, first.limit_per_period, first.period));
+  if (!out.first.allowed) return out;
+  if (!flag.empty()) {
+    NSL_TRY_ASSIGN(std::optional<std::string> v, get(flag));
+    out.flagged = v.has_value();
+    if (out.flagged) return out;
+  }
+  NSL_TRY_ASSIGN(out.second, rate_limit(second.key, second.limit_per_period, second.period));
+  return out;
+}
+
 }  // namespace nsl::cache

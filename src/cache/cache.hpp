@@ -44,6 +44,20 @@ struct RateDecision {
   std::chrono::milliseconds reset_after{0};
 };
 
+// One rate-limit step of admit(): a GCRA decision of cost 1 under `key`.
+struct RateStep {
+  std::string_view key;
+  std::int64_t limit_per_period = 0;
+  std::chrono::milliseconds period{0};
+};
+
+// What admit() decided. Steps after a denial or a present flag are not taken (nothing counted).
+struct Admission {
+  RateDecision first;
+  bool flagged = false;                // `flag` is present (looked at only when `first` allowed)
+  std::optional<RateDecision> second;  // taken only when `first` allowed and not flagged
+};
+
 struct Lock {
   std::string name;
   std::string token;               // random; only its holder can release the lock
@@ -73,6 +87,13 @@ class Cache {
   virtual Result<RateDecision> rate_limit(std::string_view key, std::int64_t limit_per_period,
                                           std::chrono::milliseconds period,
                                           std::int64_t cost = 1) = 0;
+  // A request's access checks in one step: the GCRA decision of `first`; when allowed, whether the
+  // key `flag` is present (not looked at when empty); when absent, the decision of `second`.
+  // RedisCache makes it one round trip (one script: the access path of every request); the
+  // default runs the three calls above one after the other. Redis Cluster is not supported by
+  // this call (its keys are in unrelated slots), as by the rest of RedisCache.
+  virtual Result<Admission> admit(const RateStep& first, std::string_view flag,
+                                  const RateStep& second);
   // Takes the lock `name` for `ttl` (> 0); nullopt when someone else holds it.
   virtual Result<std::optional<Lock>> acquire_lock(std::string_view name,
                                                    std::chrono::milliseconds ttl) = 0;

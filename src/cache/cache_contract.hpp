@@ -288,11 +288,61 @@ TYPED_TEST_P(CacheContractTest, PrefixIsolation) {
   EXPECT_TRUE(a->ping().ok());
 }
 
+// admit(): both decisions in order, the flag between them, and nothing counted past a denial or a
+// present flag; its steps share their keys with rate_limit().
+TYPED_TEST_P(CacheContractTest, AdmitDecidesInOrderAndStopsEarly) {
+  Cache& c = *this->cache_;
+  const RateStep ip{"adm:ip", 2, 1h};
+  auto a = c.admit(ip, "", RateStep{"adm:p1", 1, 1h});
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_TRUE(a->first.allowed);
+  EXPECT_EQ(a->first.remaining, 1);
+  EXPECT_FALSE(a->flagged);
+  ASSERT_TRUE(a->second.has_value());
+  EXPECT_TRUE(a->second->allowed);
+  EXPECT_EQ(a->second->remaining, 0);
+  EXPECT_GT(a->second->reset_after.count(), 0);
+
+  // The flag is looked at after an allowed first step; when present the second is not taken.
+  ASSERT_TRUE(c.set("adm:flag", "1", 10s).ok());
+  auto flagged = c.admit(ip, "adm:flag", RateStep{"adm:p2", 1, 1h});
+  ASSERT_TRUE(flagged.ok()) << flagged.error();
+  EXPECT_TRUE(flagged->first.allowed);
+  EXPECT_EQ(flagged->first.remaining, 0);
+  EXPECT_TRUE(flagged->flagged);
+  EXPECT_FALSE(flagged->second.has_value());
+  EXPECT_TRUE(c.rate_limit("adm:p2", 1, 1h)->allowed) << "a flagged admit counted its second step";
+
+  // The first step is the same limiter as rate_limit() on its key: it is spent now.
+  auto denied = c.admit(ip, "adm:absent", RateStep{"adm:p3", 1, 1h});
+  ASSERT_TRUE(denied.ok()) << denied.error();
+  EXPECT_FALSE(denied->first.allowed);
+  EXPECT_GT(denied->first.retry_after.count(), 0);
+  EXPECT_FALSE(denied->flagged);
+  EXPECT_FALSE(denied->second.has_value());
+  EXPECT_TRUE(c.rate_limit("adm:p3", 1, 1h)->allowed) << "a denied admit counted its second step";
+  EXPECT_FALSE(c.rate_limit("adm:ip", 2, 1h)->allowed);
+
+  // A denied second step.
+  auto second_denied = c.admit(RateStep{"adm:ip2", 5, 1h}, "adm:absent", RateStep{"adm:p1", 1, 1h});
+  ASSERT_TRUE(second_denied.ok()) << second_denied.error();
+  EXPECT_TRUE(second_denied->first.allowed);
+  EXPECT_FALSE(second_denied->flagged);
+  ASSERT_TRUE(second_denied->second.has_value());
+  EXPECT_FALSE(second_denied->second->allowed);
+  EXPECT_GT(second_denied->second->retry_after.count(), 0);
+
+  EXPECT_EQ(c.admit(RateStep{"", 1, 1h}, "", RateStep{"x", 1, 1h}).error().code(),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(c.admit(RateStep{"x", 1, 1h}, "", RateStep{"y", 0, 1h}).error().code(),
+            ErrorCode::invalid_argument);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CacheContractTest, SetGetDel, TtlExpiry, SetIfAbsent,
                             FixedWindowCounter, CounterConcurrentIncrementsAreExact,
                             IncrOnNonCounterIsInvalid, InvalidArguments, GcraExactFromFourThreads,
                             GcraRemainingRetryAndRecovery, LockExclusionTokensAndFencing,
                             LockExpiresAndOldHolderCannotRelease, LocksFromManyThreadsAreExclusive,
-                            PrefixIsolation);
+                            PrefixIsolation, AdmitDecidesInOrderAndStopsEarly);
 
 }  // namespace nsl::cache::contract

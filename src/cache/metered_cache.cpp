@@ -16,7 +16,7 @@ MeteredCache::MeteredCache(Cache& inner, std::string_view name, obs::Registry& r
                                          "Failed cache calls by operation.", {"cache", "op"});
   static constexpr std::array<std::string_view, kOps> kNames = {
       "get",        "set",          "set_if_absent", "del", "incr_window",
-      "rate_limit", "acquire_lock", "release_lock",  "ping"};
+      "rate_limit", "admit",        "acquire_lock",  "release_lock", "ping"};
   for (std::size_t i = 0; i < kOps; ++i) errors_[i] = &errors.with({name, kNames[i]});
 }
 
@@ -55,6 +55,11 @@ Result<std::int64_t> MeteredCache::incr_window(std::string_view key,
 Result<RateDecision> MeteredCache::rate_limit(std::string_view key, std::int64_t limit_per_period,
                                               std::chrono::milliseconds period, std::int64_t cost) {
   return count(kRateLimit, inner_.rate_limit(key, limit_per_period, period, cost));
+}
+
+Result<Admission> MeteredCache::admit(const RateStep& first, std::string_view flag,
+                                      const RateStep& second) {
+  return count(kAdmit, inner_.admit(first, flag, second));
 }
 
 Result<std::optional<Lock>> MeteredCache::acquire_lock(std::string_view name,

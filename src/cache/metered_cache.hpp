@@ -41,6 +41,8 @@ class MeteredCache final : public Cache {
   Result<std::int64_t> incr_window(std::string_view key, std::chrono::milliseconds window) override;
   Result<RateDecision> rate_limit(std::string_view key, std::int64_t limit_per_period,
                                   std::chrono::milliseconds period, std::int64_t cost = 1) override;
+  Result<Admission> admit(const RateStep& first, std::string_view flag,
+                          const RateStep& second) override;
   Result<std::optional<Lock>> acquire_lock(std::string_view name,
                                            std::chrono::milliseconds ttl) override;
   Result<bool> release_lock(const Lock& lock) override;
@@ -57,6 +59,7 @@ class MeteredCache final : public Cache {
     kDel,
     kIncrWindow,
     kRateLimit,
+    kAdmit,
     kAcquire,
     kRelease,
     kPing,

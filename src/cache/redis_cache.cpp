@@ -43,6 +43,34 @@ redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', string.format('
 return {1, math.floor(diff / emission), 0, reset}
 )lua";
 
+// admit(): the GCRA above for KEYS[1] (ARGV 1-2, cost 1); when allowed, EXISTS of KEYS[2] (ARGV[5]
+// = "1" to look); when absent, GCRA for KEYS[3] (ARGV 3-4). Returns the first decision's four
+// numbers, then the flag (0/1), then the second decision's four or nothing.
+constexpr std::string_view kAdmitLua = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local function gcra(key, emission, tolerance)
+  local tat = tonumber(redis.call('GET', key))
+  if not tat or tat < now then tat = now end
+  local new_tat = tat + emission
+  local diff = now - (new_tat - tolerance)
+  if diff < 0 then return {0, 0, -diff, tat - now} end
+  local reset = new_tat - now
+  redis.call('SET', key, string.format('%.0f', new_tat), 'PX', string.format('%.0f', math.ceil(reset / 1000)))
+  return {1, math.floor(diff / emission), 0, reset}
+end
+local out = gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
+if out[1] == 0 then return out end
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then
+  out[5] = 1
+  return out
+end
+out[5] = 0
+local second = gcra(KEYS[3], tonumber(ARGV[3]), tonumber(ARGV[4]))
+for i = 1, 4 do out[5 + i] = second[i] end
+return out
+)lua";
+
 constexpr std::string_view kAcquireLua = R"lua(
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return redis.call('INCR', KEYS[2])
@@ -109,6 +137,25 @@ Error reply_error(const redisReply* r) {
 
 std::chrono::milliseconds us_to_ms_ceil(long long us) {
   return std::chrono::milliseconds((us + 999) / 1000);
+}
+
+// GCRA parameters in microseconds: the emission interval (rounded up) and the tolerance.
+std::pair<std::int64_t, std::int64_t> gcra_args(std::int64_t limit_per_period,
+                                                std::chrono::milliseconds period) {
+  const std::int64_t period_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(period).count();
+  const std::int64_t emission = (period_us + limit_per_period - 1) / limit_per_period;
+  return {emission, emission * limit_per_period};
+}
+
+// A decision from four integer replies {allowed, remaining, retry_after_us, reset_after_us}.
+RateDecision decision_from(redisReply* const* e) {
+  RateDecision d;
+  d.allowed = e[0]->integer == 1;
+  d.remaining = e[1]->integer;
+  d.retry_after = us_to_ms_ceil(e[2]->integer);
+  d.reset_after = us_to_ms_ceil(e[3]->integer);
+  return d;
 }
 
 }  // namespace
@@ -440,10 +487,7 @@ Result<RateDecision> RedisCache::rate_limit(std::string_view key, std::int64_t l
   NSL_TRY(validate_key(key));
   NSL_TRY(validate_rate(limit_per_period, period, cost));
   static const Script script(kGcraLua);
-  const std::int64_t period_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(period).count();
-  const std::int64_t emission = (period_us + limit_per_period - 1) / limit_per_period;
-  const std::int64_t tolerance = emission * limit_per_period;
+  const auto [emission, tolerance] = gcra_args(limit_per_period, period);
   NSL_TRY_ASSIGN(ReplyPtr r,
                  eval(script, {k(key)},
                       {std::to_string(emission), std::to_string(tolerance), std::to_string(cost)}));
@@ -452,12 +496,42 @@ Result<RateDecision> RedisCache::rate_limit(std::string_view key, std::int64_t l
   for (std::size_t i = 0; i < 4; ++i) {
     if (r->element[i]->type != REDIS_REPLY_INTEGER) return err::internal("unexpected redis reply");
   }
-  RateDecision d;
-  d.allowed = r->element[0]->integer == 1;
-  d.remaining = r->element[1]->integer;
-  d.retry_after = us_to_ms_ceil(r->element[2]->integer);
-  d.reset_after = us_to_ms_ceil(r->element[3]->integer);
-  return d;
+  return decision_from(r->element);
+}
+
+Result<Admission> RedisCache::admit(const RateStep& first, std::string_view flag,
+                                    const RateStep& second) {
+  for (const RateStep* step : {&first, &second}) {
+    NSL_TRY(validate_key(step->key));
+    NSL_TRY(validate_rate(step->limit_per_period, step->period, 1));
+  }
+  if (!flag.empty()) NSL_TRY(validate_key(flag));
+  static const Script script(kAdmitLua);
+  const auto [e1, t1] = gcra_args(first.limit_per_period, first.period);
+  const auto [e2, t2] = gcra_args(second.limit_per_period, second.period);
+  // An absent flag still names a key of this prefix: a script's keys are declared, never built.
+  NSL_TRY_ASSIGN(ReplyPtr r, eval(script, {k(first.key), k(flag.empty() ? first.key : flag), k(second.key)},
+                                  {std::to_string(e1), std::to_string(t1), std::to_string(e2),
+                                   std::to_string(t2), flag.empty() ? "0" : "1"}));
+  if (r->type != REDIS_REPLY_ARRAY || (r->elements != 4 && r->elements != 5 && r->elements != 9))
+    return err::internal("unexpected redis reply");
+  for (std::size_t i = 0; i < r->elements; ++i) {
+    if (r->element[i]->type != REDIS_REPLY_INTEGER) return err::internal("unexpected redis reply");
+  }
+  Admission out;
+  out.first = decision_from(r->element);
+  if (r->elements == 4) {
+    if (out.first.allowed) return err::internal("unexpected redis reply");
+    return out;
+  }
+  out.flagged = r->element[4]->integer == 1;
+  if (r->elements == 9) {
+    if (out.flagged) return err::internal("unexpected redis reply");
+    out.second = decision_from(r->element + 5);
+  } else if (!out.flagged) {
+    return err::internal("unexpected redis reply");
+  }
+  return out;
 }
 
 Result<std::optional<Lock>> RedisCache::acquire_lock(std::string_view name,
