@@ -62,10 +62,10 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-// server.blocking_threads, 0 = 2 × database.pool_size (at least 4).
+// server.blocking_threads, 0 = 4 × database.pool_size (at least 4).
 std::size_t blocking_threads(const config::Config& c) {
   if (c.server.blocking_threads > 0) return c.server.blocking_threads;
-  return std::max<std::size_t>(4, 2 * static_cast<std::size_t>(c.database.pool_size));
+  return std::max<std::size_t>(4, 4 * static_cast<std::size_t>(c.database.pool_size));
 }
 
 http::ServerLimits limits_from(const config::ServerConfig& s) {

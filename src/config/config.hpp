@@ -56,7 +56,7 @@ struct ServerConfig {
   std::uint16_t metrics_port = 9090;        // Prometheus /metrics listener; 0 disables it
   unsigned workers = 0;                     // I/O threads, 0..1024; 0 = number of CPU cores
   // Threads that run request handlers' blocking work (database, enclave, audit waits), 0..4096;
-  // 0 = 2 × database.pool_size (a handler waiting on the enclave or the audit log holds no database
+  // 0 = 4 × database.pool_size (a handler waiting on the enclave or the audit log holds no database
   // connection, so more threads than connections keep the connections busy).
   unsigned blocking_threads = 0;
   unsigned max_connections = 10000;         // per process over all listeners, 1..1000000

@@ -451,6 +451,109 @@ TYPED_TEST_P(AuditContractTest, RejectsInvalidEventsAtOnce) {
   EXPECT_EQ(this->count(this->a_), 1);
 }
 
+// append_in: records commit with the caller's transaction, vanish with its rollback, and chain
+// with the writer thread's records; invalid events and another tenant's are refused.
+TYPED_TEST_P(AuditContractTest, AppendInCommitsAndRollsBackWithTheCallersTransaction) {
+  AuditLog log(this->db());
+  this->fill(log, this->a_, 2);
+  const std::vector<AuditEvent> three{TestFixture::event(this->a_, 3),
+                                      TestFixture::event(this->a_, 4),
+                                      TestFixture::event(this->a_, 5)};
+  auto st = this->db().with_tenant(this->a_, [&](Tx& tx) { return log.append_in(tx, this->a_, three); });
+  ASSERT_TRUE(st.ok()) << st.error();
+  EXPECT_EQ(this->count(this->a_), 5);
+
+  auto rolled = this->db().with_tenant(this->a_, [&](Tx& tx) -> Status {
+    NSL_TRY(log.append_in(tx, this->a_, std::vector<AuditEvent>{TestFixture::event(this->a_, 90)}));
+    return err::conflict("the caller's change failed after its audit record");
+  });
+  EXPECT_EQ(rolled.error().code(), ErrorCode::conflict);
+  EXPECT_EQ(this->count(this->a_), 5) << "a rolled-back transaction kept its audit record";
+
+  ASSERT_TRUE(log.append_wait(TestFixture::event(this->a_, 6)).ok());
+  auto page = log.list(this->a_, {}, std::nullopt, 500);
+  ASSERT_TRUE(page.ok()) << page.error();
+  ASSERT_EQ(page->records.size(), 6u);
+  for (const auto& r : page->records) EXPECT_EQ(r.event.request_id, "req-" + std::to_string(r.seq));
+  const auto report = this->verify(this->a_);
+  EXPECT_TRUE(report.ok()) << TestFixture::kinds(report);
+  EXPECT_EQ(report.head_seq, 6u);
+
+  AuditEvent bad = TestFixture::event(this->a_, 7);
+  bad.actor.clear();
+  AuditEvent foreign = TestFixture::event(this->b_, 8);
+  for (const AuditEvent& e : {bad, foreign}) {
+    auto refused = this->db().with_tenant(
+        this->a_, [&](Tx& tx) { return log.append_in(tx, this->a_, std::vector<AuditEvent>{e}); });
+    EXPECT_EQ(refused.error().code(), ErrorCode::invalid_argument);
+  }
+  EXPECT_EQ(this->count(this->a_), 6);
+  EXPECT_EQ(this->count(this->b_), 0);
+}
+
+// Transactions appending in place and the writer thread, concurrently on one tenant, form one
+// chain (the head lock orders them; nothing deadlocks), and a checkpoint due by count follows.
+TYPED_TEST_P(AuditContractTest, AppendInAndTheWriterShareOneChain) {
+  FakeClock clock;
+  AuditLog log(this->db(), {.checkpoint_every = 40,
+                            .checkpoint_interval = std::chrono::milliseconds(3600000),
+                            .signer = this->key_.get(),
+                            .clock = &clock});
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 15; ++i) {
+        if (t % 2 == 0) {
+          const std::vector<AuditEvent> two{TestFixture::event(this->a_, t * 1000 + 2 * i),
+                                            TestFixture::event(this->a_, t * 1000 + 2 * i + 1)};
+          auto st = this->db().with_tenant(
+              this->a_, [&](Tx& tx) { return log.append_in(tx, this->a_, two); });
+          if (st.ok()) {
+            ok += 2;
+          } else {
+            ++failed;
+            ADD_FAILURE() << st.error();
+          }
+        } else {
+          log.append(TestFixture::event(this->a_, t * 1000 + i),
+                     [&](Status st) { (st.ok() ? ok : failed)++; });
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_TRUE(log.flush().ok());
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(ok.load(), 2 * 15 * 2 + 2 * 15);
+  EXPECT_EQ(this->count(this->a_), 90);
+  // Only in place now: the writer commits nothing, and its idle tick takes the checkpoint due by
+  // count (once a second has passed since the bookkeeping).
+  for (int i = 0; i < 45; ++i) {
+    auto st = this->db().with_tenant(this->a_, [&](Tx& tx) {
+      return log.append_in(tx, this->a_, std::vector<AuditEvent>{TestFixture::event(this->a_, 5000 + i)});
+    });
+    ASSERT_TRUE(st.ok()) << st.error();
+  }
+  clock.advance(std::chrono::seconds(2));
+  auto newest = [this] {
+    auto r = this->db().with_tenant(this->a_, [this](Tx& tx) {
+      return tx.query("SELECT MAX(seq) FROM audit_checkpoints WHERE tenant_id = $1", {this->a_});
+    });
+    return r.ok() ? r->at(0).at(0).value_or("") : std::string("error");
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  while (newest() != "135" && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(newest(), "135");
+  const auto report = this->verify(this->a_);
+  EXPECT_TRUE(report.ok()) << TestFixture::kinds(report);
+  EXPECT_EQ(report.head_seq, 135u);
+  EXPECT_GE(report.checkpoints_checked, 1u);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(AuditContractTest, AcknowledgesOnlyAfterCommitInOrder,
                             ChainLinksAndHashesRecompute,
                             ConcurrentAppendsFromEightThreadsToThreeTenants,
@@ -458,6 +561,8 @@ REGISTER_TYPED_TEST_SUITE_P(AuditContractTest, AcknowledgesOnlyAfterCommitInOrde
                             ListNeverReturnsAnotherTenantsRecords,
                             UntouchedChainWithCheckpointsVerifies,
                             IntervalCheckpointFollowsTheClock, FullQueueIsUnavailableNeverSilent,
-                            StopAcknowledgesEverythingQueued, RejectsInvalidEventsAtOnce);
+                            StopAcknowledgesEverythingQueued, RejectsInvalidEventsAtOnce,
+                            AppendInCommitsAndRollsBackWithTheCallersTransaction,
+                            AppendInAndTheWriterShareOneChain);
 
 }  // namespace nsl::audit::contract

@@ -70,6 +70,25 @@ Result<std::uint64_t> parse_cursor(std::string_view c) {
   return v;
 }
 
+// The checks append() and append_in() make; the canonical detail text on success.
+Result<std::string> checked_detail(const AuditEvent& event) {
+  if (event.action.empty() || event.actor.empty() || event.result.empty()) {
+    return err::invalid_argument("audit event needs actor, action and result");
+  }
+  for (const std::string* f :
+       {&event.actor, &event.action, &event.resource, &event.request_id, &event.result}) {
+    if (!internal::storable_text(*f)) return err::invalid_argument("audit event text is not UTF-8");
+  }
+  return canonical_detail(event.detail);
+}
+
+// One record to chain: the event, its canonical detail and its time.
+struct ToChain {
+  const AuditEvent* event;
+  const std::string* detail;
+  std::int64_t ts_ms;
+};
+
 }  // namespace
 
 struct AuditLog::Impl {
@@ -83,6 +102,7 @@ struct AuditLog::Impl {
                                                   "Audit appends by outcome.", {"result"});
       appends_ok = &appends.with({"ok"});
       appends_error = &appends.with({"error"});
+      appends_in_tx = &appends.with({"in_transaction"});
       batch_size = &opt.metrics->histogram("nsl_audit_batch_size",
                                            "Records per audit tenant-group transaction.",
                                            {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000});
@@ -103,6 +123,11 @@ struct AuditLog::Impl {
   Status commit_group(const store::TenantId& tenant, std::vector<Pending*>& items);
   Status commit_once(const store::TenantId& tenant, std::vector<Pending*>& items, Head& new_head,
                      std::optional<std::uint64_t>& covered);
+  // In `tx`: locks the tenant's head, chains `records` from it, inserts them and advances the
+  // head (the caller's transaction commits it). `covered` gets the newest checkpoint's seq when
+  // this instance does not know it yet.
+  Status chain_in(store::Tx& tx, const store::TenantId& tenant, const std::vector<ToChain>& records,
+                  Head& new_head, std::optional<std::uint64_t>& covered);
   Status do_checkpoint(const store::TenantId& tenant, bool force);
   void after_commit(const store::TenantId& tenant, const Head& head,
                     std::optional<std::uint64_t> covered);
@@ -131,6 +156,7 @@ struct AuditLog::Impl {
 
   obs::Counter* appends_ok = nullptr;
   obs::Counter* appends_error = nullptr;
+  obs::Counter* appends_in_tx = nullptr;
   obs::Histogram* batch_size = nullptr;
   obs::Histogram* commit_seconds = nullptr;
   obs::Gauge* queue_gauge = nullptr;
@@ -249,42 +275,50 @@ Status AuditLog::Impl::commit_group(const store::TenantId& tenant, std::vector<P
 
 Status AuditLog::Impl::commit_once(const store::TenantId& tenant, std::vector<Pending*>& items,
                                    Head& new_head, std::optional<std::uint64_t>& covered) {
+  std::vector<ToChain> records;
+  records.reserve(items.size());
+  for (const Pending* p : items) records.push_back({&p->event, &p->detail, p->ts_ms});
+  return db.with_tenant(
+      tenant, [&](store::Tx& tx) { return chain_in(tx, tenant, records, new_head, covered); });
+}
+
+Status AuditLog::Impl::chain_in(store::Tx& tx, const store::TenantId& tenant,
+                                const std::vector<ToChain>& records, Head& new_head,
+                                std::optional<std::uint64_t>& covered) {
   bool need_covered = false;
   if (opt.signer) {
     std::lock_guard lk(cp_mu);
     need_covered = !cps[tenant.str()].loaded;
   }
-  const store::Backend backend = db.backend();
-  return db.with_tenant(tenant, [&](store::Tx& tx) -> Status {
-    NSL_TRY_ASSIGN(const Head head, internal::lock_head(tx, backend, tenant));
-    std::vector<StoredRecord> records;
-    records.reserve(items.size());
-    std::string prev = head.hash;
-    std::uint64_t seq = head.seq;
-    for (Pending* p : items) {
-      StoredRecord r{.seq = ++seq,
-                     .ts_ms = p->ts_ms,
-                     .actor = p->event.actor,
-                     .action = p->event.action,
-                     .resource = p->event.resource,
-                     .request_id = p->event.request_id,
-                     .result = p->event.result,
-                     .detail = p->detail,
-                     .prev_hash = std::move(prev),
-                     .hash = {}};
-      r.hash = record_hash(r.fields(tenant.str()));
-      prev = r.hash;
-      records.push_back(std::move(r));
-    }
-    NSL_TRY(internal::insert_records(tx, tenant, records));
-    new_head = Head{.seq = seq, .hash = prev};
-    NSL_TRY(internal::advance_head(tx, tenant, head.seq, new_head));
-    if (need_covered) {
-      NSL_TRY_ASSIGN(const std::uint64_t c, internal::latest_checkpoint_seq(tx, tenant));
-      covered = c;
-    }
-    return {};
-  });
+  NSL_TRY_ASSIGN(const Head head, internal::lock_head(tx, db.backend(), tenant));
+  std::vector<StoredRecord> stored;
+  stored.reserve(records.size());
+  std::string prev = head.hash;
+  std::uint64_t seq = head.seq;
+  for (const ToChain& c : records) {
+    const AuditEvent& e = *c.event;
+    StoredRecord r{.seq = ++seq,
+                   .ts_ms = c.ts_ms,
+                   .actor = e.actor,
+                   .action = e.action,
+                   .resource = e.resource,
+                   .request_id = e.request_id,
+                   .result = e.result,
+                   .detail = *c.detail,
+                   .prev_hash = std::move(prev),
+                   .hash = {}};
+    r.hash = record_hash(r.fields(tenant.str()));
+    prev = r.hash;
+    stored.push_back(std::move(r));
+  }
+  NSL_TRY(internal::insert_records(tx, tenant, stored));
+  new_head = Head{.seq = seq, .hash = prev};
+  NSL_TRY(internal::advance_head(tx, tenant, head.seq, new_head));
+  if (need_covered) {
+    NSL_TRY_ASSIGN(const std::uint64_t c, internal::latest_checkpoint_seq(tx, tenant));
+    covered = c;
+  }
+  return {};
 }
 
 void AuditLog::Impl::after_commit(const store::TenantId& tenant, const Head& head,
@@ -308,18 +342,25 @@ void AuditLog::Impl::after_commit(const store::TenantId& tenant, const Head& hea
 
 void AuditLog::Impl::interval_checkpoints() {
   if (!opt.signer) return;
-  std::vector<std::string> due;
+  std::vector<std::pair<std::string, bool>> due;  // tenant, forced (interval) or by count
   {
     const auto now = clock.steady_now();
     std::lock_guard lk(cp_mu);
     for (const auto& [tenant, c] : cps) {
-      if (c.loaded && c.dirty && now - c.last_time >= opt.checkpoint_interval)
-        due.push_back(tenant);
+      if (!c.loaded || !c.dirty) continue;
+      if (now - c.last_time >= opt.checkpoint_interval) {
+        due.emplace_back(tenant, true);
+      } else if (c.head_seq >= c.covered_seq + opt.checkpoint_every &&
+                 now - c.last_time >= std::chrono::seconds(1)) {
+        // Records appended inside callers' transactions (append_in) reach their count here; at
+        // most once a second, since their head may not have committed yet (or rolled back).
+        due.emplace_back(tenant, false);
+      }
     }
   }
-  for (const std::string& t : due) {
+  for (const auto& [t, forced] : due) {
     auto tenant = store::TenantId::parse(t);
-    if (tenant.ok()) (void)do_checkpoint(*tenant, true);
+    if (tenant.ok()) (void)do_checkpoint(*tenant, forced);
   }
 }
 
@@ -378,15 +419,7 @@ void AuditLog::append(AuditEvent event, std::function<void(Status)> done) {
   auto reject = [&done](Error e) {
     if (done) done(Status(std::move(e)));
   };
-  if (event.action.empty() || event.actor.empty() || event.result.empty()) {
-    return reject(err::invalid_argument("audit event needs actor, action and result"));
-  }
-  for (const std::string* f :
-       {&event.actor, &event.action, &event.resource, &event.request_id, &event.result}) {
-    if (!internal::storable_text(*f))
-      return reject(err::invalid_argument("audit event text is not UTF-8"));
-  }
-  auto detail = canonical_detail(event.detail);
+  auto detail = checked_detail(event);
   if (!detail.ok()) return reject(std::move(detail).error());
   Pending p{.event = std::move(event),
             .detail = std::move(detail).value(),
@@ -410,6 +443,41 @@ void AuditLog::append(AuditEvent event, std::function<void(Status)> done) {
   const std::size_t depth = impl_->queue.size();
   impl_->set_depth(depth);
   if (depth == 1 || depth >= impl_->opt.max_batch) impl_->wake_writer.notify_one();
+}
+
+Status AuditLog::append_in(store::Tx& tx, const store::TenantId& tenant,
+                           std::span<const AuditEvent> events) {
+  if (events.empty()) return {};
+  std::vector<std::string> details;
+  details.reserve(events.size());
+  for (const AuditEvent& e : events) {
+    if (e.tenant != tenant) return err::invalid_argument("audit event of another tenant");
+    NSL_TRY_ASSIGN(std::string d, checked_detail(e));
+    details.push_back(std::move(d));
+  }
+  const std::int64_t ts_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 impl_->clock.system_now().time_since_epoch())
+                                 .count();
+  std::vector<ToChain> records;
+  records.reserve(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) records.push_back({&events[i], &details[i], ts_ms});
+  Head head;
+  std::optional<std::uint64_t> covered;
+  NSL_TRY(impl_->chain_in(tx, tenant, records, head, covered));
+  if (impl_->appends_in_tx) impl_->appends_in_tx->inc(static_cast<double>(events.size()));
+  if (!impl_->opt.signer) return {};
+  // Checkpoint bookkeeping as after a group commit, except that a checkpoint due by count is left
+  // to the writer thread (interval_checkpoints): this transaction has not committed yet.
+  std::lock_guard lk(impl_->cp_mu);
+  TenantCheckpoint& c = impl_->cps[tenant.str()];
+  if (covered && !c.loaded) {
+    c.loaded = true;
+    c.covered_seq = std::max(c.covered_seq, *covered);
+    c.last_time = impl_->clock.steady_now();
+  }
+  c.head_seq = std::max(c.head_seq, head.seq);
+  c.dirty = true;
+  return {};
 }
 
 Status AuditLog::append_wait(AuditEvent event) {

@@ -37,7 +37,8 @@
 // passed since the newest checkpoint this instance wrote. A failed checkpoint is logged, counted
 // and retried at the next opportunity; it never fails appends.
 //
-// Metrics (when `metrics` is non-null): nsl_audit_appends_total{result="ok|error"},
+// Metrics (when `metrics` is non-null): nsl_audit_appends_total{result="ok|error|in_transaction"}
+// (in_transaction: records of append_in, counted when appended; they commit with their caller),
 // nsl_audit_batch_size, nsl_audit_commit_seconds (one tenant-group transaction, retries included),
 // nsl_audit_queue_depth, nsl_audit_checkpoints_total{result="ok|error"}. Several AuditLogs on one
 // Registry share them.
@@ -51,6 +52,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -104,6 +106,16 @@ class AuditLog {
 
   void append(AuditEvent event, std::function<void(Status)> done);
   Status append_wait(AuditEvent event);
+  // Appends `events` (all of `tenant`) inside the caller's transaction `tx`, opened by
+  // Database::with_tenant for `tenant`: the records commit or roll back with the caller's change,
+  // so an acknowledged change always has its records and a rolled-back one has none, and the
+  // caller waits for no group commit. The tenant's chain head stays locked until `tx` ends: call
+  // this LAST in the transaction, after every other row lock, so that locks are always taken in
+  // the same order (the writer thread's transactions lock only the head). An error (invalid
+  // event; a store error, which the caller's own retry handles) leaves `tx` to be rolled back.
+  // Checkpoints due by count follow from the writer thread within a second.
+  Status append_in(store::Tx& tx, const store::TenantId& tenant,
+                   std::span<const AuditEvent> events);
   // Returns once every append() that returned before this call has completed (its callback ran).
   // The error of a failed group among them, if any, else ok.
   Status flush();

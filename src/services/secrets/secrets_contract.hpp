@@ -657,6 +657,14 @@ TYPED_TEST_P(SecretsContract, QueuedWritesShareOneTransaction) {
   const double transactions = value_of("nsl_secrets_write_batch_size_count");
   EXPECT_EQ(writes, kWriters + 1) << text;  // + "warm"
   EXPECT_LE(transactions, 4) << text;
+  // Each write of a group has its own record, committed in the group's transaction.
+  auto page = this->audit_->list(t, {.action = "secrets.write"}, std::nullopt, 500);
+  ASSERT_TRUE(page.ok()) << page.error();
+  std::multiset<std::string> resources;
+  for (const auto& r : page->records) resources.insert(r.event.resource);
+  EXPECT_EQ(resources.size(), static_cast<std::size_t>(kWriters + 1));
+  EXPECT_EQ(resources.count("secret:warm"), 1u);
+  for (int i = 0; i < kWriters; ++i) EXPECT_EQ(resources.count("secret:q/" + std::to_string(i)), 1u) << i;
 }
 
 TYPED_TEST_P(SecretsContract, RacingFirstWritesAndCasZero) {

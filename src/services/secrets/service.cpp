@@ -15,6 +15,7 @@
 #include "core/strings.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "services/audit/audit_log.hpp"
 #include "services/secrets/internal/envelope.hpp"
 #include "services/secrets/metrics.hpp"
 #include "services/secrets/repo.hpp"
@@ -187,6 +188,7 @@ struct SecretsService::Metrics : OperationMetrics {
 struct SecretsService::PendingWrite {
   std::string_view path;
   std::span<const std::uint8_t> plaintext;
+  const Actor* actor = nullptr;
   std::optional<Result<VersionMeta>> result;
   bool lead = false;  // guarded by WriteQueues::mu: this write starts the next group
   bool done = false;  // guarded by WriteQueues::mu
@@ -249,11 +251,29 @@ Status SecretsService::audit(const store::TenantId& tenant, const Actor& actor, 
                                 std::move(result));
 }
 
+Status SecretsService::audit_writes(
+    store::Tx& tx, const store::TenantId& tenant,
+    const std::vector<std::pair<std::string_view, const Actor*>>& writes) {
+  if (audit_ == nullptr) return {};
+  std::vector<audit::AuditEvent> events;
+  events.reserve(writes.size());
+  for (const auto& [path, actor] : writes) {
+    events.push_back({.tenant = tenant,
+                      .actor = actor->subject,
+                      .action = "secrets.write",
+                      .resource = "secret:" + std::string(path),
+                      .request_id = actor->request_id,
+                      .result = "ok"});
+  }
+  return audit_->append_in(tx, tenant, events);
+}
+
 // ---- write / read ----
 
 Result<VersionMeta> SecretsService::write_once(const store::TenantId& tenant, std::string_view path,
                                                std::span<const std::uint8_t> plaintext,
-                                               const WriteOptions& options, bool& cas_failed,
+                                               const WriteOptions& options,
+                                               const Actor& actor, bool& cas_failed,
                                                bool& no_key) {
   const std::int64_t now = now_ms();
   return db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<VersionMeta> {
@@ -285,6 +305,7 @@ Result<VersionMeta> SecretsService::write_once(const store::TenantId& tenant, st
     repo::VersionRow v = new_version(row, a.active_key->version, *ct, now);
     NSL_TRY(repo::insert_version(tx, v));
     NSL_TRY(trim_beyond(tx, row, effective_max(row.max_versions)));
+    NSL_TRY(audit_writes(tx, tenant, {{path, &actor}}));
     return meta_of(v);
   });
 }
@@ -309,10 +330,9 @@ Result<VersionMeta> SecretsService::write(const store::TenantId& tenant, std::st
         reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
     const bool alone = options.cas || options_.max_write_batch <= 1;
     if (alone && metrics_->batch_size) metrics_->batch_size->observe(1);
-    NSL_TRY_ASSIGN(VersionMeta meta, alone ? write_alone(tenant, path, plaintext, options)
-                                           : write_queued(tenant, path, plaintext));
-    NSL_TRY(audit(tenant, actor, "secrets.write", "secret:" + std::string(path)));
-    return meta;
+    // The audit record commits with the write (in its transaction).
+    return alone ? write_alone(tenant, path, plaintext, options, actor)
+                 : write_queued(tenant, path, plaintext, actor);
   };
   return measured("write", start, run());
 }
@@ -320,12 +340,12 @@ Result<VersionMeta> SecretsService::write(const store::TenantId& tenant, std::st
 Result<VersionMeta> SecretsService::write_alone(const store::TenantId& tenant,
                                                 std::string_view path,
                                                 std::span<const std::uint8_t> plaintext,
-                                                const WriteOptions& options) {
+                                                const WriteOptions& options, const Actor& actor) {
   bool made_key = false;
   for (int attempt = 1;; ++attempt) {
     bool cas_failed = false;
     bool no_key = false;
-    auto r = write_once(tenant, path, plaintext, options, cas_failed, no_key);
+    auto r = write_once(tenant, path, plaintext, options, actor, cas_failed, no_key);
     if (r.ok()) return r;
     if (no_key && !made_key) {
       // Once per tenant: makes (or finds a replica's) first data key outside any transaction.
@@ -345,9 +365,10 @@ Result<VersionMeta> SecretsService::write_alone(const store::TenantId& tenant,
 
 Result<VersionMeta> SecretsService::write_queued(const store::TenantId& tenant,
                                                  std::string_view path,
-                                                 std::span<const std::uint8_t> plaintext) {
-  PendingWrite w{.path = path, .plaintext = plaintext, .result = std::nullopt, .lead = false,
-                 .done = false, .cv = {}};
+                                                 std::span<const std::uint8_t> plaintext,
+                                                 const Actor& actor) {
+  PendingWrite w{.path = path, .plaintext = plaintext, .actor = &actor, .result = std::nullopt,
+                 .lead = false, .done = false, .cv = {}};
   std::unique_lock lock(queues_->mu);
   // References to a map's elements survive rehashing; the entry is erased only when no write of
   // the tenant is waiting or being committed.
@@ -395,7 +416,7 @@ void SecretsService::commit_group(const store::TenantId& tenant,
     return;
   }
   for (PendingWrite* p : group) {
-    p->result = write_alone(tenant, p->path, p->plaintext, {});
+    p->result = write_alone(tenant, p->path, p->plaintext, {}, *p->actor);
     if (metrics_->batch_size) metrics_->batch_size->observe(1);
   }
 }
@@ -459,6 +480,11 @@ bool SecretsService::commit_batch(const store::TenantId& tenant,
     for (const repo::Allocated& a : rows) {
       NSL_TRY(trim_beyond(tx, a.secret, effective_max(a.secret.max_versions)));
     }
+    // The records in arrival order, as the writes were queued.
+    std::vector<std::pair<std::string_view, const Actor*>> audited;
+    audited.reserve(group.size());
+    for (const PendingWrite* p : group) audited.emplace_back(p->path, p->actor);
+    NSL_TRY(audit_writes(tx, tenant, audited));
     body_ok = true;
     return {};
   });

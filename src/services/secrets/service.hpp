@@ -52,7 +52,9 @@
 // Audit (resource "secret:<path>", never a value): secrets.write, secrets.read (also refused
 // reads, with the error code as result), secrets.delete, secrets.undelete, secrets.destroy,
 // secrets.metadata_write, secrets.metadata_delete, secrets.data_key_rotate (resource
-// "secret-data-key:<version>").
+// "secret-data-key:<version>"). A write's record is appended inside the write's own transaction
+// (audit::AuditLog::append_in): the version and its record commit together or not at all, and the
+// write waits for no audit group commit; the others are appended after their change.
 //
 // Metrics: nsl_secrets_operations_total{op,result}, nsl_secrets_operation_seconds{op} and
 // nsl_secrets_write_batch_size (writes per transaction, below).
@@ -260,16 +262,18 @@ class SecretsService {
   Result<DataKey> active_key(const store::TenantId& tenant);
   Result<VersionMeta> write_once(const store::TenantId& tenant, std::string_view path,
                                  std::span<const std::uint8_t> plaintext,
-                                 const WriteOptions& options, bool& cas_failed, bool& no_key);
-  // One write in its own transaction, with the retries of a store-level conflict.
+                                 const WriteOptions& options, const Actor& actor,
+                                 bool& cas_failed, bool& no_key);
+  // One write in its own transaction (its audit record in it too), with the retries of a
+  // store-level conflict.
   Result<VersionMeta> write_alone(const store::TenantId& tenant, std::string_view path,
                                   std::span<const std::uint8_t> plaintext,
-                                  const WriteOptions& options);
+                                  const WriteOptions& options, const Actor& actor);
   // Group commit (see the file comment).
   struct PendingWrite;
   struct WriteQueues;
   Result<VersionMeta> write_queued(const store::TenantId& tenant, std::string_view path,
-                                   std::span<const std::uint8_t> plaintext);
+                                   std::span<const std::uint8_t> plaintext, const Actor& actor);
   void commit_group(const store::TenantId& tenant, const std::vector<PendingWrite*>& group);
   // One transaction for the whole group; false (rolled back, no answers set) when the
   // transaction failed before COMMIT: the caller writes them one by one.
@@ -282,6 +286,10 @@ class SecretsService {
                          const Actor& actor);
   Status audit(const store::TenantId& tenant, const Actor& actor, std::string action,
                std::string resource, std::string result = "ok");
+  // The "secrets.write" records of `paths` (by `actors`, pairwise) inside the writing transaction:
+  // LAST in it (audit::AuditLog::append_in locks the chain head until COMMIT).
+  Status audit_writes(store::Tx& tx, const store::TenantId& tenant,
+                      const std::vector<std::pair<std::string_view, const Actor*>>& writes);
   void count(std::string_view op, const Status& st, std::chrono::steady_clock::time_point start);
   template <class T>
   T measured(std::string_view op, std::chrono::steady_clock::time_point start, T result);
