@@ -168,7 +168,12 @@ Result<KeyView> KeyService::view_of(store::Tx& tx, repo::KeyRow key) {
   if (current == nullptr) return err::internal("key has no row for its current version");
   NSL_TRY_ASSIGN(enclave::Bytes pub, bytes_of(current->public_key, "public key"));
   if (key.curve == "secp256r1") {
-    NSL_TRY_ASSIGN(neo::Bytes script, neo::signature_redeem_script(pub));
+    // Stored compressed and checked on the curve when the key was stored (as the signing path
+    // trusts it too): re-checking would cost a modular square root on every read of every key.
+    if (pub.size() != 33) return err::internal("stored secp256r1 public key is not compressed");
+    neo::PublicKey compressed{};
+    std::copy(pub.begin(), pub.end(), compressed.begin());
+    const neo::Bytes script = neo::signature_redeem_script_unchecked(compressed);
     const neo::UInt160 hash = neo::script_hash(script);
     v.neo = NeoAccount{.address = neo::to_address(hash),
                        .script_hash = hash.to_string(),
