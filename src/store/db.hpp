@@ -94,6 +94,13 @@ class Tx {
   virtual Result<std::int64_t> exec(std::string_view sql, const Params& params = {}) = 0;
   // Runs a statement; returns its rows (columns in SELECT order, text or NULL).
   virtual Result<Rows> query(std::string_view sql, const Params& params = {}) = 0;
+  // query() for the ONLY statement of a read-only transaction (with_tenant_read*): PostgreSQL
+  // sends BEGIN, the tenant setting, the statement and COMMIT as one pipeline (one round trip)
+  // when it is the transaction's first statement; any statement after it fails with internal.
+  // Elsewhere (a read-write transaction, SQLite, not the first statement) it is query().
+  virtual Result<Rows> query_only(std::string_view sql, const Params& params = {}) {
+    return query(sql, params);
+  }
   // The tenant of a with_tenant transaction; nullopt inside with_system.
   const std::optional<TenantId>& tenant() const noexcept { return tenant_; }
 

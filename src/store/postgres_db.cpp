@@ -168,13 +168,16 @@ struct Opened {
   // Nothing of the transaction reached the server in a usable state (the connection was gone
   // before BEGIN was answered): the caller may run the same pipeline on a fresh connection.
   bool retry_elsewhere = false;
+  // The pipeline's COMMIT (asked for with `commit`) was answered COMMIT: the transaction is over.
+  bool committed = false;
 };
 
 // Sends BEGIN, the tenant's set_config and the transaction's first statement (prepared on this
-// connection first if it is new here) as one pipeline: one round trip instead of three or four.
-// On any error the transaction is left open and aborted (or never begun); the caller rolls back.
+// connection first if it is new here) as one pipeline: one round trip instead of three or four;
+// with `commit`, COMMIT as well (the transaction's only statement). On any error the transaction
+// is left open and aborted (or never begun); the caller rolls back.
 Opened open_with_first(Conn& conn, const char* begin, const std::optional<TenantId>& tenant,
-                       std::string_view sql, const Params& params, Rows* rows) {
+                       std::string_view sql, const Params& params, Rows* rows, bool commit) {
   auto lost = [&conn](bool before_begin) {
     conn.broken = true;
     return Opened{.result = err::unavailable("database unavailable"),
@@ -197,11 +200,16 @@ Opened open_with_first(Conn& conn, const char* begin, const std::optional<Tenant
     sent = PQsendQueryPrepared(conn.c, name.c_str(), static_cast<int>(values.size()),
                                values.data(), nullptr, nullptr, 0) == 1;
   }
+  if (sent && commit) {
+    sent = PQsendQueryParams(conn.c, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  }
   if (!sent || PQpipelineSync(conn.c) != 1) return lost(true);
 
-  // The answers, in order: BEGIN, [set_config], [prepare], the statement; each ends with a null
-  // result; then the sync point. After a failure the rest come back PGRES_PIPELINE_ABORTED.
-  const int count = 2 + (tenant ? 1 : 0) + (prepare ? 1 : 0);
+  // The answers, in order: BEGIN, [set_config], [prepare], the statement, [COMMIT]; each ends
+  // with a null result; then the sync point. After a failure the rest come back
+  // PGRES_PIPELINE_ABORTED.
+  const int at_statement = 1 + (tenant ? 1 : 0) + (prepare ? 1 : 0);
+  const int count = at_statement + 1 + (commit ? 1 : 0);
   std::optional<Error> failed;
   bool prepared = false;
   Opened out;
@@ -210,11 +218,13 @@ Opened open_with_first(Conn& conn, const char* begin, const std::optional<Tenant
     if (r.r == nullptr) return lost(i == 0);
     const auto status = PQresultStatus(r.r);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-      if (i == count - 1) {
+      if (i == at_statement) {
         if (rows && status == PGRES_TUPLES_OK) append_rows(r.r, *rows);
         out.result = affected_rows(r.r);
-      } else if (prepare && i == count - 2) {
+      } else if (prepare && i == at_statement - 1) {
         prepared = true;
+      } else if (commit && i == at_statement + 1) {
+        out.committed = std::strcmp(PQcmdStatus(r.r), "COMMIT") == 0;
       }
     } else if (status != PGRES_PIPELINE_ABORTED && !failed) {
       failed = map_pg(conn, r.r);
@@ -240,14 +250,23 @@ Opened open_with_first(Conn& conn, const char* begin, const std::optional<Tenant
 class PgTx final : public Tx {
  public:
   PgTx(PostgresDatabase::Impl& pool, std::unique_ptr<Conn> conn, std::optional<TenantId> tenant,
-       const char* begin)
-      : Tx(std::move(tenant)), pool_(pool), conn_(std::move(conn)), begin_(begin) {}
+       const char* begin, bool read_only)
+      : Tx(std::move(tenant)),
+        pool_(pool),
+        conn_(std::move(conn)),
+        begin_(begin),
+        read_only_(read_only) {}
   Result<std::int64_t> exec(std::string_view sql, const Params& params) override {
     return statement(sql, params, nullptr);
   }
   Result<Rows> query(std::string_view sql, const Params& params) override {
     Rows rows;
     NSL_TRY(statement(sql, params, &rows));
+    return rows;
+  }
+  Result<Rows> query_only(std::string_view sql, const Params& params) override {
+    Rows rows;
+    NSL_TRY(statement(sql, params, &rows, read_only_ && !begun_));
     return rows;
   }
 
@@ -258,12 +277,17 @@ class PgTx final : public Tx {
   void abandon();
 
  private:
-  Result<std::int64_t> statement(std::string_view sql, const Params& params, Rows* rows);
+  // `last`: the transaction's only statement, committed in the same pipeline (read-only
+  // transactions: a failing body after it has nothing to roll back).
+  Result<std::int64_t> statement(std::string_view sql, const Params& params, Rows* rows,
+                                 bool last = false);
 
   PostgresDatabase::Impl& pool_;
   std::unique_ptr<Conn> conn_;
   const char* begin_;
+  const bool read_only_;
   bool begun_ = false;
+  bool committed_ = false;  // ended by the pipeline of query_only()
 };
 
 }  // namespace
@@ -425,7 +449,7 @@ PoolStats stats_of(const PostgresDatabase::Impl& impl) {
 Status run_on(PostgresDatabase::Impl& pool, const std::optional<TenantId>& tenant,
               const std::function<Status(Tx&)>& body, bool read_only) {
   NSL_TRY_ASSIGN(std::unique_ptr<Conn> conn, pool.acquire());
-  PgTx tx(pool, std::move(conn), tenant, read_only ? "BEGIN READ ONLY" : "BEGIN");
+  PgTx tx(pool, std::move(conn), tenant, read_only ? "BEGIN READ ONLY" : "BEGIN", read_only);
   Status st;
   try {
     st = body(tx);
@@ -436,11 +460,13 @@ Status run_on(PostgresDatabase::Impl& pool, const std::optional<TenantId>& tenan
   return tx.finish(std::move(st));
 }
 
-Result<std::int64_t> PgTx::statement(std::string_view sql, const Params& params, Rows* rows) {
+Result<std::int64_t> PgTx::statement(std::string_view sql, const Params& params, Rows* rows,
+                                     bool last) {
   if (!conn_) return err::unavailable("database unavailable");
+  if (committed_) return err::internal("statement after the transaction's only statement");
   if (begun_) return run_prepared(*conn_, sql, params, rows);
   for (int attempt = 0;; ++attempt) {
-    Opened opened = open_with_first(*conn_, begin_, tenant(), sql, params, rows);
+    Opened opened = open_with_first(*conn_, begin_, tenant(), sql, params, rows, last);
     if (opened.retry_elsewhere && attempt == 0) {
       // Nothing ran yet (the connection was gone before BEGIN was answered, typically after a
       // server restart): once more on a fresh connection, so the caller does not pay for it.
@@ -452,14 +478,15 @@ Result<std::int64_t> PgTx::statement(std::string_view sql, const Params& params,
       continue;
     }
     begun_ = !opened.retry_elsewhere;
+    committed_ = opened.committed;
     return std::move(opened.result);
   }
 }
 
 Status PgTx::finish(Status st) {
   if (!conn_) return st;
-  if (!begun_) {
-    // No statement ran: there is no transaction to end.
+  if (!begun_ || committed_) {
+    // No statement ran, or the only one committed with it: there is no transaction to end.
     pool_.release(std::move(conn_));
     return st;
   }

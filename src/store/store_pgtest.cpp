@@ -278,6 +278,87 @@ TEST_F(PostgresStoreTest, FirstStatementFailureRollsBackAndTheConnectionStaysUsa
   EXPECT_EQ(s.in_use, 0);
 }
 
+// query_only: a read-only transaction's only statement commits in the same pipeline. Row-level
+// security still applies, the connection comes back with no transaction open (a pool of one runs
+// everything below on one connection), a statement after it is refused, a failure rolls back, and
+// in a read-write transaction it is an ordinary statement.
+TEST_F(PostgresStoreTest, QueryOnlyCommitsAReadInOneRoundTrip) {
+  auto env = PgTraits::make(1);
+  ASSERT_TRUE(env);
+  ASSERT_TRUE(env->service->migrate().ok());
+  PostgresDatabase& one = *env->service;
+  for (const auto& [t, v] : {std::pair{a_, "from-a"}, std::pair{b_, "from-b"}}) {
+    const std::string value = v;
+    const TenantId tenant = t;
+    auto seeded = one.with_system([&](Tx& tx) {
+      return tx.exec("INSERT INTO tenants (id, name) VALUES ($1, $2)", {tenant, value});
+    });
+    ASSERT_TRUE(seeded.ok()) << seeded.error();
+    auto put = one.with_tenant(tenant, [&](Tx& tx) {
+      return tx.exec("INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, 'k', $2)",
+                     {tenant, value});
+    });
+    ASSERT_TRUE(put.ok()) << put.error();
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto rows = one.with_tenant_read_primary(a_, [](Tx& tx) {
+      return tx.query_only("SELECT tenant_id::text, value FROM tenant_settings");
+    });
+    ASSERT_TRUE(rows.ok()) << rows.error();
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0], (Row{a_.str(), "from-a"}));
+  }
+  // Nothing left open on the connection: the next transaction starts afresh (another tenant, and
+  // no tenant at all, see only their own rows).
+  auto other = one.with_tenant_read_primary(
+      b_, [](Tx& tx) { return tx.query_only("SELECT value FROM tenant_settings"); });
+  ASSERT_TRUE(other.ok()) << other.error();
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ((*other)[0][0].value_or(""), "from-b");
+  auto none = one.with_system([](Tx& tx) {
+    return tx.query("SELECT current_setting('app.current_tenant', true), "
+                    "(SELECT COUNT(*) FROM tenant_settings), now() = statement_timestamp()");
+  });
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_EQ((*none)[0][0].value_or(""), "");
+  EXPECT_EQ((*none)[0][1].value_or(""), "0");
+
+  // After it, the transaction is over.
+  auto after = one.with_tenant_read_primary(a_, [](Tx& tx) -> Result<Rows> {
+    NSL_TRY(tx.query_only("SELECT value FROM tenant_settings"));
+    return tx.query("SELECT value FROM tenant_settings");
+  });
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().code(), ErrorCode::internal);
+  // A failing statement rolls back; the connection stays usable.
+  auto bad = one.with_tenant_read_primary(
+      a_, [](Tx& tx) { return tx.query_only("SELECT no_such_column FROM tenant_settings"); });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::internal);
+  // A body that fails after the read has nothing to roll back.
+  auto failed_after = one.with_tenant_read_primary(a_, [](Tx& tx) -> Result<Rows> {
+    NSL_TRY(tx.query_only("SELECT value FROM tenant_settings"));
+    return err::not_found("what the caller looked for is not there");
+  });
+  EXPECT_EQ(failed_after.error().code(), ErrorCode::not_found);
+  // Not the first statement, or a read-write transaction: an ordinary statement.
+  auto second = one.with_tenant_read_primary(a_, [](Tx& tx) -> Result<Rows> {
+    NSL_TRY(tx.query("SELECT 1"));
+    NSL_TRY(tx.query_only("SELECT value FROM tenant_settings"));
+    return tx.query("SELECT value FROM tenant_settings");
+  });
+  ASSERT_TRUE(second.ok()) << second.error();
+  auto rw = one.with_tenant(a_, [](Tx& tx) -> Result<std::int64_t> {
+    NSL_TRY(tx.query_only("SELECT value FROM tenant_settings"));
+    return tx.exec("UPDATE tenant_settings SET value = 'changed'");
+  });
+  ASSERT_TRUE(rw.ok()) << rw.error();
+  EXPECT_EQ(*rw, 1);
+  const PoolStats s = one.pool_stats();
+  EXPECT_EQ(s.reconnects, 0u);
+  EXPECT_EQ(s.in_use, 0);
+}
+
 // Opt-in (it restarts the shared harness server, which would break concurrent pg tests):
 //   NSL_TEST_PG_RESTART_CMD='runuser -u nsltest -- /usr/lib/postgresql/15/bin/pg_ctl
 //     -D DIR/pg/data restart -m fast -w'

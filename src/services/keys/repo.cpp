@@ -179,7 +179,8 @@ Result<std::optional<KeyWithCurrent>> get_key_with_current(Tx& tx, std::string_v
                                  " FROM keys k JOIN key_versions v ON v.tenant_id = k.tenant_id AND "
                                  "v.key_id = k.id AND v.version = k.current_version "
                                  "WHERE k.tenant_id = $1 AND k.id = $2";
-  NSL_TRY_ASSIGN(store::Rows rows, tx.query(sql, {tenant_of(tx), id}));
+  // The signing path's only statement: on PostgreSQL its transaction commits in the same round trip.
+  NSL_TRY_ASSIGN(store::Rows rows, tx.query_only(sql, {tenant_of(tx), id}));
   if (rows.empty()) return std::optional<KeyWithCurrent>();
   KeyWithCurrent out;
   NSL_TRY_ASSIGN(out.key, key_from(rows[0]));

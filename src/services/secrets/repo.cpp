@@ -290,7 +290,8 @@ Result<std::optional<ForRead>> load_for_read(Tx& tx, std::string_view path,
       "v.version = CASE WHEN $3 = 0 THEN s.current_version ELSE $3 END "
       "LEFT JOIN secret_data_keys k ON k.tenant_id = v.tenant_id AND k.version = v.dek_version "
       "WHERE s.tenant_id = $1 AND s.path = $2";
-  NSL_TRY_ASSIGN(store::Rows rows, tx.query(sql, {tenant_of(tx), path, u32_param(version)}));
+  // A read's only statement: on PostgreSQL its transaction commits in the same round trip.
+  NSL_TRY_ASSIGN(store::Rows rows, tx.query_only(sql, {tenant_of(tx), path, u32_param(version)}));
   if (rows.empty()) return std::optional<ForRead>();
   const Row& r = rows[0];
   if (r.size() != 10) return err::internal("unexpected secret read row shape");
