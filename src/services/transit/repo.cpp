@@ -85,6 +85,34 @@ Result<std::optional<KeyRow>> get_key(Tx& tx, std::string_view name) {
   return std::optional<KeyRow>(std::move(k));
 }
 
+Result<std::optional<KeyWithVersions>> get_key_with_versions(Tx& tx, std::string_view name,
+                                                             std::uint32_t from, std::uint32_t to,
+                                                             bool latest) {
+  // One statement (a read's only one: on PostgreSQL its transaction commits in the same round
+  // trip). The key's columns repeat on each version row; a key without a matching version comes
+  // back once with NULL version columns.
+  static const std::string sql =
+      "SELECT k.name, k.type, k.latest_version, k.min_decryption_version, "
+      "k.min_encryption_version, k.deletion_allowed, k.rotation_days, k.next_rotation_at, "
+      "k.rotation_fence, k.created_at, k.updated_at, v.version, v.sealed, v.created_at "
+      "FROM transit_keys k LEFT JOIN transit_key_versions v ON v.tenant_id = k.tenant_id AND "
+      "v.name = k.name AND ((v.version >= $3 AND v.version <= $4) OR "
+      "($5 = 1 AND v.version = k.latest_version)) "
+      "WHERE k.tenant_id = $1 AND k.name = $2 ORDER BY v.version";
+  NSL_TRY_ASSIGN(store::Rows rows, tx.query_only(sql, {tenant_of(tx), name, u32_param(from),
+                                                       u32_param(to), latest ? 1 : 0}));
+  if (rows.empty()) return std::optional<KeyWithVersions>();
+  KeyWithVersions out;
+  NSL_TRY_ASSIGN(out.key, key_from(rows[0]));
+  for (const Row& r : rows) {
+    if (r.size() != 14) return err::internal("unexpected transit key read row shape");
+    if (!r[11]) continue;
+    NSL_TRY_ASSIGN(VersionRow v, version_from(Row(r.begin() + 11, r.end())));
+    out.versions.push_back(std::move(v));
+  }
+  return std::optional<KeyWithVersions>(std::move(out));
+}
+
 Result<std::vector<KeyRow>> list_keys(Tx& tx, const std::optional<std::string>& after, int limit) {
   static const std::string sql_after = "SELECT " + std::string(kKeyCols) +
                                        " FROM transit_keys WHERE tenant_id = $1 AND name > $2 "

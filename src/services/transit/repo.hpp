@@ -43,6 +43,15 @@ struct VersionRow {
 // exists.
 Result<bool> insert_key(store::Tx& tx, const KeyRow& key, const VersionRow& first);
 Result<std::optional<KeyRow>> get_key(store::Tx& tx, std::string_view name);
+struct KeyWithVersions {
+  KeyRow key;
+  std::vector<VersionRow> versions;  // oldest first, with `sealed`
+};
+// The key and, in one statement, its versions in [from, to] plus (when `latest`) its latest one;
+// nullopt when there is no such key.
+Result<std::optional<KeyWithVersions>> get_key_with_versions(store::Tx& tx, std::string_view name,
+                                                             std::uint32_t from, std::uint32_t to,
+                                                             bool latest);
 // Name order, after `after` (exclusive).
 Result<std::vector<KeyRow>> list_keys(store::Tx& tx, const std::optional<std::string>& after,
                                       int limit);

@@ -101,24 +101,34 @@ Status TransitService::check_associated_data(ByteView associated_data) const {
 Result<TransitService::Loaded> TransitService::load(const store::TenantId& tenant,
                                                     std::string_view name,
                                                     std::span<const std::uint32_t> versions) {
-  auto rows = db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) -> Result<Loaded> {
-    NSL_TRY_ASSIGN(std::optional<repo::KeyRow> k, repo::get_key(tx, name));
-    if (!k) return err::not_found("transit key not found");
-    Loaded l{.key = std::move(*k), .sealed = {}};
-    // 0 stands for the latest version.
-    std::set<std::uint32_t> want;
-    for (std::uint32_t v : versions) want.insert(v == 0 ? l.key.latest_version : v);
-    for (std::uint32_t v : want) {
-      if (v == 0 || v > l.key.latest_version) continue;
-      NSL_TRY_ASSIGN(std::optional<repo::VersionRow> row, repo::get_version(tx, name, v));
-      if (!row) continue;
-      auto bytes = from_hex(row->sealed);
-      if (!bytes) return err::internal("stored transit key version is not hex");
-      l.sealed.emplace(v, std::move(*bytes));
+  // 0 stands for the latest version; the others are read as one range with it.
+  bool latest = false;
+  std::uint32_t from = 1;
+  std::uint32_t to = 0;  // empty range unless an explicit version is asked for
+  for (std::uint32_t v : versions) {
+    if (v == 0) {
+      latest = true;
+    } else {
+      from = to == 0 ? v : std::min(from, v);
+      to = std::max(to, v);
     }
-    return l;
-  });
-  return rows;
+  }
+  NSL_TRY_ASSIGN(std::optional<repo::KeyWithVersions> k,
+                 db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) {
+                   return repo::get_key_with_versions(tx, name, from, to, latest);
+                 }));
+  if (!k) return err::not_found("transit key not found");
+  Loaded l{.key = std::move(k->key), .sealed = {}};
+  std::set<std::uint32_t> want;
+  for (std::uint32_t v : versions) want.insert(v == 0 ? l.key.latest_version : v);
+  for (repo::VersionRow& row : k->versions) {
+    if (row.version == 0 || row.version > l.key.latest_version || want.count(row.version) == 0)
+      continue;
+    auto bytes = from_hex(row.sealed);
+    if (!bytes) return err::internal("stored transit key version is not hex");
+    l.sealed.emplace(row.version, std::move(*bytes));
+  }
+  return l;
 }
 
 Result<std::uint32_t> TransitService::encryption_version(

@@ -310,6 +310,23 @@ TYPED_TEST_P(TransitContract, VersionsAndMinimums) {
   EXPECT_TRUE(this->decrypts_to(t, "k", v2.ciphertext, "two"));
   this->configure(t, "k", {.min_decryption_version = 1u, .min_encryption_version = 0u});
   EXPECT_TRUE(this->decrypts_to(t, "k", v1.ciphertext, "one"));
+
+  // One batch spanning versions 1 and 3 of a key at version 3 (the key and the versions it needs
+  // are read in one statement), with an item naming a version the key does not have.
+  ASSERT_TRUE(this->tr_->rotate(t, "k", this->actor_).ok());
+  const auto v3 = this->enc(t, "k", "three");
+  EXPECT_EQ(v3.key_version, 3u);
+  std::string beyond = v1.ciphertext;
+  beyond.replace(0, std::string("nsl:v1:1:").size(), "nsl:v1:9:");
+  const std::vector<CiphertextItem> mixed{{v3.ciphertext, {}}, {beyond, {}}, {v1.ciphertext, {}}};
+  auto plain = this->tr_->decrypt_batch(t, "k", mixed, this->actor_);
+  ASSERT_TRUE(plain.ok()) << plain.error();
+  ASSERT_EQ(plain->size(), 3u);
+  ASSERT_TRUE((*plain)[0].ok()) << (*plain)[0].error();
+  EXPECT_TRUE((*plain)[0]->equals(secret_of("three")));
+  EXPECT_FALSE((*plain)[1].ok());
+  ASSERT_TRUE((*plain)[2].ok()) << (*plain)[2].error();
+  EXPECT_TRUE((*plain)[2]->equals(secret_of("one")));
 }
 
 TYPED_TEST_P(TransitContract, RewrapMovesToTheLatestVersion) {
