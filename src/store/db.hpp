@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -87,6 +88,12 @@ using Params = std::vector<Param>;
 using Row = std::vector<std::optional<std::string>>;
 using Rows = std::vector<Row>;
 
+// One statement of Tx::exec_all.
+struct Statement {
+  std::string_view sql;
+  Params params;
+};
+
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -100,6 +107,19 @@ class Tx {
   // Elsewhere (a read-write transaction, SQLite, not the first statement) it is query().
   virtual Result<Rows> query_only(std::string_view sql, const Params& params = {}) {
     return query(sql, params);
+  }
+  // Runs `statements` in order and returns each one's changed-row count; stops at the first
+  // failure and returns its error (the transaction is then aborted, as after a failed exec()).
+  // PostgreSQL sends them as one pipeline (one round trip) once the transaction has begun; SQLite
+  // runs them one by one.
+  virtual Result<std::vector<std::int64_t>> exec_all(std::span<const Statement> statements) {
+    std::vector<std::int64_t> counts;
+    counts.reserve(statements.size());
+    for (const Statement& st : statements) {
+      NSL_TRY_ASSIGN(std::int64_t n, exec(st.sql, st.params));
+      counts.push_back(n);
+    }
+    return counts;
   }
   // The tenant of a with_tenant transaction; nullopt inside with_system.
   const std::optional<TenantId>& tenant() const noexcept { return tenant_; }

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstring>
+#include <span>
 #include <deque>
 #include <mutex>
 #include <unordered_map>
@@ -30,6 +31,7 @@ struct PgResult {
 struct Conn {
   PGconn* c = nullptr;
   std::unordered_map<std::string, std::string> stmts;  // SQL text -> prepared statement name
+  std::uint64_t names = 0;  // statement names handed out on this connection (never reused)
   bool broken = false;
   ~Conn() {
     if (c) PQfinish(c);
@@ -127,10 +129,12 @@ struct StatementName {
   std::string name;
   bool known = false;
 };
-StatementName statement_name(const Conn& conn, const std::string& key) {
+StatementName statement_name(Conn& conn, const std::string& key) {
   auto it = conn.stmts.find(key);
   if (it != conn.stmts.end()) return {.name = it->second, .known = true};
-  return {.name = "nsl_" + std::to_string(conn.stmts.size() + 1), .known = false};
+  // A fresh name every time: a name whose PREPARE was aborted is never handed out again, so it
+  // cannot collide with one PostgreSQL did prepare.
+  return {.name = "nsl_" + std::to_string(++conn.names), .known = false};
 }
 
 // Parameters as libpq takes them: text pointers, NULL for SQL NULL (valid while `params` lives).
@@ -245,6 +249,81 @@ Opened open_with_first(Conn& conn, const char* begin, const std::optional<Tenant
   return out;
 }
 
+// Runs `statements` inside the open transaction as one pipeline (prepared first where new on this
+// connection): one round trip. Their changed-row counts, or the first failure (the transaction is
+// then aborted; the caller rolls back).
+Result<std::vector<std::int64_t>> run_pipelined(Conn& conn, std::span<const Statement> statements) {
+  auto lost = [&conn]() -> Result<std::vector<std::int64_t>> {
+    conn.broken = true;
+    return err::unavailable("database unavailable");
+  };
+  if (PQenterPipelineMode(conn.c) != 1) return lost();
+  struct Sent {
+    std::string key;
+    std::string name;
+    bool prepare = false;
+  };
+  std::vector<Sent> sent;
+  sent.reserve(statements.size());
+  std::unordered_map<std::string, std::string> fresh;  // prepared by this pipeline
+  bool ok = true;
+  for (const Statement& st : statements) {
+    Sent s{.key = std::string(st.sql), .name = {}, .prepare = false};
+    if (auto f = fresh.find(s.key); f != fresh.end()) {
+      s.name = f->second;
+    } else {
+      StatementName n = statement_name(conn, s.key);
+      s.name = std::move(n.name);
+      s.prepare = !n.known;
+      if (s.prepare) fresh.emplace(s.key, s.name);
+    }
+    const std::vector<const char*> values = param_values(st.params);
+    if (ok && s.prepare)
+      ok = PQsendPrepare(conn.c, s.name.c_str(), s.key.c_str(), 0, nullptr) == 1;
+    if (ok) {
+      ok = PQsendQueryPrepared(conn.c, s.name.c_str(), static_cast<int>(values.size()),
+                               values.data(), nullptr, nullptr, 0) == 1;
+    }
+    sent.push_back(std::move(s));
+  }
+  if (!ok || PQpipelineSync(conn.c) != 1) return lost();
+
+  // The answers in order — per statement [prepare], execute — each ending with a null result,
+  // then the sync point. After a failure the rest come back PGRES_PIPELINE_ABORTED.
+  std::vector<std::int64_t> counts;
+  counts.reserve(statements.size());
+  std::optional<Error> failed;
+  std::vector<const Sent*> prepared;
+  for (const Sent& s : sent) {
+    for (int part = s.prepare ? 0 : 1; part < 2; ++part) {
+      PgResult r(PQgetResult(conn.c));
+      if (r.r == nullptr) return lost();
+      const auto status = PQresultStatus(r.r);
+      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        if (part == 0) {
+          prepared.push_back(&s);
+        } else {
+          counts.push_back(affected_rows(r.r));
+        }
+      } else if (status != PGRES_PIPELINE_ABORTED && !failed) {
+        failed = map_pg(conn, r.r);
+        if (conn.broken) return lost();
+      }
+      PgResult end(PQgetResult(conn.c));
+      if (end.r != nullptr) return lost();  // more than one result: not ours to interpret
+    }
+  }
+  PgResult sync(PQgetResult(conn.c));
+  if (sync.r == nullptr || PQresultStatus(sync.r) != PGRES_PIPELINE_SYNC ||
+      PQexitPipelineMode(conn.c) != 1) {
+    return lost();
+  }
+  // Prepared statements outlive the transaction (protocol level), whatever became of it.
+  for (const Sent* s : prepared) conn.stmts.emplace(s->key, s->name);
+  if (failed) return *std::move(failed);
+  return counts;
+}
+
 // A transaction opened lazily: BEGIN and the tenant's set_config travel with the first statement
 // (open_with_first); a body that runs no statement costs no round trip at all.
 class PgTx final : public Tx {
@@ -269,6 +348,7 @@ class PgTx final : public Tx {
     NSL_TRY(statement(sql, params, &rows, read_only_ && !begun_));
     return rows;
   }
+  Result<std::vector<std::int64_t>> exec_all(std::span<const Statement> statements) override;
 
   // Commits (body succeeded) or rolls back, and gives the connection back. Returns st, or the
   // commit's failure.
@@ -481,6 +561,23 @@ Result<std::int64_t> PgTx::statement(std::string_view sql, const Params& params,
     committed_ = opened.committed;
     return std::move(opened.result);
   }
+}
+
+Result<std::vector<std::int64_t>> PgTx::exec_all(std::span<const Statement> statements) {
+  std::vector<std::int64_t> counts;
+  if (statements.empty()) return counts;
+  if (!begun_) {
+    // The first one opens the transaction (with BEGIN and the tenant setting in its pipeline).
+    NSL_TRY_ASSIGN(std::int64_t n, statement(statements[0].sql, statements[0].params, nullptr));
+    counts.push_back(n);
+    statements = statements.subspan(1);
+    if (statements.empty()) return counts;
+  }
+  if (!conn_) return err::unavailable("database unavailable");
+  if (committed_) return err::internal("statement after the transaction's only statement");
+  NSL_TRY_ASSIGN(std::vector<std::int64_t> rest, run_pipelined(*conn_, statements));
+  counts.insert(counts.end(), rest.begin(), rest.end());
+  return counts;
 }
 
 Status PgTx::finish(Status st) {

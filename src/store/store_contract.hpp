@@ -308,6 +308,47 @@ TYPED_TEST_P(StoreContractTest, WritesInReadTransactionsFail) {
   ASSERT_TRUE(again.ok()) << again.error();
 }
 
+// exec_all: every statement's count in order, the same new statement twice in one batch, as the
+// transaction's first statements or after others; a failure in the middle stops the batch and
+// the transaction commits nothing.
+TYPED_TEST_P(StoreContractTest, ExecAllRunsABatchAndStopsAtTheFirstFailure) {
+  this->migrate();
+  const TenantId a = this->create_tenant("acme");
+  const std::string ins = "INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, $2, $3)";
+  for (int round = 0; round < 2; ++round) {  // the second round finds the statements prepared
+    const std::string p = "r" + std::to_string(round) + ":";
+    auto counts = this->db().with_tenant(a, [&](Tx& tx) {
+      const std::vector<Statement> batch{
+          {ins, {a, p + "a", "1"}},
+          {ins, {a, p + "b", "2"}},
+          {"UPDATE tenant_settings SET value = 'x' WHERE tenant_id = $1 AND key LIKE $2",
+           {a, p + "%"}},
+          {"DELETE FROM tenant_settings WHERE tenant_id = $1 AND key = 'absent'", {a}}};
+      return tx.exec_all(batch);
+    });
+    ASSERT_TRUE(counts.ok()) << counts.error();
+    EXPECT_EQ(*counts, (std::vector<std::int64_t>{1, 1, 2, 0}));
+  }
+  auto after_first = this->db().with_tenant(a, [&](Tx& tx) -> Result<std::vector<std::int64_t>> {
+    NSL_TRY(tx.query("SELECT 1"));
+    return tx.exec_all(std::vector<Statement>{{ins, {a, "later", "3"}}});
+  });
+  ASSERT_TRUE(after_first.ok()) << after_first.error();
+  EXPECT_EQ(*after_first, (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); })->size(), 5u);
+
+  auto failed = this->db().with_tenant(a, [&](Tx& tx) {
+    return tx.exec_all(std::vector<Statement>{
+        {ins, {a, "fresh", "1"}}, {ins, {a, "later", "dup"}}, {ins, {a, "never", "1"}}});
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code(), ErrorCode::conflict) << failed.error();
+  auto rows = this->db().with_tenant(a, [](Tx& tx) { return TestFixture::list(tx); });
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  EXPECT_EQ(rows->size(), 5u);  // neither "fresh" nor "never"
+  EXPECT_TRUE(this->db().with_tenant(a, [](Tx& tx) { return tx.exec_all({}); }).ok());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, MigrateTwiceIsANoOp,
                             RefusesADatabaseNewerThanTheBinary, InsertAndReadWithinATenant,
                             UniqueViolationIsConflictAndRollsBack,
@@ -316,6 +357,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, MigrateTwiceIsANoOp,
                             ConcurrentTransactionsFromManyThreads,
                             AFailedStatementAbortsTheTransactionEvenWhenSwallowed,
                             ReadTransactionsSeeCommittedRowsOfTheirTenant,
-                            WritesInReadTransactionsFail);
+                            WritesInReadTransactionsFail,
+                            ExecAllRunsABatchAndStopsAtTheFirstFailure);
 
 }  // namespace nsl::store::contract

@@ -311,9 +311,8 @@ Status AuditLog::Impl::chain_in(store::Tx& tx, const store::TenantId& tenant,
     prev = r.hash;
     stored.push_back(std::move(r));
   }
-  NSL_TRY(internal::insert_records(tx, tenant, stored));
   new_head = Head{.seq = seq, .hash = prev};
-  NSL_TRY(internal::advance_head(tx, tenant, head.seq, new_head));
+  NSL_TRY(internal::append_chain(tx, tenant, stored, head.seq, new_head));
   if (need_covered) {
     NSL_TRY_ASSIGN(const std::uint64_t c, internal::latest_checkpoint_seq(tx, tenant));
     covered = c;

@@ -168,24 +168,17 @@ Result<Head> lock_head(store::Tx& tx, store::Backend backend, const store::Tenan
   return err::internal("audit head row missing");
 }
 
-Status advance_head(store::Tx& tx, const store::TenantId& tenant, std::uint64_t from_seq,
+Status append_chain(store::Tx& tx, const store::TenantId& tenant,
+                    const std::vector<StoredRecord>& records, std::uint64_t from_seq,
                     const Head& to) {
-  NSL_TRY_ASSIGN(auto n, tx.exec("UPDATE audit_heads SET seq = $2, hash = $3 "
-                                 "WHERE tenant_id = $1 AND seq = $4",
-                                 {tenant, static_cast<std::int64_t>(to.seq), to.hash,
-                                  static_cast<std::int64_t>(from_seq)}));
-  if (n != 1) return err::conflict("audit chain head moved");
-  return {};
-}
-
-Status insert_records(store::Tx& tx, const store::TenantId& tenant,
-                      const std::vector<StoredRecord>& records) {
+  // The inserts in power-of-two chunks (each a cached prepared statement), then the head's
+  // conditional advance: one batch (on PostgreSQL one pipeline, one round trip).
+  std::vector<store::Statement> statements;
   std::size_t i = 0;
-  store::Params params;
   while (i < records.size()) {
     std::size_t n = 256;
     while (n > records.size() - i) n /= 2;
-    params.clear();
+    store::Params params;
     params.reserve(n * 11);
     for (std::size_t k = i; k < i + n; ++k) {
       const StoredRecord& r = records[k];
@@ -201,9 +194,14 @@ Status insert_records(store::Tx& tx, const store::TenantId& tenant,
       params.emplace_back(r.prev_hash);
       params.emplace_back(r.hash);
     }
-    NSL_TRY(tx.exec(cached_insert_sql(n), params));
+    statements.push_back({cached_insert_sql(n), std::move(params)});
     i += n;
   }
+  statements.push_back({"UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant_id = $1 AND seq = $4",
+                        {tenant, static_cast<std::int64_t>(to.seq), to.hash,
+                         static_cast<std::int64_t>(from_seq)}});
+  NSL_TRY_ASSIGN(std::vector<std::int64_t> counts, tx.exec_all(statements));
+  if (counts.empty() || counts.back() != 1) return err::conflict("audit chain head moved");
   return {};
 }
 

@@ -51,13 +51,13 @@ struct StoredCheckpoint {
 Result<Head> lock_head(store::Tx& tx, store::Backend backend, const store::TenantId& tenant);
 // The head without locking; seq 0 when there is no head row.
 Result<Head> read_head(store::Tx& tx, const store::TenantId& tenant);
-// Moves the head from `from_seq` to `to`; conflict when it is no longer at from_seq.
-Status advance_head(store::Tx& tx, const store::TenantId& tenant, std::uint64_t from_seq,
+// Inserts `records` (multi-row INSERTs in power-of-two chunks: a bounded set of statement texts
+// for the statement caches of both back ends) and moves the head from `from_seq` to `to`, as one
+// batch (Tx::exec_all: one round trip on PostgreSQL); conflict when the head is no longer at
+// from_seq.
+Status append_chain(store::Tx& tx, const store::TenantId& tenant,
+                    const std::vector<StoredRecord>& records, std::uint64_t from_seq,
                     const Head& to);
-// Multi-row INSERTs in power-of-two chunks (bounded set of statement texts for the statement
-// caches of both back ends).
-Status insert_records(store::Tx& tx, const store::TenantId& tenant,
-                      const std::vector<StoredRecord>& records);
 // Records with seq > after_seq in ascending order.
 Result<std::vector<StoredRecord>> records_after(store::Tx& tx, const store::TenantId& tenant,
                                                 std::uint64_t after_seq, int limit);
