@@ -4,9 +4,9 @@
 
 #include <condition_variable>
 #include <cstring>
-#include <span>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 
 #include "store/migrations.hpp"
@@ -329,12 +329,8 @@ Result<std::vector<std::int64_t>> run_pipelined(Conn& conn, std::span<const Stat
 class PgTx final : public Tx {
  public:
   PgTx(PostgresDatabase::Impl& pool, std::unique_ptr<Conn> conn, std::optional<TenantId> tenant,
-       const char* begin, bool read_only)
-      : Tx(std::move(tenant)),
-        pool_(pool),
-        conn_(std::move(conn)),
-        begin_(begin),
-        read_only_(read_only) {}
+       bool read_only)
+      : Tx(std::move(tenant)), pool_(pool), conn_(std::move(conn)), read_only_(read_only) {}
   Result<std::int64_t> exec(std::string_view sql, const Params& params) override {
     return statement(sql, params, nullptr);
   }
@@ -364,7 +360,6 @@ class PgTx final : public Tx {
 
   PostgresDatabase::Impl& pool_;
   std::unique_ptr<Conn> conn_;
-  const char* begin_;
   const bool read_only_;
   bool begun_ = false;
   bool committed_ = false;  // ended by the pipeline of query_only()
@@ -529,7 +524,7 @@ PoolStats stats_of(const PostgresDatabase::Impl& impl) {
 Status run_on(PostgresDatabase::Impl& pool, const std::optional<TenantId>& tenant,
               const std::function<Status(Tx&)>& body, bool read_only) {
   NSL_TRY_ASSIGN(std::unique_ptr<Conn> conn, pool.acquire());
-  PgTx tx(pool, std::move(conn), tenant, read_only ? "BEGIN READ ONLY" : "BEGIN", read_only);
+  PgTx tx(pool, std::move(conn), tenant, read_only);
   Status st;
   try {
     st = body(tx);
@@ -546,7 +541,8 @@ Result<std::int64_t> PgTx::statement(std::string_view sql, const Params& params,
   if (committed_) return err::internal("statement after the transaction's only statement");
   if (begun_) return run_prepared(*conn_, sql, params, rows);
   for (int attempt = 0;; ++attempt) {
-    Opened opened = open_with_first(*conn_, begin_, tenant(), sql, params, rows, last);
+    Opened opened = open_with_first(*conn_, read_only_ ? "BEGIN READ ONLY" : "BEGIN", tenant(),
+                                    sql, params, rows, last);
     if (opened.retry_elsewhere && attempt == 0) {
       // Nothing ran yet (the connection was gone before BEGIN was answered, typically after a
       // server restart): once more on a fresh connection, so the caller does not pay for it.
