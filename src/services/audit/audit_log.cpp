@@ -129,6 +129,10 @@ struct AuditLog::Impl {
   Status chain_in(store::Tx& tx, const store::TenantId& tenant, const std::vector<ToChain>& records,
                   Head& new_head, std::optional<std::uint64_t>& covered);
   Status do_checkpoint(const store::TenantId& tenant, bool force);
+  // Checkpoint bookkeeping for a head this instance chained (under cp_mu); true when a checkpoint
+  // is due by count.
+  bool note_head(const store::TenantId& tenant, const Head& head,
+                 std::optional<std::uint64_t> covered);
   void after_commit(const store::TenantId& tenant, const Head& head,
                     std::optional<std::uint64_t> covered);
   void interval_checkpoints();
@@ -320,23 +324,24 @@ Status AuditLog::Impl::chain_in(store::Tx& tx, const store::TenantId& tenant,
   return {};
 }
 
+bool AuditLog::Impl::note_head(const store::TenantId& tenant, const Head& head,
+                               std::optional<std::uint64_t> covered) {
+  std::lock_guard lk(cp_mu);
+  TenantCheckpoint& c = cps[tenant.str()];
+  if (covered && !c.loaded) {
+    c.loaded = true;
+    c.covered_seq = std::max(c.covered_seq, *covered);
+    c.last_time = clock.steady_now();
+  }
+  c.head_seq = std::max(c.head_seq, head.seq);
+  c.dirty = true;
+  return c.head_seq >= c.covered_seq + opt.checkpoint_every;
+}
+
 void AuditLog::Impl::after_commit(const store::TenantId& tenant, const Head& head,
                                   std::optional<std::uint64_t> covered) {
   if (!opt.signer) return;
-  bool due = false;
-  {
-    std::lock_guard lk(cp_mu);
-    TenantCheckpoint& c = cps[tenant.str()];
-    if (covered && !c.loaded) {
-      c.loaded = true;
-      c.covered_seq = std::max(c.covered_seq, *covered);
-      c.last_time = clock.steady_now();
-    }
-    c.head_seq = std::max(c.head_seq, head.seq);
-    c.dirty = true;
-    due = c.head_seq >= c.covered_seq + opt.checkpoint_every;
-  }
-  if (due) (void)do_checkpoint(tenant, false);
+  if (note_head(tenant, head, covered)) (void)do_checkpoint(tenant, false);
 }
 
 void AuditLog::Impl::interval_checkpoints() {
@@ -467,15 +472,7 @@ Status AuditLog::append_in(store::Tx& tx, const store::TenantId& tenant,
   if (!impl_->opt.signer) return {};
   // Checkpoint bookkeeping as after a group commit, except that a checkpoint due by count is left
   // to the writer thread (interval_checkpoints): this transaction has not committed yet.
-  std::lock_guard lk(impl_->cp_mu);
-  TenantCheckpoint& c = impl_->cps[tenant.str()];
-  if (covered && !c.loaded) {
-    c.loaded = true;
-    c.covered_seq = std::max(c.covered_seq, *covered);
-    c.last_time = impl_->clock.steady_now();
-  }
-  c.head_seq = std::max(c.head_seq, head.seq);
-  c.dirty = true;
+  (void)impl_->note_head(tenant, head, covered);
   return {};
 }
 
