@@ -7,6 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
 #include "cache/cache_contract.hpp"
 #include "cache/redis_cache.hpp"
 #include "cache/ttl_cache.hpp"
@@ -216,8 +221,9 @@ TEST_F(RedisCacheTest, GcraExactAcrossClients) {
   EXPECT_EQ(allowed.load(), 100);
 }
 
+// Without pipelines every command takes a connection of its own: four threads on a pool of one wait.
 TEST_F(RedisCacheTest, PoolIsBoundedAndCountsWaits) {
-  auto c = make({.pool_size = 1});
+  auto c = make({.pool_size = 1, .pipelines = 0});
   ASSERT_TRUE(c);
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
@@ -236,7 +242,32 @@ TEST_F(RedisCacheTest, PoolIsBoundedAndCountsWaits) {
   EXPECT_EQ(s.idle, 1u);
   EXPECT_EQ(s.pool_size, 1u);
   EXPECT_GT(s.waits, 0u);
+  EXPECT_EQ(s.pipelined, 0u);
   EXPECT_EQ(*c->incr_window("p", 60s), 201);
+}
+
+// Pipelined, many threads on one connection keep every command's own answer.
+TEST_F(RedisCacheTest, PipelinedCommandsKeepTheirOwnReplies) {
+  auto c = make({.pool_size = 1, .pipelines = 1});
+  ASSERT_TRUE(c);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string key = "own:" + std::to_string(t);
+      for (int i = 1; i <= 40; ++i) {
+        auto n = c->incr_window(key, 60s);
+        if (!n.ok() || *n != i) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  const auto s = c->stats();
+  EXPECT_EQ(s.connects, 1u);
+  EXPECT_EQ(s.pipelined, 320u);
+  EXPECT_LE(s.batches, 320u);
+  EXPECT_EQ(s.queued, 0u);
 }
 
 TEST_F(RedisCacheTest, SelectsDatabaseFromUrl) {
@@ -254,6 +285,174 @@ TEST_F(RedisCacheTest, SelectsDatabaseFromUrl) {
 }  // namespace
 
 namespace contract {
+// A fake Redis that holds its answer to the first command until told, then answers nil to
+// everything; it counts the commands it got in each read. No real server needed.
+class HoldingServer {
+ public:
+  HoldingServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+          ::listen(fd_, 4) == 0;
+    socklen_t len = sizeof addr;
+    ok_ = ok_ && ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    port_ = ntohs(addr.sin_port);
+    if (ok_) thread_ = std::thread([this] { serve(); });
+  }
+  ~HoldingServer() {
+    release();
+    ::shutdown(fd_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  bool ok() const { return ok_; }
+  int port() const { return port_; }
+  void release() {
+    std::lock_guard lk(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  bool wait_first(std::chrono::milliseconds d) {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, d, [&] { return got_ > 0; });
+  }
+  std::vector<int> per_read() {
+    std::lock_guard lk(mu_);
+    return per_read_;
+  }
+  int connections() const { return connections_.load(); }
+
+ private:
+  // Complete RESP arrays at the front of `buf`, consumed.
+  static int take_commands(std::string& buf) {
+    int n = 0;
+    std::size_t pos = 0;
+    for (;;) {
+      std::size_t p = pos;
+      if (p >= buf.size() || buf[p] != '*') break;
+      auto line = [&](std::size_t& at) -> std::optional<long> {
+        const auto e = buf.find("\r\n", at);
+        if (e == std::string::npos) return std::nullopt;
+        const long v = std::stol(buf.substr(at + 1, e - at - 1));
+        at = e + 2;
+        return v;
+      };
+      auto argc = line(p);
+      if (!argc) break;
+      bool complete = true;
+      for (long i = 0; i < *argc && complete; ++i) {
+        auto len = p < buf.size() ? line(p) : std::nullopt;
+        if (!len || p + static_cast<std::size_t>(*len) + 2 > buf.size()) {
+          complete = false;
+        } else {
+          p += static_cast<std::size_t>(*len) + 2;
+        }
+      }
+      if (!complete) break;
+      pos = p;
+      ++n;
+    }
+    buf.erase(0, pos);
+    return n;
+  }
+  void serve() {
+    const int c = ::accept(fd_, nullptr, nullptr);
+    if (c < 0) return;
+    ++connections_;
+    std::string buf;
+    char chunk[4096];
+    for (;;) {
+      const ssize_t r = ::recv(c, chunk, sizeof chunk, 0);
+      if (r <= 0) break;
+      buf.append(chunk, static_cast<std::size_t>(r));
+      const int n = take_commands(buf);
+      if (n == 0) continue;
+      bool first = false;
+      {
+        std::unique_lock lk(mu_);
+        per_read_.push_back(n);
+        first = got_ == 0;
+        got_ += n;
+        cv_.notify_all();
+        if (first) cv_.wait(lk, [&] { return released_; });
+      }
+      std::string out;
+      for (int i = 0; i < n; ++i) out += "$-1\r\n";
+      if (::send(c, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) break;
+    }
+    ::close(c);
+  }
+
+  int fd_ = -1;
+  bool ok_ = false;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;
+  int got_ = 0;
+  std::vector<int> per_read_;
+  std::atomic<int> connections_{0};
+};
+
+// Commands issued while the pipeline waits for an answer queue up and go out together, in one
+// write, when it frees: one round trip for seven commands, on the same connection.
+TEST(RedisPipelineTest, CommandsQueuedBehindABusyPipelineShareOneRoundTrip) {
+  HoldingServer server;
+  ASSERT_TRUE(server.ok());
+  auto created = RedisCache::create({.url = "redis://127.0.0.1:" + std::to_string(server.port()),
+                                     .prefix = "p:",
+                                     .pool_size = 1,
+                                     .command_timeout = 10s,
+                                     .pipelines = 1});
+  ASSERT_TRUE(created.ok()) << created.error();
+  RedisCache& c = **created;
+  std::atomic<int> answered{0};
+  auto get = [&](std::string key) {
+    auto r = c.get(key);
+    if (r.ok() && !r->has_value()) ++answered;
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(get, "first");
+  ASSERT_TRUE(server.wait_first(5s));
+  for (int i = 0; i < 7; ++i) threads.emplace_back(get, "queued" + std::to_string(i));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (c.stats().queued < 7 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(c.stats().queued, 7u);
+  server.release();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(answered.load(), 8);
+  const auto s = c.stats();
+  EXPECT_EQ(s.pipelined, 8u);
+  EXPECT_EQ(s.batches, 2u);
+  EXPECT_EQ(s.queued, 0u);
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(server.per_read(), (std::vector<int>{1, 7}));
+}
+
+// With pipelines off, the same commands each take their own round trip.
+TEST(RedisPipelineTest, PipelinesOffSendsEachCommandAlone) {
+  HoldingServer server;
+  ASSERT_TRUE(server.ok());
+  server.release();
+  auto created = RedisCache::create({.url = "redis://127.0.0.1:" + std::to_string(server.port()),
+                                     .prefix = "p:",
+                                     .pool_size = 1,
+                                     .command_timeout = 10s,
+                                     .pipelines = 0});
+  ASSERT_TRUE(created.ok()) << created.error();
+  for (int i = 0; i < 3; ++i) {
+    auto r = (*created)->get("k" + std::to_string(i));
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_FALSE(r->has_value());
+  }
+  EXPECT_EQ((*created)->stats().pipelined, 0u);
+  EXPECT_EQ(server.per_read(), (std::vector<int>{1, 1, 1}));
+}
+
 INSTANTIATE_TYPED_TEST_SUITE_P(Redis, CacheContractTest, RedisTypes);
 }  // namespace contract
 

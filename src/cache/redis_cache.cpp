@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
 #include <span>
 
 #include "core/random.hpp"
@@ -236,7 +238,9 @@ Result<std::unique_ptr<RedisCache>> RedisCache::create(RedisCacheOptions options
 }
 
 RedisCache::RedisCache(RedisCacheOptions options, RedisUrl url)
-    : options_(std::move(options)), url_(std::move(url)) {
+    : options_(std::move(options)),
+      url_(std::move(url)),
+      max_leaders_(std::min(options_.pipelines, options_.pool_size)) {
   SecretString::wipe(options_.url);  // it may carry the password; url_ keeps it as a SecretString
 }
 
@@ -349,9 +353,32 @@ void RedisCache::release(ContextPtr ctx, bool broken) {
       idle_.push_back(std::move(ctx));
     }
   }
-  cv_.notify_all();
+  // One context back: one waiter can take it. Dropped ones: every waiter may connect afresh.
+  if (drop.empty()) {
+    cv_.notify_one();
+  } else {
+    cv_.notify_all();
+  }
   // `drop` frees the contexts outside the lock.
 }
+
+// A command waiting in (or leading) a pipeline. Shared by its caller and the leader that completes
+// it, so that the completion can signal it after the caller has already gone on.
+struct RedisCache::Pending {
+  enum : int { kWaiting = 0, kDone = 1, kLead = 2 };
+  Pending(const char* const* a, const std::size_t* l, int n) : argv(a), lens(l), argc(n) {}
+  const char* const* argv;  // the caller's, valid until the command is done (hiredis only reads)
+  const std::size_t* lens;
+  int argc;
+  ReplyPtr reply;                  // when done: the reply, or
+  std::optional<Error> error;      // why there is none
+  bool reused_connection = false;  // ... on a reused connection that broke (a retry may succeed)
+  std::atomic<int> state{kWaiting};
+};
+
+namespace {
+constexpr std::size_t kMaxBatch = 128;  // commands in one pipelined write
+}  // namespace
 
 Result<RedisCache::ReplyPtr> RedisCache::command(const std::vector<std::string>& argv,
                                                  bool retry_once,
@@ -364,6 +391,113 @@ Result<RedisCache::ReplyPtr> RedisCache::command(const std::vector<std::string>&
     ptrs.push_back(a.data());
     lens.push_back(a.size());
   }
+  if (extra_timeout.count() > 0 || max_leaders_ == 0)
+    return command_direct(ptrs, lens, retry_once, extra_timeout);
+
+  auto me = std::make_shared<Pending>(ptrs.data(), lens.data(), static_cast<int>(ptrs.size()));
+  bool leads = false;
+  {
+    std::lock_guard lk(pmu_);
+    if (leaders_ < max_leaders_) {
+      ++leaders_;
+      leads = true;
+    } else {
+      queue_.push_back(me);
+    }
+  }
+  if (!leads) {
+    int s = Pending::kWaiting;
+    while ((s = me->state.load(std::memory_order_acquire)) == Pending::kWaiting)
+      me->state.wait(Pending::kWaiting, std::memory_order_acquire);
+    leads = s == Pending::kLead;
+  }
+  if (leads) lead(me);
+  if (me->reply) return std::move(me->reply);
+  // Like a direct command: one more attempt on a fresh connection when a reused one broke.
+  if (retry_once && me->reused_connection) return command_direct(ptrs, lens, false, extra_timeout);
+  return std::move(*me->error);
+}
+
+// Runs `first` and whatever queued behind it as one batch, then hands the lead to the next queued
+// command (or gives the pipeline up), then completes the batch.
+void RedisCache::lead(const PendingPtr& first) {
+  std::vector<PendingPtr> batch{first};
+  {
+    std::lock_guard lk(pmu_);
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+  }
+  try {
+    run_batch(batch);
+  } catch (...) {
+    // Never leave the commands of a leader that is gone waiting.
+    for (const PendingPtr& p : batch) {
+      if (!p->reply && !p->error) p->error = err::unavailable("redis unavailable");
+    }
+  }
+  PendingPtr next;
+  {
+    std::lock_guard lk(pmu_);
+    if (queue_.empty()) {
+      --leaders_;
+    } else {
+      next = std::move(queue_.front());
+      queue_.pop_front();
+    }
+  }
+  if (next) {
+    next->state.store(Pending::kLead, std::memory_order_release);
+    next->state.notify_one();
+  }
+  for (const PendingPtr& p : batch) {
+    if (p == first) continue;
+    p->state.store(Pending::kDone, std::memory_order_release);
+    p->state.notify_one();
+  }
+}
+
+// One write with every command of the batch, then their replies in order. A broken connection
+// fails the commands still without a reply.
+void RedisCache::run_batch(const std::vector<PendingPtr>& batch) {
+  auto acquired = acquire();
+  if (!acquired.ok()) {
+    for (const PendingPtr& p : batch) p->error = acquired.error();
+    return;
+  }
+  ContextPtr ctx = std::move(acquired->first);
+  const bool reused = acquired->second;
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  pipelined_.fetch_add(batch.size(), std::memory_order_relaxed);
+  std::size_t answered = 0;
+  bool broken = false;
+  for (const PendingPtr& p : batch) {
+    if (redisAppendCommandArgv(ctx.get(), p->argc, const_cast<const char**>(p->argv), p->lens) != REDIS_OK) {
+      broken = true;
+      break;
+    }
+  }
+  for (; !broken && answered < batch.size(); ++answered) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx.get(), &raw) != REDIS_OK || raw == nullptr) {
+      broken = true;
+      break;
+    }
+    batch[answered]->reply.reset(static_cast<redisReply*>(raw));
+  }
+  for (std::size_t i = answered; i < batch.size(); ++i) {
+    ++command_errors_;
+    batch[i]->error = err::unavailable("redis unavailable");
+    batch[i]->reused_connection = reused;
+  }
+  release(std::move(ctx), broken);
+}
+
+Result<RedisCache::ReplyPtr> RedisCache::command_direct(const std::vector<const char*>& ptrs,
+                                                        const std::vector<std::size_t>& lens,
+                                                        bool retry_once,
+                                                        std::chrono::milliseconds extra_timeout) {
   for (int attempt = 0;; ++attempt) {
     NSL_TRY_ASSIGN(auto acquired, acquire());
     ContextPtr ctx = std::move(acquired.first);
@@ -375,7 +509,8 @@ Result<RedisCache::ReplyPtr> RedisCache::command(const std::vector<std::string>&
       return err::unavailable("redis unavailable");
     }
     ReplyPtr r(static_cast<redisReply*>(
-        redisCommandArgv(ctx.get(), static_cast<int>(argv.size()), ptrs.data(), lens.data())));
+        redisCommandArgv(ctx.get(), static_cast<int>(ptrs.size()),
+                         const_cast<const char**>(ptrs.data()), lens.data())));  // hiredis only reads
     // Back to the normal timeout before the context returns to the pool.
     if (r && longer &&
         redisSetTimeout(ctx.get(), to_timeval(options_.command_timeout)) != REDIS_OK) {
@@ -423,6 +558,12 @@ RedisPoolStats RedisCache::stats() const {
   s.wait_timeouts = wait_timeouts_.load();
   s.wait_ns_total = wait_ns_total_.load();
   s.command_errors = command_errors_.load();
+  s.pipelined = pipelined_.load();
+  s.batches = batches_.load();
+  {
+    std::lock_guard plk(pmu_);
+    s.queued = queue_.size();
+  }
   s.pool_size = options_.pool_size;
   std::lock_guard lk(mu_);
   s.in_use = in_use_.load();
