@@ -148,6 +148,15 @@ void write_seeds(const std::string& dir) {
   denc.mutable_data_encrypt()->set_aad("aad");
   denc.mutable_data_encrypt()->set_plaintext("secret");
   write_seed(dir, "data_encrypt", denc, id++);
+  v1::Request dmany;
+  *dmany.mutable_data_encrypt_many()->mutable_binding() = enc::protocol::to_proto(b);
+  dmany.mutable_data_encrypt_many()->set_sealed_key(enc::protocol::bytes_string(*dek));
+  for (const char* plain : {"secret", "", "another secret"}) {
+    auto* item = dmany.mutable_data_encrypt_many()->add_items();
+    item->set_aad("aad");
+    item->set_plaintext(plain);
+  }
+  write_seed(dir, "data_encrypt_many", dmany, id++);
   auto ct = g_core->data_encrypt(b, *dek, nsl::crypto::as_bytes("aad"), nsl::crypto::as_bytes("secret"));
   if (!ct.ok()) std::abort();
   v1::Request ddec;

@@ -1,10 +1,11 @@
 // Fuzz target `enclave_response`: bytes arriving at nsl's end of the enclave socket -> FrameReader ->
 // decode_response -> every unpacker the client uses (unpack_key, unpack_signature, unpack_quote, unpack_identity,
-// unpack_typed_signature) and error_from_proto.
+// unpack_typed_signature, unpack_sealed_many) and error_from_proto.
 //
 // Invariants (a violation aborts): the reader yields frames or fails for good; decode errors are invalid_argument;
 // an unpacker either fails with internal or returns a value of the promised shape (33-byte SEC1 or 32-byte Ed25519
-// public key, 64-byte report data, 32-byte transport key, 64-byte typed signature with a 0/1 recovery id);
+// public key, 64-byte report data, 32-byte transport key, 64-byte typed signature with a 0/1 recovery id, one
+// answer per item — a non-empty ciphertext or a known error code — for a batch of ciphertexts);
 // error_from_proto always returns a known code; no
 // exception escapes.
 #include <cstddef>
@@ -63,6 +64,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (typed.ok()) {
         check(typed->signature.size() == 64 && typed->recovery_id <= 1, kName, "unpacked typed signature has the wrong shape");
       }
+      const std::size_t items = resp->has_sealed_many() ? static_cast<std::size_t>(resp->sealed_many().items_size()) : 1;
+      auto many = protocol::unpack_sealed_many(*resp, items);
+      expect_internal_or_value(many, "unpack_sealed_many failed oddly");
+      if (many.ok()) {
+        check(many->size() == items, kName, "unpacked batch has another count");
+        for (const auto& item : *many) {
+          check(item.ok() ? !item->empty()
+                          : static_cast<int>(item.error().code()) <= static_cast<int>(nsl::ErrorCode::deadline_exceeded),
+                kName, "unpacked batch item of the wrong shape");
+        }
+      }
+      expect_internal_or_value(protocol::unpack_sealed_many(*resp, items + 1), "unpack_sealed_many failed oddly");
       protocol::wipe_secrets(*resp);
     }
   }

@@ -190,6 +190,7 @@ class EnclaveClient::Impl {
 
   bool ready() const noexcept { return connected_.load() > 0 && identity_known_.load(); }
   std::chrono::milliseconds default_deadline() const noexcept { return opt_.deadline; }
+  std::size_t max_frame() const noexcept { return opt_.max_frame; }
 
   std::optional<Identity> identity() const {
     std::lock_guard lock(identity_mu_);
@@ -621,7 +622,9 @@ Result<Bytes> EnclaveClient::data_encrypt(const Binding& binding, ByteView seale
 
 std::vector<Result<Bytes>> EnclaveClient::data_encrypt_many(const Binding& binding, ByteView sealed_key,
                                                             std::span<const DataEncryptItem> items) {
-  // All requests go out before the first answer is awaited; each answer lands in its own slot.
+  // The items go in as few DataEncryptMany requests as the frame size allows (an item too large to share a
+  // frame goes alone, as a DataEncrypt); every request is sent before the first answer is awaited, and each
+  // answer fills its items' slots.
   struct Pending {
     std::mutex mu;
     std::condition_variable cv;
@@ -629,19 +632,65 @@ std::vector<Result<Bytes>> EnclaveClient::data_encrypt_many(const Binding& bindi
     std::vector<std::optional<Result<Bytes>>> answers;
   };
   auto pending = std::make_shared<Pending>();
-  pending->left = items.size();
   pending->answers.resize(items.size());
-  const auto budget = impl_->default_deadline();
+  const std::size_t reserve = sealed_key.size() + 1024;  // binding, key, framing
+  const std::size_t room = impl_->max_frame() > reserve ? impl_->max_frame() - reserve : 0;
+  std::vector<std::pair<std::size_t, std::size_t>> chunks;  // [begin, end) of items
+  std::size_t begin = 0;
+  std::size_t bytes = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    impl_->call(data_encrypt_request(binding, sealed_key, items[i].aad, items[i].plaintext), budget,
-                [pending, i](Result<v1::Response> r) {
+    // The larger of the item in the request and its ciphertext in the answer, with field overhead.
+    const std::size_t cost =
+        std::max(items[i].aad.size() + items[i].plaintext.size(), items[i].plaintext.size() + kDataCiphertextOverhead) +
+        32;
+    if (i > begin && (bytes + cost > room || i - begin == protocol::kMaxDataItems)) {
+      chunks.emplace_back(begin, i);
+      begin = i;
+      bytes = 0;
+    }
+    bytes += cost;
+  }
+  if (begin < items.size()) chunks.emplace_back(begin, items.size());
+  pending->left = chunks.size();
+  const auto budget = impl_->default_deadline();
+  for (const auto& [from, to] : chunks) {
+    if (to - from == 1) {
+      impl_->call(data_encrypt_request(binding, sealed_key, items[from].aad, items[from].plaintext), budget,
+                  [pending, from = from](Result<v1::Response> r) {
+        std::lock_guard lock(pending->mu);
+        if (!r.ok()) {
+          pending->answers[from].emplace(r.error());
+        } else if (r->has_error()) {
+          pending->answers[from].emplace(protocol::error_from_proto(r->error()));
+        } else {
+          pending->answers[from].emplace(sealed_result(*r));
+        }
+        if (--pending->left == 0) pending->cv.notify_all();
+      });
+      continue;
+    }
+    v1::Request req;
+    auto* op = req.mutable_data_encrypt_many();
+    *op->mutable_binding() = protocol::to_proto(binding);
+    op->set_sealed_key(bytes_string(sealed_key));
+    for (std::size_t i = from; i < to; ++i) {
+      v1::DataItem* item = op->add_items();
+      item->set_aad(bytes_string(items[i].aad));
+      item->set_plaintext(reinterpret_cast<const char*>(items[i].plaintext.data()),
+                          items[i].plaintext.size());  // wiped once framed
+    }
+    impl_->call(std::move(req), budget, [pending, from = from, to = to](Result<v1::Response> r) {
       std::lock_guard lock(pending->mu);
-      if (!r.ok()) {
-        pending->answers[i].emplace(r.error());
-      } else if (r->has_error()) {
-        pending->answers[i].emplace(protocol::error_from_proto(r->error()));
-      } else {
-        pending->answers[i].emplace(sealed_result(*r));
+      Result<std::vector<Result<Bytes>>> many = !r.ok()          ? Result<std::vector<Result<Bytes>>>(r.error())
+                                                : r->has_error() ? Result<std::vector<Result<Bytes>>>(
+                                                                       protocol::error_from_proto(r->error()))
+                                                                 : protocol::unpack_sealed_many(*r, to - from);
+      for (std::size_t i = from; i < to; ++i) {
+        if (many.ok()) {
+          pending->answers[i].emplace(std::move((*many)[i - from]));
+        } else {
+          pending->answers[i].emplace(many.error());
+        }
       }
       if (--pending->left == 0) pending->cv.notify_all();
     });

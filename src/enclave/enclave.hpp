@@ -238,8 +238,9 @@ class Enclave {
   virtual Result<SecretBytes> data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                            ByteView ciphertext) = 0;
   // Several data_encrypt calls under one key, answers in the order of `items` (each may fail on
-  // its own). This default runs them one after another; the socket client sends them all before
-  // it waits, so they travel pipelined and the enclave's workers run them side by side.
+  // its own). This default runs them one after another; the trusted core opens the key once for
+  // all, and the socket client sends them in as few requests as the frame size allows (one
+  // DataEncryptMany each), all before it waits.
   struct DataEncryptItem {
     ByteView aad;
     ByteView plaintext;

@@ -64,11 +64,14 @@ Result<SignFormat> from_proto(v1::SignFormat f) {
   return err::invalid_argument("format must be raw_digest, neo_message, eip191, eip712, neo_tx or evm_tx");
 }
 
+void set_error(v1::Error& out, const Error& error) {
+  out.set_code(static_cast<v1::ErrorCode>(static_cast<int>(error.code()) + 1));
+  out.set_message(error.message());
+}
+
 void set_error(v1::Response& response, const Error& error) {
   response.clear_result();
-  auto* e = response.mutable_error();
-  e->set_code(static_cast<v1::ErrorCode>(static_cast<int>(error.code()) + 1));
-  e->set_message(error.message());
+  set_error(*response.mutable_error(), error);
 }
 
 Error error_from_proto(const v1::Error& e) {
@@ -162,6 +165,27 @@ Result<ExportedKeyBlob> unpack_exported(const v1::Response& r) {
   }
 }
 
+Result<std::vector<Result<Bytes>>> unpack_sealed_many(const v1::Response& r, std::size_t items) {
+  if (!r.has_sealed_many()) return wrong_result("batch of ciphertexts");
+  const auto& many = r.sealed_many();
+  if (static_cast<std::size_t>(many.items_size()) != items) {
+    return err::internal("enclave answered " + std::to_string(many.items_size()) + " ciphertexts for " +
+                         std::to_string(items) + " items");
+  }
+  std::vector<Result<Bytes>> out;
+  out.reserve(items);
+  for (const v1::SealedItem& item : many.items()) {
+    if (item.has_error()) {
+      out.emplace_back(error_from_proto(item.error()));
+    } else if (item.sealed().empty()) {
+      out.emplace_back(err::internal("enclave answered an empty ciphertext"));
+    } else {
+      out.emplace_back(Bytes(item.sealed().begin(), item.sealed().end()));
+    }
+  }
+  return out;
+}
+
 void wipe_secrets(v1::Response& response) noexcept {
   if (response.has_secret()) SecretString::wipe(*response.mutable_secret()->mutable_secret());
   if (response.has_generated()) SecretString::wipe(*response.mutable_generated()->mutable_plaintext());
@@ -176,6 +200,11 @@ void wipe_secrets(v1::Request& request) noexcept {
   if (request.has_seal()) SecretString::wipe(*request.mutable_seal()->mutable_plaintext());
   if (request.has_export_key()) SecretString::wipe(*request.mutable_export_key()->mutable_nep2_passphrase());
   if (request.has_data_encrypt()) SecretString::wipe(*request.mutable_data_encrypt()->mutable_plaintext());
+  if (request.has_data_encrypt_many()) {
+    for (auto& item : *request.mutable_data_encrypt_many()->mutable_items()) {
+      SecretString::wipe(*item.mutable_plaintext());
+    }
+  }
 }
 
 }  // namespace nsl::enclave::protocol

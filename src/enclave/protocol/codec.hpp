@@ -30,6 +30,7 @@ v1::SignFormat to_proto(SignFormat f) noexcept;
 Result<SignFormat> from_proto(v1::SignFormat f);
 
 void set_error(v1::Response& response, const Error& error);
+void set_error(v1::Error& out, const Error& error);
 // The Error a failed Response carries (an unset or unknown code becomes internal).
 Error error_from_proto(const v1::Error& e);
 
@@ -41,11 +42,16 @@ Result<Quote> unpack_quote(const v1::Response& r);
 Result<Identity> unpack_identity(const v1::Response& r);
 Result<TypedSignature> unpack_typed_signature(const v1::Response& r);
 Result<ExportedKeyBlob> unpack_exported(const v1::Response& r);
+// A DataEncryptMany answer: exactly `items` answers, each a ciphertext or its own error.
+Result<std::vector<Result<Bytes>>> unpack_sealed_many(const v1::Response& r, std::size_t items);
+
+// At most this many items in one DataEncryptMany.
+inline constexpr std::size_t kMaxDataItems = 256;
 
 // Overwrites every secret-bearing field of `response` with zeros before clearing it.
 void wipe_secrets(v1::Response& response) noexcept;
-// Overwrites the secret-bearing fields of `request` (the hello token, a plaintext to seal or encrypt, a
-// NEP-2 export passphrase) with zeros; the rest stays readable.
+// Overwrites the secret-bearing fields of `request` (the hello token, a plaintext to seal or encrypt — each
+// item's of a DataEncryptMany too —, a NEP-2 export passphrase) with zeros; the rest stays readable.
 void wipe_secrets(v1::Request& request) noexcept;
 
 }  // namespace nsl::enclave::protocol

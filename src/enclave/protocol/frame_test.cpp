@@ -171,6 +171,35 @@ TEST(Codec, WipeSecretsZeroesTheRequestsSecretFields) {
   wipe_secrets(exp);
   EXPECT_TRUE(exp.export_key().nep2_passphrase().empty());
   EXPECT_EQ(exp.export_key().sealed(), "blob");
+  v1::Request many;
+  for (const char* plain : {"first value", "second value"}) {
+    auto* item = many.mutable_data_encrypt_many()->add_items();
+    item->set_aad("aad");
+    item->set_plaintext(plain);
+  }
+  wipe_secrets(many);
+  ASSERT_EQ(many.data_encrypt_many().items_size(), 2);
+  for (const auto& item : many.data_encrypt_many().items()) {
+    EXPECT_TRUE(item.plaintext().empty());
+    EXPECT_EQ(item.aad(), "aad");
+  }
+}
+
+// A DataEncryptMany answer is taken only with one answer per item; each carries its ciphertext or its error.
+TEST(Codec, UnpackSealedManyChecksTheShape) {
+  v1::Response r;
+  EXPECT_EQ(unpack_sealed_many(r, 1).error().code(), ErrorCode::internal);  // another result type
+  r.mutable_sealed_many()->add_items()->set_sealed("ct");
+  set_error(*r.mutable_sealed_many()->add_items()->mutable_error(), err::permission_denied("not a data key"));
+  r.mutable_sealed_many()->add_items();  // neither a ciphertext nor an error
+  EXPECT_EQ(unpack_sealed_many(r, 2).error().code(), ErrorCode::internal);
+  auto out = unpack_sealed_many(r, 3);
+  ASSERT_TRUE(out.ok()) << out.error();
+  ASSERT_EQ(out->size(), 3u);
+  EXPECT_EQ((*out)[0].value(), (Bytes{'c', 't'}));
+  EXPECT_EQ((*out)[1].error().code(), ErrorCode::permission_denied);
+  EXPECT_EQ((*out)[1].error().message(), "not a data key");
+  EXPECT_EQ((*out)[2].error().code(), ErrorCode::internal);
 }
 
 TEST(Types, BindingRules) {

@@ -505,6 +505,26 @@ Result<Bytes> TrustedCore::data_encrypt(const Binding& binding, ByteView sealed_
   return encrypt_with(key, aad, plaintext);
 }
 
+std::vector<Result<Bytes>> TrustedCore::data_encrypt_many(const Binding& binding, ByteView sealed_key,
+                                                          std::span<const DataEncryptItem> items) {
+  std::vector<Result<Bytes>> out;
+  out.reserve(items.size());
+  Result<SecretBytes> key = [&]() -> Result<SecretBytes> {
+    NSL_TRY(check_binding(binding));
+    return sealer_.open_data_key(binding, sealed_key);
+  }();
+  for (const DataEncryptItem& item : items) {
+    if (!key.ok()) {
+      out.emplace_back(key.error());
+    } else if (Status st = check_aad(item.aad); !st.ok()) {
+      out.emplace_back(std::move(st).error());
+    } else {
+      out.push_back(encrypt_with(*key, item.aad, item.plaintext));
+    }
+  }
+  return out;
+}
+
 Result<SecretBytes> TrustedCore::data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                               ByteView ciphertext) {
   NSL_TRY(check_binding(binding));

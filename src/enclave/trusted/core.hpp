@@ -88,6 +88,9 @@ class TrustedCore final : public Enclave {
   Result<SecretBytes> derive_data_key(const Binding& binding) override;
   Result<Bytes> generate_data_key(const Binding& binding) override;
   Result<Bytes> data_encrypt(const Binding& binding, ByteView sealed_key, ByteView aad, ByteView plaintext) override;
+  // Opens the data key once for all items.
+  std::vector<Result<Bytes>> data_encrypt_many(const Binding& binding, ByteView sealed_key,
+                                               std::span<const DataEncryptItem> items) override;
   Result<SecretBytes> data_decrypt(const Binding& binding, ByteView sealed_key, ByteView aad,
                                    ByteView ciphertext) override;
   Result<GeneratedData> data_generate(const Binding& binding, ByteView sealed_key, ByteView aad, std::uint32_t size,

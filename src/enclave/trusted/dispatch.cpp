@@ -138,6 +138,31 @@ Status dispatch(Enclave& enclave, const v1::Request& req, v1::Response& out) {
       out.mutable_sealed()->set_sealed(bytes_string(ct));
       return {};
     }
+    case v1::Request::kDataEncryptMany: {
+      const auto& op = req.data_encrypt_many();
+      if (op.items_size() < 1 || static_cast<std::size_t>(op.items_size()) > protocol::kMaxDataItems) {
+        return err::invalid_argument("data_encrypt_many: 1.." + std::to_string(protocol::kMaxDataItems) +
+                                     " items");
+      }
+      std::vector<Enclave::DataEncryptItem> items;
+      items.reserve(static_cast<std::size_t>(op.items_size()));
+      for (const v1::DataItem& item : op.items()) {
+        items.push_back({.aad = bytes_view(item.aad()), .plaintext = bytes_view(item.plaintext())});
+      }
+      const std::vector<Result<Bytes>> cts =
+          enclave.data_encrypt_many(from_proto(op.binding()), bytes_view(op.sealed_key()), items);
+      if (cts.size() != items.size()) return err::internal("data_encrypt_many answered another count");
+      auto* many = out.mutable_sealed_many();
+      for (const Result<Bytes>& ct : cts) {
+        v1::SealedItem* item = many->add_items();
+        if (ct.ok()) {
+          item->set_sealed(bytes_string(*ct));
+        } else {
+          protocol::set_error(*item->mutable_error(), ct.error());
+        }
+      }
+      return {};
+    }
     case v1::Request::kDataDecrypt: {
       const auto& op = req.data_decrypt();
       NSL_TRY_ASSIGN(SecretBytes plain, enclave.data_decrypt(from_proto(op.binding()), bytes_view(op.sealed_key()),

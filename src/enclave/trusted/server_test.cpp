@@ -70,6 +70,13 @@ class ScriptedEnclave final : public Enclave {
   }
   Result<SecretBytes> derive_data_key(const Binding&) override { return SecretBytes(32); }
   Result<Bytes> generate_data_key(const Binding&) override { return err::not_implemented("not scripted"); }
+  // Counts the batches, then the interface's default: one data_encrypt per item.
+  std::atomic<int> batches{0};
+  std::vector<Result<Bytes>> data_encrypt_many(const Binding& b, ByteView key,
+                                               std::span<const DataEncryptItem> items) override {
+    ++batches;
+    return Enclave::data_encrypt_many(b, key, items);
+  }
   // Scripted: aad || plaintext (an empty plaintext is refused).
   Result<Bytes> data_encrypt(const Binding&, ByteView, ByteView aad, ByteView plaintext) override {
     if (plaintext.empty()) return err::invalid_argument("empty plaintext");
@@ -279,6 +286,7 @@ TEST(EnclaveServer, DataEncryptManyAnswersInOrderWithPerItemErrors) {
     EXPECT_EQ(*out[i], (Bytes{static_cast<std::uint8_t>(i), 0xAA, static_cast<std::uint8_t>(i * 3)})) << i;
   }
   EXPECT_EQ(client.stats().in_flight, 0u);
+  EXPECT_EQ(e.batches.load(), 1);  // all 64 in one request
   // The default of the interface (one after another) gives the same answers.
   const std::vector<Result<Bytes>> direct = e.Enclave::data_encrypt_many(kBinding, Bytes{1}, items);
   ASSERT_EQ(direct.size(), kN);
@@ -289,6 +297,35 @@ TEST(EnclaveServer, DataEncryptManyAnswersInOrderWithPerItemErrors) {
     }
   }
   EXPECT_TRUE(client.data_encrypt_many(kBinding, Bytes{1}, {}).empty());
+}
+
+// Items that do not fit one frame together go in several requests (an item alone as a plain data_encrypt);
+// the answers still come back in item order.
+TEST(EnclaveServer, DataEncryptManySplitsAtTheFrameSize) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path, {.workers = 2});
+  EnclaveClient client({.socket_path = path, .connections = 1});
+  ASSERT_TRUE(wait_ready(client));
+  // 300 KiB each: three share a 1 MiB frame, a fourth does not.
+  std::vector<Bytes> aads, plains;
+  for (std::uint8_t i = 0; i < 7; ++i) {
+    aads.push_back({i});
+    plains.push_back(Bytes(300 * 1024, static_cast<std::uint8_t>(0x10 + i)));
+  }
+  std::vector<Enclave::DataEncryptItem> items;
+  for (std::size_t i = 0; i < aads.size(); ++i) items.push_back({.aad = aads[i], .plaintext = plains[i]});
+  const std::vector<Result<Bytes>> out = client.data_encrypt_many(kBinding, Bytes{1}, items);
+  ASSERT_EQ(out.size(), items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    ASSERT_TRUE(out[i].ok()) << i << ": " << out[i].error();
+    ASSERT_EQ(out[i]->size(), 1 + plains[i].size()) << i;
+    EXPECT_EQ((*out[i])[0], aads[i][0]) << i;
+    EXPECT_EQ(out[i]->back(), plains[i].back()) << i;
+  }
+  EXPECT_EQ(e.batches.load(), 2);  // 3 + 3 as batches, the seventh alone
+  EXPECT_EQ(client.stats().in_flight, 0u);
 }
 
 TEST(EnclaveServer, ConcurrentCallersOverFewConnections) {

@@ -403,6 +403,26 @@ inline void data_keys(Enclave& e) {
                "plaintext too large");
   expect_error(e.data_encrypt(b1, *k1, Bytes(kMaxDataAad + 1, 1), secret), ErrorCode::invalid_argument,
                "aad too large");
+  // data_encrypt_many: each item as data_encrypt would encrypt it, in item order, each with its own outcome;
+  // a key that does not open fails them all.
+  const Bytes aad2 = st::bytes_of("tenant-a|db/user|1");
+  const Bytes too_long(kMaxDataAad + 1, 1);
+  const std::vector<Enclave::DataEncryptItem> items{
+      {.aad = aad, .plaintext = secret}, {.aad = too_long, .plaintext = secret}, {.aad = aad2, .plaintext = {}}};
+  const std::vector<Result<Bytes>> many = e.data_encrypt_many(b1, *k1, items);
+  ASSERT_EQ(many.size(), 3u);
+  ASSERT_TRUE(many[0].ok()) << many[0].error();
+  EXPECT_TRUE(e.data_decrypt(b1, *k1, aad, *many[0])->equals(SecretBytes::copy_of(secret)));
+  expect_error(many[1], ErrorCode::invalid_argument, "aad too large");
+  ASSERT_TRUE(many[2].ok()) << many[2].error();
+  EXPECT_TRUE(e.data_decrypt(b1, *k1, aad2, *many[2])->empty());
+  expect_error(e.data_decrypt(b1, *k1, aad, *many[2]), ErrorCode::permission_denied, "does not open");
+  for (const Result<Bytes>& r : e.data_encrypt_many(b2, *k1, items)) {
+    expect_error(r, ErrorCode::permission_denied, "");
+  }
+  for (const Result<Bytes>& r : e.data_encrypt_many(b1, signing.sealed, items)) {
+    expect_error(r, ErrorCode::permission_denied, "not a data key");
+  }
   // data_generate: a fresh key of 16, 32 or 64 bytes, encrypted like data_encrypt; in clear only when asked.
   for (const std::uint32_t size : {16u, 32u, 64u}) {
     auto both = e.data_generate(b1, *k1, aad, size, true);

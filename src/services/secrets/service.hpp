@@ -62,7 +62,7 @@
 // Group commit of writes: concurrent writes without `cas` of one tenant in one process queue up;
 // the write at the front of the queue commits itself and the writes behind it (up to
 // max_write_batch, distinct paths) in ONE transaction — one multi-row version allocation, the
-// values encrypted in the enclave side by side (Enclave::data_encrypt_many), one multi-row insert
+// values encrypted in the enclave in one request (Enclave::data_encrypt_many), one multi-row insert
 // — and hands each its own answer (the write path of LevelDB's DBImpl::Write). One group of a
 // tenant is in flight at a time in each process (replicas run theirs side by side; every group
 // locks its paths' rows in path order, so groups may wait for each other but never deadlock). A
