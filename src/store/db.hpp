@@ -88,10 +88,11 @@ using Params = std::vector<Param>;
 using Row = std::vector<std::optional<std::string>>;
 using Rows = std::vector<Row>;
 
-// One statement of Tx::exec_all.
+// One statement of Tx::exec_all; `rows`, when set, receives the statement's rows.
 struct Statement {
   std::string_view sql;
   Params params;
+  Rows* rows = nullptr;
 };
 
 class Tx {
@@ -108,14 +109,19 @@ class Tx {
   virtual Result<Rows> query_only(std::string_view sql, const Params& params = {}) {
     return query(sql, params);
   }
-  // Runs `statements` in order and returns each one's changed-row count; stops at the first
-  // failure and returns its error (the transaction is then aborted, as after a failed exec()).
+  // Runs `statements` in order and returns each one's changed-row count (for one with `rows`: its
+  // row count, its rows in *rows); stops at the first failure and returns its error (the transaction is then aborted, as after a failed exec()).
   // PostgreSQL sends them as one pipeline (one round trip) once the transaction has begun; SQLite
   // runs them one by one.
   virtual Result<std::vector<std::int64_t>> exec_all(std::span<const Statement> statements) {
     std::vector<std::int64_t> counts;
     counts.reserve(statements.size());
     for (const Statement& st : statements) {
+      if (st.rows != nullptr) {
+        NSL_TRY_ASSIGN(*st.rows, query(st.sql, st.params));
+        counts.push_back(static_cast<std::int64_t>(st.rows->size()));
+        continue;
+      }
       NSL_TRY_ASSIGN(std::int64_t n, exec(st.sql, st.params));
       counts.push_back(n);
     }

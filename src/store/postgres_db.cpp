@@ -262,13 +262,14 @@ Result<std::vector<std::int64_t>> run_pipelined(Conn& conn, std::span<const Stat
     std::string key;
     std::string name;
     bool prepare = false;
+    Rows* rows = nullptr;
   };
   std::vector<Sent> sent;
   sent.reserve(statements.size());
   std::unordered_map<std::string, std::string> fresh;  // prepared by this pipeline
   bool ok = true;
   for (const Statement& st : statements) {
-    Sent s{.key = std::string(st.sql), .name = {}, .prepare = false};
+    Sent s{.key = std::string(st.sql), .name = {}, .prepare = false, .rows = st.rows};
     if (auto f = fresh.find(s.key); f != fresh.end()) {
       s.name = f->second;
     } else {
@@ -304,6 +305,7 @@ Result<std::vector<std::int64_t>> run_pipelined(Conn& conn, std::span<const Stat
           prepared.push_back(&s);
         } else {
           counts.push_back(affected_rows(r.r));
+          if (s.rows != nullptr && !failed) append_rows(r.r, *s.rows);
         }
       } else if (status != PGRES_PIPELINE_ABORTED && !failed) {
         failed = map_pg(conn, r.r);
@@ -564,7 +566,7 @@ Result<std::vector<std::int64_t>> PgTx::exec_all(std::span<const Statement> stat
   if (statements.empty()) return counts;
   if (!begun_) {
     // The first one opens the transaction (with BEGIN and the tenant setting in its pipeline).
-    NSL_TRY_ASSIGN(std::int64_t n, statement(statements[0].sql, statements[0].params, nullptr));
+    NSL_TRY_ASSIGN(std::int64_t n, statement(statements[0].sql, statements[0].params, statements[0].rows));
     counts.push_back(n);
     statements = statements.subspan(1);
     if (statements.empty()) return counts;

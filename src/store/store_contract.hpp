@@ -349,6 +349,28 @@ TYPED_TEST_P(StoreContractTest, ExecAllRunsABatchAndStopsAtTheFirstFailure) {
   EXPECT_TRUE(this->db().with_tenant(a, [](Tx& tx) { return tx.exec_all({}); }).ok());
 }
 
+// A statement of exec_all with `rows` hands back its rows, first in the batch or after others.
+TYPED_TEST_P(StoreContractTest, ExecAllHandsBackTheRowsOfAStatement) {
+  this->migrate();
+  const TenantId a = this->create_tenant("acme");
+  const std::string ins = "INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, $2, $3)";
+  const std::string sel = "SELECT key, value FROM tenant_settings WHERE tenant_id = $1 ORDER BY key";
+  Rows first, after;
+  auto counts = this->db().with_tenant(a, [&](Tx& tx) {
+    const std::vector<Statement> batch{{sel, {a}, &first},
+                                       {ins, {a, "k1", "v1"}},
+                                       {ins, {a, "k2", "v2"}},
+                                       {sel, {a}, &after}};
+    return tx.exec_all(batch);
+  });
+  ASSERT_TRUE(counts.ok()) << counts.error();
+  EXPECT_EQ(*counts, (std::vector<std::int64_t>{0, 1, 1, 2}));
+  EXPECT_TRUE(first.empty());
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0][0].value_or(""), "k1");
+  EXPECT_EQ(after[1][1].value_or(""), "v2");
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, MigrateTwiceIsANoOp,
                             RefusesADatabaseNewerThanTheBinary, InsertAndReadWithinATenant,
                             UniqueViolationIsConflictAndRollsBack,
@@ -358,6 +380,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContractTest, MigrateTwiceIsANoOp,
                             AFailedStatementAbortsTheTransactionEvenWhenSwallowed,
                             ReadTransactionsSeeCommittedRowsOfTheirTenant,
                             WritesInReadTransactionsFail,
-                            ExecAllRunsABatchAndStopsAtTheFirstFailure);
+                            ExecAllRunsABatchAndStopsAtTheFirstFailure,
+                            ExecAllHandsBackTheRowsOfAStatement);
 
 }  // namespace nsl::store::contract

@@ -491,6 +491,40 @@ TYPED_TEST_P(AuditContractTest, AppendInCommitsAndRollsBackWithTheCallersTransac
   EXPECT_EQ(this->count(this->b_), 0);
 }
 
+// append_in's `before`: the caller's statements run first, in the same transaction; a failing one
+// leaves no record, and with no events they still run.
+TYPED_TEST_P(AuditContractTest, AppendInRunsTheCallersStatementsFirst) {
+  AuditLog log(this->db());
+  const std::string ins = "INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1, $2, '1')";
+  auto settings = [&] {
+    return this->db()
+        .with_tenant(this->a_, [](Tx& tx) { return tx.query("SELECT key FROM tenant_settings ORDER BY key"); })
+        .value()
+        .size();
+  };
+  const std::vector<store::Statement> two{{ins, {this->a_, "k1"}}, {ins, {this->a_, "k2"}}};
+  auto st = this->db().with_tenant(this->a_, [&](Tx& tx) {
+    return log.append_in(tx, this->a_, std::vector<AuditEvent>{TestFixture::event(this->a_, 1)}, two);
+  });
+  ASSERT_TRUE(st.ok()) << st.error();
+  EXPECT_EQ(settings(), 2u);
+  EXPECT_EQ(this->count(this->a_), 1);
+  // A duplicate key: the statement fails, nothing of the transaction stays.
+  const std::vector<store::Statement> dup{{ins, {this->a_, "k3"}}, {ins, {this->a_, "k1"}}};
+  auto failed = this->db().with_tenant(this->a_, [&](Tx& tx) {
+    return log.append_in(tx, this->a_, std::vector<AuditEvent>{TestFixture::event(this->a_, 2)}, dup);
+  });
+  EXPECT_EQ(failed.error().code(), ErrorCode::conflict) << failed.error();
+  EXPECT_EQ(settings(), 2u);
+  EXPECT_EQ(this->count(this->a_), 1);
+  const std::vector<store::Statement> one{{ins, {this->a_, "k4"}}};
+  ASSERT_TRUE(this->db().with_tenant(this->a_, [&](Tx& tx) { return log.append_in(tx, this->a_, {}, one); }).ok());
+  EXPECT_EQ(settings(), 3u);
+  EXPECT_EQ(this->count(this->a_), 1);
+  const auto report = this->verify(this->a_);
+  EXPECT_TRUE(report.ok()) << TestFixture::kinds(report);
+}
+
 // Transactions appending in place and the writer thread, concurrently on one tenant, form one
 // chain (the head lock orders them; nothing deadlocks), and a checkpoint due by count follows.
 TYPED_TEST_P(AuditContractTest, AppendInAndTheWriterShareOneChain) {
@@ -563,6 +597,6 @@ REGISTER_TYPED_TEST_SUITE_P(AuditContractTest, AcknowledgesOnlyAfterCommitInOrde
                             IntervalCheckpointFollowsTheClock, FullQueueIsUnavailableNeverSilent,
                             StopAcknowledgesEverythingQueued, RejectsInvalidEventsAtOnce,
                             AppendInCommitsAndRollsBackWithTheCallersTransaction,
-                            AppendInAndTheWriterShareOneChain);
+                            AppendInRunsTheCallersStatementsFirst, AppendInAndTheWriterShareOneChain);
 
 }  // namespace nsl::audit::contract

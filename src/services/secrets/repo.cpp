@@ -258,7 +258,14 @@ Status insert_version(Tx& tx, const VersionRow& v) {
 
 Status insert_versions(Tx& tx, const std::vector<VersionRow>& versions) {
   if (versions.empty()) return {};
-  std::string sql = "INSERT INTO secret_versions (tenant_id, " + std::string(kVersionCols) + ") VALUES ";
+  std::string sql;
+  const store::Statement st = versions_insert(tx, versions, sql);
+  NSL_TRY(tx.exec(st.sql, st.params));
+  return {};
+}
+
+store::Statement versions_insert(Tx& tx, const std::vector<VersionRow>& versions, std::string& sql) {
+  sql = "INSERT INTO secret_versions (tenant_id, " + std::string(kVersionCols) + ") VALUES ";
   store::Params params{tenant_of(tx)};
   params.reserve(1 + versions.size() * 7);
   for (std::size_t i = 0; i < versions.size(); ++i) {
@@ -276,8 +283,7 @@ Status insert_versions(Tx& tx, const std::vector<VersionRow>& versions) {
     params.emplace_back(opt_param(v.deletion_time));
     params.emplace_back(v.destroyed ? 1 : 0);
   }
-  NSL_TRY(tx.exec(sql, params));
-  return {};
+  return store::Statement{.sql = sql, .params = std::move(params)};
 }
 
 Result<std::optional<ForRead>> load_for_read(Tx& tx, std::string_view path,

@@ -101,8 +101,11 @@ Result<std::int64_t> update_metadata(store::Tx& tx, std::string_view path, const
 Result<std::int64_t> delete_secret(store::Tx& tx, std::string_view path);
 
 Status insert_version(store::Tx& tx, const VersionRow& v);
-// Several versions in one statement.
+// Several versions in one statement; versions_insert builds it without running it (for
+// Tx::exec_all: the statement refers to `sql`, which must outlive it).
 Status insert_versions(store::Tx& tx, const std::vector<VersionRow>& versions);
+store::Statement versions_insert(store::Tx& tx, const std::vector<VersionRow>& versions,
+                                 std::string& sql);
 // Everything a value read needs, in one statement: the path's current version, the requested
 // version's row (`version` 0: the current one) and the data key it was sealed under.
 struct ForRead {

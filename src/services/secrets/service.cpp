@@ -3,6 +3,7 @@
 #include "services/secrets/service.hpp"
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -253,8 +254,12 @@ Status SecretsService::audit(const store::TenantId& tenant, const Actor& actor, 
 
 Status SecretsService::audit_writes(
     store::Tx& tx, const store::TenantId& tenant,
-    const std::vector<std::pair<std::string_view, const Actor*>>& writes) {
-  if (audit_ == nullptr) return {};
+    const std::vector<std::pair<std::string_view, const Actor*>>& writes,
+    std::span<const store::Statement> before) {
+  if (audit_ == nullptr) {
+    if (!before.empty()) NSL_TRY(tx.exec_all(before));
+    return {};
+  }
   std::vector<audit::AuditEvent> events;
   events.reserve(writes.size());
   for (const auto& [path, actor] : writes) {
@@ -265,7 +270,7 @@ Status SecretsService::audit_writes(
                       .request_id = actor->request_id,
                       .result = "ok"});
   }
-  return audit_->append_in(tx, tenant, events);
+  return audit_->append_in(tx, tenant, events, before);
 }
 
 // ---- write / read ----
@@ -476,15 +481,18 @@ bool SecretsService::commit_batch(const store::TenantId& tenant,
       answers.emplace_back(writers[i], meta_of(v));
       versions.push_back(std::move(v));
     }
-    NSL_TRY(repo::insert_versions(tx, versions));
+    // Versions beyond max_versions go first (a trim never reaches the version being written);
+    // the insert then travels with the audit chain's head lock, in one round trip.
     for (const repo::Allocated& a : rows) {
       NSL_TRY(trim_beyond(tx, a.secret, effective_max(a.secret.max_versions)));
     }
+    std::string insert_sql;
+    const std::array<store::Statement, 1> insert{repo::versions_insert(tx, versions, insert_sql)};
     // The records in arrival order, as the writes were queued.
     std::vector<std::pair<std::string_view, const Actor*>> audited;
     audited.reserve(group.size());
     for (const PendingWrite* p : group) audited.emplace_back(p->path, p->actor);
-    NSL_TRY(audit_writes(tx, tenant, audited));
+    NSL_TRY(audit_writes(tx, tenant, audited, insert));
     body_ok = true;
     return {};
   });

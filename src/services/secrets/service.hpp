@@ -287,9 +287,11 @@ class SecretsService {
   Status audit(const store::TenantId& tenant, const Actor& actor, std::string action,
                std::string resource, std::string result = "ok");
   // The "secrets.write" records of `paths` (by `actors`, pairwise) inside the writing transaction:
-  // LAST in it (audit::AuditLog::append_in locks the chain head until COMMIT).
+  // LAST in it (audit::AuditLog::append_in locks the chain head until COMMIT). `before`: the
+  // transaction's last statements of its own, sent in the same round trip as the head's lock.
   Status audit_writes(store::Tx& tx, const store::TenantId& tenant,
-                      const std::vector<std::pair<std::string_view, const Actor*>>& writes);
+                      const std::vector<std::pair<std::string_view, const Actor*>>& writes,
+                      std::span<const store::Statement> before = {});
   void count(std::string_view op, const Status& st, std::chrono::steady_clock::time_point start);
   template <class T>
   T measured(std::string_view op, std::chrono::steady_clock::time_point start, T result);

@@ -143,7 +143,8 @@ Result<Head> read_head(store::Tx& tx, const store::TenantId& tenant) {
   return h;
 }
 
-Result<Head> lock_head(store::Tx& tx, store::Backend backend, const store::TenantId& tenant) {
+Result<Head> lock_head(store::Tx& tx, store::Backend backend, const store::TenantId& tenant,
+                       std::span<const store::Statement> before) {
   // SQLite: the store opens every transaction with BEGIN IMMEDIATE (write lock up front), so a
   // plain read cannot race another writer. PostgreSQL: the row lock serializes replicas.
   const std::string_view sql = backend == store::Backend::postgres
@@ -151,7 +152,14 @@ Result<Head> lock_head(store::Tx& tx, store::Backend backend, const store::Tenan
                                      "FOR UPDATE"
                                    : "SELECT seq, hash FROM audit_heads WHERE tenant_id = $1";
   for (int pass = 0; pass < 2; ++pass) {
-    NSL_TRY_ASSIGN(auto rows, tx.query(sql, {tenant}));
+    store::Rows rows;
+    if (pass == 0 && !before.empty()) {
+      std::vector<store::Statement> all(before.begin(), before.end());
+      all.push_back({.sql = sql, .params = {tenant}, .rows = &rows});
+      NSL_TRY(tx.exec_all(all));
+    } else {
+      NSL_TRY_ASSIGN(rows, tx.query(sql, {tenant}));
+    }
     if (!rows.empty()) {
       Head h;
       NSL_TRY_ASSIGN(h.seq, column_u64(rows[0].at(0)));
