@@ -286,76 +286,33 @@ store::Statement versions_insert(Tx& tx, const std::vector<VersionRow>& versions
   return store::Statement{.sql = sql, .params = std::move(params)};
 }
 
-namespace {
-
-// One path's read, its parameters numbered from $`first` (path, then version); $1 is the tenant.
-// LEFT JOINs: the path row decides "not found"; a missing version or key row is told apart.
-std::string read_select(std::size_t first, std::string_view tag) {
-  const std::string p = "$" + std::to_string(first);
-  const std::string v = "$" + std::to_string(first + 1);
-  return "SELECT " + std::string(tag) +
-         "s.current_version, v.path, v.version, v.ciphertext, v.dek_version, v.created_at, "
-         "v.deletion_time, v.destroyed, k.version, k.sealed FROM secrets s "
-         "LEFT JOIN secret_versions v ON v.tenant_id = s.tenant_id AND v.path = s.path AND "
-         "v.version = CASE WHEN " + v + " = 0 THEN s.current_version ELSE " + v + " END "
-         "LEFT JOIN secret_data_keys k ON k.tenant_id = v.tenant_id AND k.version = v.dek_version "
-         "WHERE s.tenant_id = $1 AND s.path = " + p;
-}
-
-// The ten columns of read_select from `r`, starting at `at`.
-Result<ForRead> for_read_from(const Row& r, std::size_t at) {
-  if (r.size() != at + 10) return err::internal("unexpected secret read row shape");
-  ForRead out;
-  NSL_TRY_ASSIGN(out.current_version, to_u32(r[at]));
-  if (r[at + 2]) {
-    NSL_TRY_ASSIGN(VersionRow v, version_from(Row(r.begin() + static_cast<std::ptrdiff_t>(at + 1),
-                                                  r.begin() + static_cast<std::ptrdiff_t>(at + 8))));
-    out.version = std::move(v);
-  }
-  if (r[at + 8] && r[at + 9]) {
-    DataKeyRow k{.version = 0, .sealed = *r[at + 9], .state = {}, .created_at = 0};
-    NSL_TRY_ASSIGN(k.version, to_u32(r[at + 8]));
-    out.key = std::move(k);
-  }
-  return out;
-}
-
-}  // namespace
-
 Result<std::optional<ForRead>> load_for_read(Tx& tx, std::string_view path,
                                              std::uint32_t version) {
-  static const std::string sql = read_select(2, "");
+  // LEFT JOINs: the path row decides "not found"; a missing version or key row is told apart.
+  static const std::string sql =
+      "SELECT s.current_version, v.path, v.version, v.ciphertext, v.dek_version, v.created_at, "
+      "v.deletion_time, v.destroyed, k.version, k.sealed FROM secrets s "
+      "LEFT JOIN secret_versions v ON v.tenant_id = s.tenant_id AND v.path = s.path AND "
+      "v.version = CASE WHEN $3 = 0 THEN s.current_version ELSE $3 END "
+      "LEFT JOIN secret_data_keys k ON k.tenant_id = v.tenant_id AND k.version = v.dek_version "
+      "WHERE s.tenant_id = $1 AND s.path = $2";
   // A read's only statement: on PostgreSQL its transaction commits in the same round trip.
   NSL_TRY_ASSIGN(store::Rows rows, tx.query_only(sql, {tenant_of(tx), path, u32_param(version)}));
   if (rows.empty()) return std::optional<ForRead>();
-  NSL_TRY_ASSIGN(ForRead f, for_read_from(rows[0], 0));
-  return std::optional<ForRead>(std::move(f));
-}
-
-Result<std::vector<std::optional<ForRead>>> load_many_for_read(Tx& tx, std::span<const ReadKey> keys) {
-  // One SELECT per key, tagged with its index, joined by UNION ALL: the statement text depends only
-  // on the count.
-  std::string sql;
-  store::Params params{tenant_of(tx)};
-  params.reserve(1 + 2 * keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (i) sql += " UNION ALL ";
-    sql += read_select(2 + 2 * i, std::to_string(i) + ", ");
-    params.emplace_back(keys[i].path);
-    params.emplace_back(u32_param(keys[i].version));
+  const Row& r = rows[0];
+  if (r.size() != 10) return err::internal("unexpected secret read row shape");
+  ForRead out;
+  NSL_TRY_ASSIGN(out.current_version, to_u32(r[0]));
+  if (r[2]) {
+    NSL_TRY_ASSIGN(VersionRow v, version_from(Row(r.begin() + 1, r.begin() + 8)));
+    out.version = std::move(v);
   }
-  std::vector<std::optional<ForRead>> out(keys.size());
-  if (keys.empty()) return out;
-  NSL_TRY_ASSIGN(store::Rows rows, tx.query_only(sql, params));
-  for (const Row& r : rows) {
-    if (r.empty()) return err::internal("unexpected secret read row shape");
-    NSL_TRY_ASSIGN(const std::int64_t i, to_int(r[0]));
-    if (i < 0 || static_cast<std::size_t>(i) >= keys.size() || out[static_cast<std::size_t>(i)])
-      return err::internal("unexpected secret read row");
-    NSL_TRY_ASSIGN(ForRead f, for_read_from(r, 1));
-    out[static_cast<std::size_t>(i)] = std::move(f);
+  if (r[8] && r[9]) {
+    DataKeyRow k{.version = 0, .sealed = *r[9], .state = {}, .created_at = 0};
+    NSL_TRY_ASSIGN(k.version, to_u32(r[8]));
+    out.key = std::move(k);
   }
-  return out;
+  return std::optional<ForRead>(std::move(out));
 }
 
 Result<std::optional<VersionRow>> get_version(Tx& tx, std::string_view path,

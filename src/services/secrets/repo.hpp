@@ -116,13 +116,6 @@ struct ForRead {
 // nullopt: no such path.
 Result<std::optional<ForRead>> load_for_read(store::Tx& tx, std::string_view path,
                                              std::uint32_t version);
-// load_for_read of several (path, version) in one statement, answers in order (repeats allowed).
-struct ReadKey {
-  std::string_view path;
-  std::uint32_t version = 0;
-};
-Result<std::vector<std::optional<ForRead>>> load_many_for_read(store::Tx& tx,
-                                                               std::span<const ReadKey> keys);
 Result<std::optional<VersionRow>> get_version(store::Tx& tx, std::string_view path,
                                               std::uint32_t version);
 // Oldest first, ciphertext left out (always nullopt).

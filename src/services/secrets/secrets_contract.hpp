@@ -31,7 +31,6 @@
 #include "services/audit/audit_log.hpp"
 #include "services/identity/service.hpp"
 #include "services/identity/testing/tenant_fixture.hpp"
-#include "services/secrets/repo.hpp"
 #include "services/secrets/service.hpp"
 
 namespace nsl::secrets::contract {
@@ -668,95 +667,6 @@ TYPED_TEST_P(SecretsContract, QueuedWritesShareOneTransaction) {
   for (int i = 0; i < kWriters; ++i) EXPECT_EQ(resources.count("secret:q/" + std::to_string(i)), 1u) << i;
 }
 
-// One statement loads several reads' rows; each key gets what load_for_read alone would give it:
-// the latest or a given version, a missing path or version, the same key twice.
-TYPED_TEST_P(SecretsContract, LoadManyForReadAnswersEachKeyAsAlone) {
-  const auto t = this->tenant("acme");
-  this->put(t, "a", {{"v", 1}});
-  this->put(t, "a", {{"v", 2}});
-  this->put(t, "b", {{"v", 3}});
-  const std::vector<repo::ReadKey> keys{{"a", 0}, {"a", 1}, {"missing", 0}, {"b", 0},
-                                        {"a", 7}, {"a", 0},  {"b", 1},       {"missing", 2}};
-  auto many = this->db_->with_tenant(t, [&](store::Tx& tx) { return repo::load_many_for_read(tx, keys); });
-  ASSERT_TRUE(many.ok()) << many.error();
-  ASSERT_EQ(many->size(), keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    auto alone = this->db_->with_tenant(
-        t, [&](store::Tx& tx) { return repo::load_for_read(tx, keys[i].path, keys[i].version); });
-    ASSERT_TRUE(alone.ok()) << alone.error();
-    const auto& m = (*many)[i];
-    ASSERT_EQ(m.has_value(), alone->has_value()) << i;
-    if (!m) continue;
-    EXPECT_EQ(m->current_version, (*alone)->current_version) << i;
-    ASSERT_EQ(m->version.has_value(), (*alone)->version.has_value()) << i;
-    if (m->version) {
-      EXPECT_EQ(m->version->version, (*alone)->version->version) << i;
-      EXPECT_EQ(m->version->ciphertext, (*alone)->version->ciphertext) << i;
-    }
-    ASSERT_EQ(m->key.has_value(), (*alone)->key.has_value()) << i;
-    if (m->key) {
-      EXPECT_EQ(m->key->sealed, (*alone)->key->sealed) << i;
-    }
-  }
-  EXPECT_FALSE((*many)[2].has_value());
-  EXPECT_EQ((*many)[0]->version->version, 2u);
-  EXPECT_EQ((*many)[1]->version->version, 1u);
-  EXPECT_FALSE((*many)[4]->version.has_value());
-  auto none = this->db_->with_tenant(t, [&](store::Tx& tx) { return repo::load_many_for_read(tx, {}); });
-  ASSERT_TRUE(none.ok()) << none.error();
-  EXPECT_TRUE(none->empty());
-}
-
-// Reads that queue while the group ahead waits on the database share one statement, and each
-// gets its own value. PostgreSQL: the test holds an ACCESS EXCLUSIVE lock on secrets, so the first
-// group is stuck and the rest queue; SQLite's readers never wait for a writer, so there the reads
-// only run concurrently.
-TYPED_TEST_P(SecretsContract, QueuedReadsShareOneStatement) {
-  const auto t = this->tenant("acme");
-  constexpr int kReaders = 10;
-  for (int i = 0; i < kReaders; ++i) this->put(t, "r/" + std::to_string(i), {{"i", i}});
-  const bool postgres = this->db_->backend() == store::Backend::postgres;
-  std::promise<void> locked;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::thread holder([&] {
-    auto st = this->db_->with_tenant(t, [&](store::Tx& tx) -> Status {
-      if (postgres) NSL_TRY(tx.exec("LOCK TABLE secrets IN ACCESS EXCLUSIVE MODE"));
-      locked.set_value();
-      released.wait();
-      return {};
-    });
-    EXPECT_TRUE(st.ok()) << st.error();
-  });
-  locked.get_future().wait();
-  std::vector<::testing::AssertionResult> answers(kReaders, ::testing::AssertionFailure() << "not run");
-  std::vector<std::thread> readers;
-  for (int i = 0; i < kReaders; ++i) {
-    readers.emplace_back([&, i] {
-      answers[i] = this->reads_as(t, "r/" + std::to_string(i), i % 2 == 0 ? std::nullopt : std::optional<std::uint32_t>(1),
-                                  {{"i", i}});
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all readers queued or stuck
-  release.set_value();
-  holder.join();
-  for (auto& r : readers) r.join();
-  for (int i = 0; i < kReaders; ++i) EXPECT_TRUE(answers[i]) << i;
-  const std::string text = this->registry_.expose();
-  const auto value_of = [&text](const std::string& name) {
-    const auto at = text.find(name + " ");
-    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size() + 1));
-  };
-  EXPECT_EQ(value_of("nsl_secrets_read_batch_size_sum"), kReaders) << text;
-  if (postgres) {
-    EXPECT_LE(value_of("nsl_secrets_read_batch_size_count"), 4) << text;  // room for one more stuck group
-  }
-  // Every read has its own audit record.
-  auto page = this->audit_->list(t, {.action = "secrets.read"}, std::nullopt, 500);
-  ASSERT_TRUE(page.ok()) << page.error();
-  EXPECT_EQ(page->records.size(), static_cast<std::size_t>(kReaders));
-}
-
 TYPED_TEST_P(SecretsContract, RacingFirstWritesAndCasZero) {
   // A new tenant and a new path: the data key and the path's row are both created by the race.
   const auto t = this->tenant("acme");
@@ -945,8 +855,7 @@ REGISTER_TYPED_TEST_SUITE_P(SecretsContract, PathRules, WriteThenReadLatestAndBy
                             ListsByPrefixWithPaging, AnotherTenantSeesNothing,
                             AMovedCiphertextDoesNotDecrypt, TwoReplicasKeepALinearHistory,
                             ConcurrentWritesCommitTogetherWithTheirOwnAnswers,
-                            QueuedWritesShareOneTransaction, LoadManyForReadAnswersEachKeyAsAlone,
-                            QueuedReadsShareOneStatement,
+                            QueuedWritesShareOneTransaction,
                             RacingFirstWritesAndCasZero, DataKeyRotationAndRewrap,
                             ScheduledRotationFollowsTheClock, StorageNeverHoldsThePlaintext, OperationsAreCountedAndTimed);
 

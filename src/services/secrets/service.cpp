@@ -18,7 +18,6 @@
 #include "obs/metrics.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/secrets/internal/envelope.hpp"
-#include "services/secrets/internal/group_queue.hpp"
 #include "services/secrets/metrics.hpp"
 #include "services/secrets/repo.hpp"
 
@@ -182,14 +181,9 @@ struct SecretsService::Metrics : OperationMetrics {
           "nsl_secrets_write_batch_size",
           "Key/value writes committed per transaction (group commit; 1 = alone).",
           {1, 2, 4, 8, 16, 32, 64});
-      read_batch_size = &registry->histogram(
-          "nsl_secrets_read_batch_size",
-          "Key/value reads loaded per statement (group reads; 1 = alone).",
-          {1, 2, 4, 8, 16, 32, 64});
     }
   }
   obs::Histogram* batch_size = nullptr;
-  obs::Histogram* read_batch_size = nullptr;
 };
 
 struct SecretsService::PendingWrite {
@@ -197,30 +191,30 @@ struct SecretsService::PendingWrite {
   std::span<const std::uint8_t> plaintext;
   const Actor* actor = nullptr;
   std::optional<Result<VersionMeta>> result;
-  bool lead = false;  // the queue's (internal::GroupQueue): this write leads the next group
-  bool done = false;  // the queue's
+  bool lead = false;  // guarded by WriteQueues::mu: this write starts the next group
+  bool done = false;  // guarded by WriteQueues::mu
   std::condition_variable cv;
 };
 
-// Groups of one tenant in flight at once in this process: one. Measured with two, the groups were
-// half as large and PostgreSQL's work per write grew more than the overlap gained (bench/README.md,
-// "Secrets load"). The queue works for any number.
-struct SecretsService::WriteQueues : internal::GroupQueue<PendingWrite> {
-  WriteQueues() : GroupQueue(1) {}
-};
+struct SecretsService::WriteQueues {
+  // Groups of one tenant in flight at once in this process. One: measured with two, the groups
+  // were half as large and PostgreSQL's work per write grew more than the overlap gained
+  // (bench/README.md, "Secrets load"). The queue works for any number.
+  static constexpr int kGroupsInFlight = 1;
+  struct Tenant {
+    std::deque<PendingWrite*> waiting;
+    int active = 0;  // groups being committed
+  };
+  std::mutex mu;
+  std::unordered_map<std::string, Tenant> by_tenant;  // guarded by mu
 
-struct SecretsService::PendingRead {
-  std::string_view path;
-  std::uint32_t version = 0;  // 0: the current one
-  std::optional<Result<std::optional<repo::ForRead>>> result;
-  bool lead = false;  // the queue's (internal::GroupQueue)
-  bool done = false;  // the queue's
-  std::condition_variable cv;
-};
-
-// One group of a tenant's reads loads at a time; the next queues meanwhile.
-struct SecretsService::ReadQueues : internal::GroupQueue<PendingRead> {
-  ReadQueues() : GroupQueue(1) {}
+  // Lets the first waiting write start a group when fewer than kGroupsInFlight are in flight.
+  // Called with mu held.
+  static void promote(Tenant& t) {
+    if (t.active >= kGroupsInFlight || t.waiting.empty() || t.waiting.front()->lead) return;
+    t.waiting.front()->lead = true;
+    t.waiting.front()->cv.notify_one();
+  }
 };
 
 SecretsService::SecretsService(store::Database& db, enclave::Enclave& enclave,
@@ -232,8 +226,7 @@ SecretsService::SecretsService(store::Database& db, enclave::Enclave& enclave,
       clock_(clock),
       options_(options),
       metrics_(std::make_unique<Metrics>(registry)),
-      queues_(std::make_unique<WriteQueues>()),
-      read_queues_(std::make_unique<ReadQueues>()) {
+      queues_(std::make_unique<WriteQueues>()) {
 }
 
 SecretsService::~SecretsService() = default;
@@ -381,20 +374,43 @@ Result<VersionMeta> SecretsService::write_queued(const store::TenantId& tenant,
                                                  const Actor& actor) {
   PendingWrite w{.path = path, .plaintext = plaintext, .actor = &actor, .result = std::nullopt,
                  .lead = false, .done = false, .cv = {}};
-  // A group takes the writes behind its leader up to the first repeated path (one statement cannot
-  // allocate two versions of one path). Groups in flight at once lock their rows in path order, so
-  // they wait for each other but never deadlock.
+  std::unique_lock lock(queues_->mu);
+  // References to a map's elements survive rehashing; the entry is erased only when no write of
+  // the tenant is waiting or being committed.
+  WriteQueues::Tenant& t = queues_->by_tenant[tenant.str()];
+  t.waiting.push_back(&w);
+  WriteQueues::promote(t);
+  w.cv.wait(lock, [&] { return w.done || w.lead; });
+  if (w.done) return std::move(*w.result);
+  // This write leads a group (it is first in line): it takes the writes behind it, up to the
+  // first repeated path (one statement cannot allocate two versions of one path). Groups in
+  // flight at once lock their rows in path order, so they wait for each other but never deadlock.
+  std::vector<PendingWrite*> group;
   std::unordered_set<std::string_view> paths;
-  queues_->run(
-      tenant.str(), w, options_.max_write_batch,
-      [&](PendingWrite& next) {
-        if (paths.empty()) paths.insert(w.path);
-        return paths.insert(next.path).second;
-      },
-      [&](const std::vector<PendingWrite*>& group) { commit_group(tenant, group); },
-      [](PendingWrite& p) {
-        if (!p.result) p.result = Result<VersionMeta>(err::internal("secret write failed"));
-      });
+  while (!t.waiting.empty() && group.size() < options_.max_write_batch &&
+         paths.insert(t.waiting.front()->path).second) {
+    group.push_back(t.waiting.front());
+    t.waiting.pop_front();
+  }
+  ++t.active;
+  WriteQueues::promote(t);
+  lock.unlock();
+  try {
+    commit_group(tenant, group);
+  } catch (...) {
+    // Never leave the writes of a leader that is gone waiting.
+    for (PendingWrite* p : group) {
+      if (!p->result) p->result = Result<VersionMeta>(err::internal("secret write failed"));
+    }
+  }
+  lock.lock();
+  --t.active;
+  for (PendingWrite* p : group) {
+    p->done = true;
+    if (p != &w) p->cv.notify_one();
+  }
+  WriteQueues::promote(t);
+  if (t.waiting.empty() && t.active == 0) queues_->by_tenant.erase(tenant.str());
   return std::move(*w.result);
 }
 
@@ -491,65 +507,33 @@ bool SecretsService::commit_batch(const store::TenantId& tenant,
   return true;
 }
 
-Result<std::optional<repo::ForRead>> SecretsService::load_for_read(const store::TenantId& tenant,
-                                                                   std::string_view path,
-                                                                   std::uint32_t version) {
-  if (options_.max_read_batch <= 1) {
-    if (metrics_->read_batch_size) metrics_->read_batch_size->observe(1);
-    return db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) { return repo::load_for_read(tx, path, version); });
-  }
-  PendingRead r{.path = path, .version = version, .result = std::nullopt, .lead = false, .done = false, .cv = {}};
-  read_queues_->run(
-      tenant.str(), r, options_.max_read_batch, [](PendingRead&) { return true; },
-      [&](const std::vector<PendingRead*>& group) { load_group(tenant, group); },
-      [](PendingRead& p) {
-        if (!p.result) p.result.emplace(err::internal("secret read failed"));
-      });
-  return std::move(*r.result);
-}
-
-void SecretsService::load_group(const store::TenantId& tenant, const std::vector<PendingRead*>& group) {
-  if (metrics_->read_batch_size) metrics_->read_batch_size->observe(static_cast<double>(group.size()));
-  if (group.size() == 1) {
-    PendingRead& r = *group.front();
-    r.result = db_.with_tenant_read_primary(
-        tenant, [&](store::Tx& tx) { return repo::load_for_read(tx, r.path, r.version); });
-    return;
-  }
-  std::vector<repo::ReadKey> keys;
-  keys.reserve(group.size());
-  for (const PendingRead* p : group) keys.push_back({.path = p->path, .version = p->version});
-  auto loaded = db_.with_tenant_read_primary(
-      tenant, [&](store::Tx& tx) { return repo::load_many_for_read(tx, keys); });
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    if (loaded.ok()) {
-      group[i]->result.emplace(std::move((*loaded)[i]));
-    } else {
-      group[i]->result.emplace(loaded.error());
-    }
-  }
-}
-
 Result<SecretValue> SecretsService::read_once(const store::TenantId& tenant, std::string_view path,
                                               std::optional<std::uint32_t> version) {
+  struct Loaded {
+    repo::VersionRow row;
+    repo::DataKeyRow key;
+  };
   const std::int64_t now = now_ms();
-  NSL_TRY_ASSIGN(std::optional<repo::ForRead> f, load_for_read(tenant, path, version.value_or(0)));
-  if (!f) return err::not_found("secret not found");
-  const std::uint32_t want = version.value_or(0) == 0 ? f->current_version : *version;
-  if (want == 0) return err::not_found("secret has no version");
-  const std::string name = "version " + std::to_string(want);
-  if (!f->version) return err::not_found(name + " not found");
-  const repo::VersionRow& v = *f->version;
-  if (v.destroyed) return err::not_found(name + " is destroyed");
-  if (deleted_at(v, now)) return err::not_found(name + " is deleted");
-  if (!v.ciphertext) return err::internal(name + " has no stored value");
-  if (!f->key) return err::internal("the data key of " + name + " is missing");
-  NSL_TRY_ASSIGN(enclave::Bytes ct, bytes_of(*v.ciphertext, "ciphertext"));
-  NSL_TRY_ASSIGN(enclave::Bytes sealed, bytes_of(f->key->sealed, "data key"));
-  auto plain = enclave_.data_decrypt(key_binding(tenant, f->key->version), sealed,
-                                     value_aad(tenant.str(), path, v.version), ct);
-  if (!plain.ok()) return integrity_error(plain.error(), tenant, path, v.version, "decrypt");
-  return SecretValue{.data = std::move(*plain), .metadata = meta_of(v)};
+  NSL_TRY_ASSIGN(Loaded l, db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) -> Result<Loaded> {
+    NSL_TRY_ASSIGN(std::optional<repo::ForRead> f, repo::load_for_read(tx, path, version.value_or(0)));
+    if (!f) return err::not_found("secret not found");
+    const std::uint32_t want = version.value_or(0) == 0 ? f->current_version : *version;
+    if (want == 0) return err::not_found("secret has no version");
+    const std::string name = "version " + std::to_string(want);
+    if (!f->version) return err::not_found(name + " not found");
+    const repo::VersionRow& v = *f->version;
+    if (v.destroyed) return err::not_found(name + " is destroyed");
+    if (deleted_at(v, now)) return err::not_found(name + " is deleted");
+    if (!v.ciphertext) return err::internal(name + " has no stored value");
+    if (!f->key) return err::internal("the data key of " + name + " is missing");
+    return Loaded{std::move(*f->version), std::move(*f->key)};
+  }));
+  NSL_TRY_ASSIGN(enclave::Bytes ct, bytes_of(*l.row.ciphertext, "ciphertext"));
+  NSL_TRY_ASSIGN(enclave::Bytes sealed, bytes_of(l.key.sealed, "data key"));
+  auto plain = enclave_.data_decrypt(key_binding(tenant, l.key.version), sealed,
+                                     value_aad(tenant.str(), path, l.row.version), ct);
+  if (!plain.ok()) return integrity_error(plain.error(), tenant, path, l.row.version, "decrypt");
+  return SecretValue{.data = std::move(*plain), .metadata = meta_of(l.row)};
 }
 
 Result<SecretValue> SecretsService::read(const store::TenantId& tenant, std::string_view path,

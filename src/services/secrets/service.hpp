@@ -56,9 +56,8 @@
 // (audit::AuditLog::append_in): the version and its record commit together or not at all, and the
 // write waits for no audit group commit; the others are appended after their change.
 //
-// Metrics: nsl_secrets_operations_total{op,result}, nsl_secrets_operation_seconds{op},
-// nsl_secrets_write_batch_size (writes per transaction) and nsl_secrets_read_batch_size (reads per
-// statement), below.
+// Metrics: nsl_secrets_operations_total{op,result}, nsl_secrets_operation_seconds{op} and
+// nsl_secrets_write_batch_size (writes per transaction, below).
 //
 // Group commit of writes: concurrent writes without `cas` of one tenant in one process queue up;
 // the write at the front of the queue commits itself and the writes behind it (up to
@@ -74,12 +73,6 @@
 //
 // Reads (read, list, metadata) run in read-only transactions on the primary: beside the writer on
 // SQLite, never on a lagging replica on PostgreSQL (a read right after a write sees it).
-//
-// Group reads: concurrent value reads of one tenant in one process queue up the same way; the
-// read at the front loads its rows and those of the reads behind it (up to max_read_batch) with
-// ONE statement in one read-only transaction, hands each its rows, and every read then decrypts
-// and is audited on its own thread. A read that finds no group ahead loads alone, at once.
-// Metric: nsl_secrets_read_batch_size (reads per statement).
 //
 // Thread-safety: safe for concurrent use (state lives in the database).
 #pragma once
@@ -124,8 +117,6 @@ struct SecretsOptions {
   int write_attempts = 3;
   // Most writes one transaction commits together (group commit, above); 1 = every write alone.
   std::size_t max_write_batch = 32;
-  // Most reads one statement loads together (group reads, above); 1 = every read alone.
-  std::size_t max_read_batch = 32;
   // maintain(): a tenant's active data key older than this is rotated (0 = never), and up to
   // rewrap_batch versions per tenant per run are moved to the newest key.
   int data_key_rotation_days = 90;
@@ -195,10 +186,6 @@ struct RewrapReport {
   std::uint32_t to_version = 0;  // that key's version (0: the tenant has no data key)
   bool more = false;             // versions under older keys may remain: run again
 };
-
-namespace repo {
-struct ForRead;
-}  // namespace repo
 
 class SecretsService {
  public:
@@ -293,13 +280,6 @@ class SecretsService {
   bool commit_batch(const store::TenantId& tenant, const std::vector<PendingWrite*>& group);
   Result<SecretValue> read_once(const store::TenantId& tenant, std::string_view path,
                                 std::optional<std::uint32_t> version);
-  // Group reads (see the file comment): the rows a read needs, loaded alone or with the reads
-  // queued behind it.
-  struct PendingRead;
-  struct ReadQueues;
-  Result<std::optional<repo::ForRead>> load_for_read(const store::TenantId& tenant,
-                                                     std::string_view path, std::uint32_t version);
-  void load_group(const store::TenantId& tenant, const std::vector<PendingRead*>& group);
   Result<SecretMetadata> metadata_in(store::Tx& tx, std::string_view path);
   Status change_versions(const store::TenantId& tenant, std::string_view path,
                          const std::vector<std::uint32_t>& versions, std::string_view op,
@@ -323,7 +303,6 @@ class SecretsService {
   SecretsOptions options_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<WriteQueues> queues_;
-  std::unique_ptr<ReadQueues> read_queues_;
 };
 
 template <class T>
