@@ -128,7 +128,7 @@ struct AuditLog::Impl {
   // this instance does not know it yet.
   Status chain_in(store::Tx& tx, const store::TenantId& tenant, const std::vector<ToChain>& records,
                   Head& new_head, std::optional<std::uint64_t>& covered,
-                  std::span<const store::Statement> before = {});
+                  std::vector<store::Statement> before = {});
   Status do_checkpoint(const store::TenantId& tenant, bool force);
   // Checkpoint bookkeeping for a head this instance chained (under cp_mu); true when a checkpoint
   // is due by count.
@@ -290,13 +290,13 @@ Status AuditLog::Impl::commit_once(const store::TenantId& tenant, std::vector<Pe
 Status AuditLog::Impl::chain_in(store::Tx& tx, const store::TenantId& tenant,
                                 const std::vector<ToChain>& records, Head& new_head,
                                 std::optional<std::uint64_t>& covered,
-                                std::span<const store::Statement> before) {
+                                std::vector<store::Statement> before) {
   bool need_covered = false;
   if (opt.signer) {
     std::lock_guard lk(cp_mu);
     need_covered = !cps[tenant.str()].loaded;
   }
-  NSL_TRY_ASSIGN(const Head head, internal::lock_head(tx, db.backend(), tenant, before));
+  NSL_TRY_ASSIGN(const Head head, internal::lock_head(tx, db.backend(), tenant, std::move(before)));
   std::vector<StoredRecord> stored;
   stored.reserve(records.size());
   std::string prev = head.hash;
@@ -453,7 +453,7 @@ void AuditLog::append(AuditEvent event, std::function<void(Status)> done) {
 
 Status AuditLog::append_in(store::Tx& tx, const store::TenantId& tenant,
                            std::span<const AuditEvent> events,
-                           std::span<const store::Statement> before) {
+                           std::vector<store::Statement> before) {
   if (events.empty()) {
     if (!before.empty()) NSL_TRY(tx.exec_all(before));
     return {};
@@ -473,7 +473,7 @@ Status AuditLog::append_in(store::Tx& tx, const store::TenantId& tenant,
   for (std::size_t i = 0; i < events.size(); ++i) records.push_back({&events[i], &details[i], ts_ms});
   Head head;
   std::optional<std::uint64_t> covered;
-  NSL_TRY(impl_->chain_in(tx, tenant, records, head, covered, before));
+  NSL_TRY(impl_->chain_in(tx, tenant, records, head, covered, std::move(before)));
   if (impl_->appends_in_tx) impl_->appends_in_tx->inc(static_cast<double>(events.size()));
   if (!impl_->opt.signer) return {};
   // Checkpoint bookkeeping as after a group commit, except that a checkpoint due by count is left

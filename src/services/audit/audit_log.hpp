@@ -118,7 +118,7 @@ class AuditLog {
   // read (PostgreSQL pipelines them; one round trip fewer for the caller's transaction).
   Status append_in(store::Tx& tx, const store::TenantId& tenant,
                    std::span<const AuditEvent> events,
-                   std::span<const store::Statement> before = {});
+                   std::vector<store::Statement> before = {});
   // Returns once every append() that returned before this call has completed (its callback ran).
   // The error of a failed group among them, if any, else ok.
   Status flush();

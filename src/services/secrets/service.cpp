@@ -3,7 +3,6 @@
 #include "services/secrets/service.hpp"
 
 #include <algorithm>
-#include <array>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -255,7 +254,7 @@ Status SecretsService::audit(const store::TenantId& tenant, const Actor& actor, 
 Status SecretsService::audit_writes(
     store::Tx& tx, const store::TenantId& tenant,
     const std::vector<std::pair<std::string_view, const Actor*>>& writes,
-    std::span<const store::Statement> before) {
+    std::vector<store::Statement> before) {
   if (audit_ == nullptr) {
     if (!before.empty()) NSL_TRY(tx.exec_all(before));
     return {};
@@ -270,7 +269,7 @@ Status SecretsService::audit_writes(
                       .request_id = actor->request_id,
                       .result = "ok"});
   }
-  return audit_->append_in(tx, tenant, events, before);
+  return audit_->append_in(tx, tenant, events, std::move(before));
 }
 
 // ---- write / read ----
@@ -487,12 +486,13 @@ bool SecretsService::commit_batch(const store::TenantId& tenant,
       NSL_TRY(trim_beyond(tx, a.secret, effective_max(a.secret.max_versions)));
     }
     std::string insert_sql;
-    const std::array<store::Statement, 1> insert{repo::versions_insert(tx, versions, insert_sql)};
+    std::vector<store::Statement> insert;
+    insert.push_back(repo::versions_insert(tx, versions, insert_sql));
     // The records in arrival order, as the writes were queued.
     std::vector<std::pair<std::string_view, const Actor*>> audited;
     audited.reserve(group.size());
     for (const PendingWrite* p : group) audited.emplace_back(p->path, p->actor);
-    NSL_TRY(audit_writes(tx, tenant, audited, insert));
+    NSL_TRY(audit_writes(tx, tenant, audited, std::move(insert)));
     body_ok = true;
     return {};
   });

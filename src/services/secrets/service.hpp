@@ -291,7 +291,7 @@ class SecretsService {
   // transaction's last statements of its own, sent in the same round trip as the head's lock.
   Status audit_writes(store::Tx& tx, const store::TenantId& tenant,
                       const std::vector<std::pair<std::string_view, const Actor*>>& writes,
-                      std::span<const store::Statement> before = {});
+                      std::vector<store::Statement> before = {});
   void count(std::string_view op, const Status& st, std::chrono::steady_clock::time_point start);
   template <class T>
   T measured(std::string_view op, std::chrono::steady_clock::time_point start, T result);

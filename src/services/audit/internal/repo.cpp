@@ -144,7 +144,7 @@ Result<Head> read_head(store::Tx& tx, const store::TenantId& tenant) {
 }
 
 Result<Head> lock_head(store::Tx& tx, store::Backend backend, const store::TenantId& tenant,
-                       std::span<const store::Statement> before) {
+                       std::vector<store::Statement> before) {
   // SQLite: the store opens every transaction with BEGIN IMMEDIATE (write lock up front), so a
   // plain read cannot race another writer. PostgreSQL: the row lock serializes replicas.
   const std::string_view sql = backend == store::Backend::postgres
@@ -154,9 +154,8 @@ Result<Head> lock_head(store::Tx& tx, store::Backend backend, const store::Tenan
   for (int pass = 0; pass < 2; ++pass) {
     store::Rows rows;
     if (pass == 0 && !before.empty()) {
-      std::vector<store::Statement> all(before.begin(), before.end());
-      all.push_back({.sql = sql, .params = {tenant}, .rows = &rows});
-      NSL_TRY(tx.exec_all(all));
+      before.push_back({.sql = sql, .params = {tenant}, .rows = &rows});
+      NSL_TRY(tx.exec_all(before));
     } else {
       NSL_TRY_ASSIGN(rows, tx.query(sql, {tenant}));
     }

@@ -50,7 +50,7 @@ struct StoredCheckpoint {
 // Creates the head row if missing and locks it (FOR UPDATE on PostgreSQL). `before`: the caller's
 // statements, run first in the same round trip as the locking read (Tx::exec_all).
 Result<Head> lock_head(store::Tx& tx, store::Backend backend, const store::TenantId& tenant,
-                       std::span<const store::Statement> before = {});
+                       std::vector<store::Statement> before = {});
 // The head without locking; seq 0 when there is no head row.
 Result<Head> read_head(store::Tx& tx, const store::TenantId& tenant);
 // Inserts `records` (multi-row INSERTs in power-of-two chunks: a bounded set of statement texts
