@@ -506,8 +506,8 @@ Result<ExportedKeyBlob> EnclaveClient::export_key(const Binding& binding, ByteVi
   return protocol::unpack_exported(r);
 }
 
-Result<TypedSignature> EnclaveClient::sign_typed(const Binding& binding, ByteView sealed,
-                                                 const TypedSignRequest& request) {
+namespace {
+v1::Request typed_sign_request(const Binding& binding, ByteView sealed, const TypedSignRequest& request) {
   v1::Request req;
   auto* op = req.mutable_sign_typed();
   *op->mutable_binding() = protocol::to_proto(binding);
@@ -524,8 +524,24 @@ Result<TypedSignature> EnclaveClient::sign_typed(const Binding& binding, ByteVie
     a->set_asset(s.asset);
     a->set_amount(s.amount);
   }
-  NSL_TRY_ASSIGN(auto r, impl_->call_sync(std::move(req), std::nullopt));
+  return req;
+}
+}  // namespace
+
+Result<TypedSignature> EnclaveClient::sign_typed(const Binding& binding, ByteView sealed,
+                                                 const TypedSignRequest& request) {
+  NSL_TRY_ASSIGN(auto r, impl_->call_sync(typed_sign_request(binding, sealed, request), std::nullopt));
   return protocol::unpack_typed_signature(r);
+}
+
+void EnclaveClient::sign_typed_async(const Binding& binding, ByteView sealed, const TypedSignRequest& request,
+                                     std::function<void(Result<TypedSignature>)> done) {
+  impl_->call(typed_sign_request(binding, sealed, request), impl_->default_deadline(),
+              [done = std::move(done)](Result<v1::Response> r) {
+                if (!r.ok()) return done(r.error());
+                if (r->has_error()) return done(protocol::error_from_proto(r->error()));
+                done(protocol::unpack_typed_signature(*r));
+              });
 }
 
 Result<Signature> EnclaveClient::sign(const Binding& binding, ByteView sealed, const SignPayload& payload) {

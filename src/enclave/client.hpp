@@ -66,6 +66,9 @@ class EnclaveClient final : public Enclave {
   Result<Signature> sign(const Binding& binding, ByteView sealed, const SignPayload& payload) override;
   Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,
                                     const TypedSignRequest& request) override;
+  // Pipelined: `done` runs on the connection's reader (or the deadline sweeper), never blocking a thread.
+  void sign_typed_async(const Binding& binding, ByteView sealed, const TypedSignRequest& request,
+                        std::function<void(Result<TypedSignature>)> done) override;
   Result<SealedKey> public_key(const Binding& binding, ByteView sealed) override;
   Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) override;
   Result<SecretString> unseal(const Binding& binding, ByteView sealed, ByteView aad) override;

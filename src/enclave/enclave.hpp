@@ -28,6 +28,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <span>
 #include <cstdint>
@@ -210,6 +211,14 @@ class Enclave {
   // Decode, check the policy, sign (see TypedSignRequest).
   virtual Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,
                                             const TypedSignRequest& request) = 0;
+  // sign_typed without a waiting thread: `done` runs exactly once with the outcome — on an internal
+  // thread of the implementation, or on the caller's thread before this returns (an immediate failure, or
+  // an implementation without its own threads: this default calls sign_typed). Keep `done` short and
+  // non-blocking. The arguments are copied before this returns.
+  virtual void sign_typed_async(const Binding& binding, ByteView sealed, const TypedSignRequest& request,
+                                std::function<void(Result<TypedSignature>)> done) {
+    done(sign_typed(binding, sealed, request));
+  }
 
   // Tenant secrets: arbitrary bytes (up to 64 KiB) sealed under `binding` plus optional extra `aad`.
   virtual Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) = 0;

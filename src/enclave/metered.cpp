@@ -55,6 +55,15 @@ Result<TypedSignature> MeteredEnclave::sign_typed(const Binding& binding, ByteVi
   return measured("sign_typed", start, inner_.sign_typed(binding, sealed, request));
 }
 
+void MeteredEnclave::sign_typed_async(const Binding& binding, ByteView sealed, const TypedSignRequest& request,
+                                      std::function<void(Result<TypedSignature>)> done) {
+  const auto start = Clock::now();
+  inner_.sign_typed_async(binding, sealed, request,
+                          [this, start, done = std::move(done)](Result<TypedSignature> r) {
+                            done(measured("sign_typed", start, std::move(r)));
+                          });
+}
+
 Result<Bytes> MeteredEnclave::seal(const Binding& binding, ByteView plaintext, ByteView aad) {
   const auto start = Clock::now();
   return measured("seal", start, inner_.seal(binding, plaintext, aad));

@@ -36,6 +36,8 @@ class MeteredEnclave final : public Enclave {
   Result<SealedKey> public_key(const Binding& binding, ByteView sealed) override;
   Result<TypedSignature> sign_typed(const Binding& binding, ByteView sealed,
                                     const TypedSignRequest& request) override;
+  void sign_typed_async(const Binding& binding, ByteView sealed, const TypedSignRequest& request,
+                        std::function<void(Result<TypedSignature>)> done) override;
   Result<Bytes> seal(const Binding& binding, ByteView plaintext, ByteView aad) override;
   Result<SecretString> unseal(const Binding& binding, ByteView sealed, ByteView aad) override;
   Result<SecretBytes> derive_data_key(const Binding& binding) override;

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <exception>
 
+#include <boost/asio/this_coro.hpp>
+
 #include "core/random.hpp"
 #include "core/strings.hpp"
 #include "http/problem.hpp"
@@ -138,6 +140,7 @@ void begin_context(Request& req) {
 
 boost::asio::awaitable<Response> Dispatcher::handle(Request& req) const {
   begin_context(req);
+  req.ctx.executor = co_await boost::asio::this_coro::executor;
   if (opts_.metrics) metrics_->in_flight->inc();
   Response res;
   RouteMatch m = router_.match(req.method, req.path);

@@ -5,6 +5,7 @@
 // Thread-safety: none needed; a request is handled by one coroutine at a time.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -62,6 +63,9 @@ struct RequestContext {
   std::string tenant;            // set by authentication (tenant id), "" on public routes
   std::shared_ptr<const auth::Principal> principal;  // set by authentication; null on public routes
   std::chrono::steady_clock::time_point start;
+  // The executor the request arrived on (the connection's strand), set by the dispatcher: a handler that
+  // waits for an operation off the pool (app/blocking.hpp await_on) resumes there.
+  boost::asio::any_io_executor executor;
 };
 
 struct Request {

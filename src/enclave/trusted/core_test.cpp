@@ -595,6 +595,7 @@ TEST(CoreTdx, OpensAgainstAFakeRoot) {
 
 TEST_F(CoreTest, TypedNeoTransactionVerifiesAsAWitness) { typed_testing::neo_tx_verifies(*core_); }
 TEST_F(CoreTest, TypedEvmTransactionsRecoverToTheKey) { typed_testing::evm_tx_recovers(*core_); }
+TEST_F(CoreTest, TypedSigningAsyncAnswersAsSync) { typed_testing::async_matches_sync(*core_); }
 TEST_F(CoreTest, TypedMessagesRecoverToTheKey) { typed_testing::messages_recover(*core_); }
 TEST_F(CoreTest, TypedSigningEnforcesThePolicy) { typed_testing::policy_enforced(*core_); }
 TEST_F(CoreTest, TypedOpaqueScriptSignsOnlyWithoutPolicy) {

@@ -220,6 +220,7 @@ TEST(EnclaveServer, TypedSigningThroughTheSocket) {
   ASSERT_TRUE(wait_ready(client));
   typed_testing::neo_tx_verifies(client);
   typed_testing::evm_tx_recovers(client);
+  typed_testing::async_matches_sync(client);
   typed_testing::messages_recover(client);
   typed_testing::policy_enforced(client);
   typed_testing::opaque_script_only_without_policy(client);

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -128,6 +131,44 @@ inline void evm_tx_recovers(Enclave& e) {
   // The request's chain id must be the transaction's.
   auto other = request(SignFormat::evm_tx, st::evm_payload(st::evm_tx(st::carol(), 1, {}, 1)));
   expect_error(e.sign_typed(b, key.sealed, other), ErrorCode::invalid_argument, "chain id 1");
+}
+
+// sign_typed_async answers what sign_typed answers, exactly once: a signature that recovers to the key,
+// and an error for a request the enclave refuses.
+inline void async_matches_sync(Enclave& e) {
+  const Binding b = key_binding();
+  const SealedKey key = make_key(e, KeyCurve::secp256k1, b);
+  const evm::Address me = evm::address_from_public_key(key.public_key).value();
+  const evm::Transaction tx = st::evm_tx(st::carol(), 5);
+  auto signed_async = [&](const TypedSignRequest& r) {
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    std::promise<Result<TypedSignature>> answered;
+    auto future = answered.get_future();
+    e.sign_typed_async(b, key.sealed, r, [&answered, calls](Result<TypedSignature> out) {
+      if (calls->fetch_add(1) == 0) answered.set_value(std::move(out));
+    });
+    EXPECT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    auto out = future.get();
+    EXPECT_EQ(calls->load(), 1);
+    return out;
+  };
+  auto sig = signed_async(request(SignFormat::evm_tx, st::evm_payload(tx)));
+  ASSERT_TRUE(sig.ok()) << sig.error();
+  auto sync = e.sign_typed(b, key.sealed, request(SignFormat::evm_tx, st::evm_payload(tx)));
+  ASSERT_TRUE(sync.ok()) << sync.error();
+  EXPECT_EQ(sig->digest, sync->digest);
+  EXPECT_EQ(sig->moves, sync->moves);
+  evm::TxSignature ts;
+  ts.y_parity = sig->recovery_id;
+  std::copy(sig->signature.begin(), sig->signature.begin() + 32, ts.r.begin());
+  std::copy(sig->signature.begin() + 32, sig->signature.end(), ts.s.begin());
+  auto raw = evm::encode_signed_transaction(tx, ts);
+  ASSERT_TRUE(raw.ok()) << raw.error();
+  auto decoded = evm::decode_signed_transaction(*raw, {.expected_chain_id = evm::kNeoXMainNetChainId});
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_EQ(decoded->from, me);
+  auto other = request(SignFormat::evm_tx, st::evm_payload(st::evm_tx(st::carol(), 1, {}, 1)));
+  expect_error(signed_async(other), ErrorCode::invalid_argument, "chain id 1");
 }
 
 // EIP-191 and EIP-712 signatures recover to the key's address; raw digests to its public key.

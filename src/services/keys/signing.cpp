@@ -134,97 +134,157 @@ void KeySigner::count(std::string_view op, std::string_view curve, const Status&
   keys_.count_operation(op, curve, st, start);
 }
 
-Result<enclave::TypedSignature> KeySigner::sign_with_policy(const store::TenantId& tenant, const KeyForSigning& key,
-                                                            const enclave::TypedSignRequest& request_in,
-                                                            std::string_view action, const Actor& actor,
-                                                            const json& detail_in) {
-  enclave::TypedSignRequest request = request_in;
-  request.policy_sealed = key.policy_sealed;
-  request.policy_version = key.policy_version;
-  const bool rolling = has_rolling_limits(key.key);
-  std::optional<cache::Lock> lock;
-  if (rolling) {
-    const std::string name = "keys:spend:" + tenant.str() + ":" + key.key.id;
-    for (int i = 0; i < kSpendLockAttempts && !lock; ++i) {
-      NSL_TRY_ASSIGN(lock, shared_.acquire_lock(name, kSpendLockTtl));
-      if (!lock) std::this_thread::sleep_for(kSpendLockPause);
+Result<PendingSigning> KeySigner::begin(PendingSigning p) {
+  p.request.policy_sealed = p.key.policy_sealed;
+  p.request.policy_version = p.key.policy_version;
+  p.detail["key_version"] = p.key.version;
+  p.rolling = has_rolling_limits(p.key.key);
+  if (!p.rolling) return p;
+  const std::string name = "keys:spend:" + p.tenant.str() + ":" + p.key.key.id;
+  for (int i = 0; i < kSpendLockAttempts && !p.spend_lock; ++i) {
+    auto lock = shared_.acquire_lock(name, kSpendLockTtl);
+    if (!lock.ok()) {
+      count(p.op, p.curve, lock.error(), p.start);
+      return std::move(lock).error();
     }
-    if (!lock) return err::unavailable("the key is busy with another signing under its 24 h limits; retry");
-    auto spent = keys_.spent_24h(tenant, key.key.id, clock_.system_now());
-    if (!spent.ok()) {
-      (void)shared_.release_lock(*lock);
-      return std::move(spent).error();
-    }
-    request.spent_24h = std::move(*spent);
+    p.spend_lock = std::move(*lock);
+    if (!p.spend_lock) std::this_thread::sleep_for(kSpendLockPause);
   }
-  auto sig = enclave_.sign_typed(key.binding, key.sealed, request);
-  if (sig.ok() && rolling && !sig->moves.empty()) {
-    if (Status st = keys_.record_spends(tenant, key.key.id, sig->moves, clock_.system_now()); !st.ok()) {
-      // Not answered: a signature whose spending is not on the ledger would escape the limit.
-      (void)shared_.release_lock(*lock);
-      obs::log_error("spend ledger write failed; signature withheld",
-                     {{"tenant", tenant.str()}, {"key", key.key.id}, {"error", st.error().message()}});
-      return err::unavailable("the signing could not be recorded against the key's limits; retry");
-    }
+  if (!p.spend_lock) {
+    Error e = err::unavailable("the key is busy with another signing under its 24 h limits; retry");
+    count(p.op, p.curve, e, p.start);
+    return e;
   }
-  if (lock) (void)shared_.release_lock(*lock);
+  auto spent = keys_.spent_24h(p.tenant, p.key.key.id, clock_.system_now());
+  if (!spent.ok()) {
+    (void)shared_.release_lock(*p.spend_lock);
+    count(p.op, p.curve, spent.error(), p.start);
+    return std::move(spent).error();
+  }
+  p.request.spent_24h = std::move(*spent);
+  return p;
+}
 
-  json detail = detail_in;
-  detail["key_version"] = key.version;
+void KeySigner::sign_async(const PendingSigning& p, std::function<void(Result<enclave::TypedSignature>)> done) {
+  enclave_.sign_typed_async(p.key.binding, p.key.sealed, p.request, std::move(done));
+}
+
+Status KeySigner::settle(PendingSigning& p, const Result<enclave::TypedSignature>& sig) {
+  if (!p.spend_lock) return {};
+  Status out;
+  if (sig.ok() && !sig->moves.empty()) {
+    if (Status st = keys_.record_spends(p.tenant, p.key.key.id, sig->moves, clock_.system_now()); !st.ok()) {
+      // Not answered: a signature whose spending is not on the ledger would escape the limit.
+      obs::log_error("spend ledger write failed; signature withheld",
+                     {{"tenant", p.tenant.str()}, {"key", p.key.key.id}, {"error", st.error().message()}});
+      out = err::unavailable("the signing could not be recorded against the key's limits; retry");
+    }
+  }
+  (void)shared_.release_lock(*p.spend_lock);
+  p.spend_lock.reset();
+  return out;
+}
+
+audit::AuditEvent KeySigner::audit_event(const PendingSigning& p, const Result<enclave::TypedSignature>& sig) const {
+  json detail = p.detail;
   std::string result = "ok";
   if (!sig.ok()) {
     result = sig.error().code() == ErrorCode::permission_denied ? "denied" : std::string(error_code_name(sig.error().code()));
     detail["error"] = sig.error().message();  // client-safe by the enclave's contract
   }
-  if (audit_ != nullptr) {
-    Status st = audit_->append_wait(audit::AuditEvent{.tenant = tenant,
-                                                      .actor = actor.subject,
-                                                      .action = std::string(action),
-                                                      .resource = "key:" + key.key.id,
-                                                      .request_id = actor.request_id,
-                                                      .result = result,
-                                                      .detail = std::move(detail)});
-    if (!st.ok()) {
+  return audit::AuditEvent{.tenant = p.tenant,
+                           .actor = p.actor.subject,
+                           .action = p.action,
+                           .resource = "key:" + p.key.key.id,
+                           .request_id = p.actor.request_id,
+                           .result = std::move(result),
+                           .detail = std::move(detail)};
+}
+
+void KeySigner::audit_async(const PendingSigning& p, const Result<enclave::TypedSignature>& sig,
+                            std::function<void(Status)> done) {
+  if (audit_ == nullptr) return done(Status());
+  audit_->append(audit_event(p, sig), std::move(done));
+}
+
+Result<SignOutcome> KeySigner::end(PendingSigning& p, Result<enclave::TypedSignature> sig, const Status& settled,
+                                   const Status& audited) {
+  auto out = [&]() -> Result<SignOutcome> {
+    // A signing not on the spend ledger is neither answered nor audited (settle logged it).
+    if (!settled.ok()) return settled.error();
+    if (!audited.ok()) {
       obs::log_error("audit append failed for a signing; signature withheld",
-                     {{"tenant", tenant.str()}, {"request_id", actor.request_id}, {"error", st.error().message()}});
+                     {{"tenant", p.tenant.str()}, {"request_id", p.actor.request_id}, {"error", audited.error().message()}});
       return err::unavailable("the signing could not be audited; nothing was returned");
     }
-  }
-  return sig;
+    if (!sig.ok()) return std::move(sig).error();
+    return p.answer(*sig);
+  }();
+  count(p.op, p.curve, out.ok() ? Status() : Status(out.error()), p.start);
+  return out;
+}
+
+Result<SignOutcome> KeySigner::run(Result<PendingSigning> p) {
+  if (!p.ok()) return std::move(p).error();
+  auto sig = enclave_.sign_typed(p->key.binding, p->key.sealed, p->request);
+  Status settled = settle(*p, sig);
+  Status audited;
+  if (settled.ok() && audit_ != nullptr) audited = audit_->append_wait(audit_event(*p, sig));
+  return end(*p, std::move(sig), settled, audited);
 }
 
 Result<SignOutcome> KeySigner::sign(const store::TenantId& tenant, std::string_view key_id, const json& body,
                                     const auth::Principal& caller, const Actor& actor) {
-  const auto start = std::chrono::steady_clock::now();
-  std::string curve;
-  auto run = [&]() -> Result<SignOutcome> {
+  return run(begin_sign(tenant, key_id, body, caller, actor));
+}
+
+Result<PendingSigning> KeySigner::begin_sign(const store::TenantId& tenant, std::string_view key_id,
+                                             const json& body, const auth::Principal& caller, const Actor& actor) {
+  PendingSigning p{.op = "sign", .start = std::chrono::steady_clock::now(), .tenant = tenant,
+                   .action = "keys.sign", .actor = actor};
+  auto prepared = [&]() -> Status {
     NSL_TRY_ASSIGN(MessageRequest m, message_request(body, false));
     if (m.format == SignFormat::raw_digest && !caller.allows("keys:sign_raw", std::string(key_id))) {
       return err::permission_denied("raw digests need the permission keys:sign_raw");
     }
-    NSL_TRY_ASSIGN(KeyForSigning key, keys_.for_signing(tenant, key_id));
-    curve = key.key.curve;
-    enclave::TypedSignRequest req{.format = m.format, .payload = m.payload};
-    NSL_TRY_ASSIGN(enclave::TypedSignature sig,
-                   sign_with_policy(tenant, key, req, "keys.sign", actor,
-                                    json{{"format", enclave::sign_format_name(m.format)}}));
-    crypto::Bytes signature = sig.signature;
-    if (evm_format(m.format)) signature.push_back(static_cast<std::uint8_t>(27 + sig.recovery_id));
-    return SignOutcome{.status = 200,
-                       .body = json{{"key_id", key.key.id},
-                                    {"key_version", key.version},
-                                    {"format", enclave::sign_format_name(m.format)},
-                                    {"digest", hex0x(sig.digest)},
-                                    {"signature", hex0x(signature)},
-                                    {"public_key", hex_plain(key.public_key)}}};
-  };
-  auto out = run();
-  count("sign", curve, out.ok() ? Status() : Status(out.error()), start);
-  return out;
+    NSL_TRY_ASSIGN(p.key, keys_.for_signing(tenant, key_id));
+    p.curve = p.key.key.curve;
+    p.request = enclave::TypedSignRequest{.format = m.format, .payload = std::move(m.payload)};
+    p.detail = json{{"format", enclave::sign_format_name(m.format)}};
+    p.answer = [format = m.format, key_id = p.key.key.id, version = p.key.version,
+                public_key = p.key.public_key](const enclave::TypedSignature& sig) -> Result<SignOutcome> {
+      crypto::Bytes signature = sig.signature;
+      if (evm_format(format)) signature.push_back(static_cast<std::uint8_t>(27 + sig.recovery_id));
+      return SignOutcome{.status = 200,
+                         .body = json{{"key_id", key_id},
+                                      {"key_version", version},
+                                      {"format", enclave::sign_format_name(format)},
+                                      {"digest", hex0x(sig.digest)},
+                                      {"signature", hex0x(signature)},
+                                      {"public_key", hex_plain(public_key)}}};
+    };
+    return {};
+  }();
+  if (!prepared.ok()) {
+    count(p.op, p.curve, prepared, p.start);
+    return prepared.error();
+  }
+  return begin(std::move(p));
 }
 
-Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tenant, std::string_view key_id,
-                                                     const json& body, const Actor& actor, std::string& curve) {
+Result<PendingSigning> KeySigner::begin_transaction(const store::TenantId& tenant, std::string_view key_id,
+                                                    const json& body, const Actor& actor) {
+  PendingSigning p{.op = "sign_transaction", .start = std::chrono::steady_clock::now(), .tenant = tenant,
+                   .action = "keys.sign_transaction", .actor = actor};
+  Status prepared = prepare_transaction(p, key_id, body);
+  if (!prepared.ok()) {
+    count(p.op, p.curve, prepared, p.start);
+    return prepared.error();
+  }
+  return begin(std::move(p));
+}
+
+Status KeySigner::prepare_transaction(PendingSigning& p, std::string_view key_id, const json& body) {
   NSL_TRY_ASSIGN(std::string chain, json_string(body, "chain"));
   if (chain != "neo" && chain != "evm") return err::invalid_argument("chain must be neo or evm");
   if (chain == "neo") {
@@ -233,8 +293,9 @@ Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tena
   } else {
     NSL_TRY(only_fields(body, {"chain", "chain_id", "transaction"}));
   }
-  NSL_TRY_ASSIGN(KeyForSigning key, keys_.for_signing(tenant, key_id));
-  curve = key.key.curve;
+  NSL_TRY_ASSIGN(p.key, keys_.for_signing(p.tenant, key_id));
+  const KeyForSigning& key = p.key;
+  p.curve = key.key.curve;
   if (chain == "neo") {
     if (key.curve != enclave::KeyCurve::secp256r1) {
       return err::invalid_argument("N3 transactions are signed by secp256r1 keys; this key is " + key.key.curve);
@@ -261,50 +322,54 @@ Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tena
     }
     NSL_TRY_ASSIGN(crypto::Bytes unsigned_bytes, neo::serialize_unsigned(tx));
     NSL_TRY_ASSIGN(neo::UInt256 hash, neo::tx_hash(tx));
-    enclave::TypedSignRequest req{.format = SignFormat::neo_tx,
-                                  .payload = std::move(unsigned_bytes),
-                                  .network_magic = static_cast<std::uint32_t>(magic)};
-    json detail{{"chain", "neo"}, {"network_magic", magic}, {"hash", hash.to_string()}};
+    p.request = enclave::TypedSignRequest{.format = SignFormat::neo_tx,
+                                          .payload = std::move(unsigned_bytes),
+                                          .network_magic = static_cast<std::uint32_t>(magic)};
+    p.detail = json{{"chain", "neo"}, {"network_magic", magic}, {"hash", hash.to_string()}};
     if (multisig) {
-      req.neo_account_script = multisig->verification;
-      detail["multisig_account"] = neo::to_address(account);
+      p.request.neo_account_script = multisig->verification;
+      p.detail["multisig_account"] = neo::to_address(account);
     }
-    NSL_TRY_ASSIGN(enclave::TypedSignature sig, sign_with_policy(tenant, key, req, "keys.sign_transaction", actor, detail));
-    neo::Transaction signed_tx;
-    json multisig_out;
-    if (multisig) {
-      NSL_TRY_ASSIGN(MultisigWitness mw, with_neo_multisig_witness(std::move(tx), *multisig,
-                                                                   static_cast<std::uint32_t>(magic), own, sig.signature));
-      json signed_by = json::array();
-      for (const auto& k : mw.signed_by) signed_by.push_back(hex_plain(k));
-      multisig_out = json{{"threshold", multisig->threshold},
-                          {"keys", multisig->keys.size()},
-                          {"signed_by", std::move(signed_by)},
-                          {"complete", mw.complete}};
-      signed_tx = std::move(mw.tx);
-    } else {
-      NSL_TRY_ASSIGN(signed_tx, with_neo_witness(std::move(tx), account, verification, sig.signature));
-    }
-    // Complete = every signer's witness has an invocation, and a multisig one enough signatures.
-    bool complete = std::all_of(signed_tx.witnesses.begin(), signed_tx.witnesses.end(),
-                                [](const neo::Witness& w) { return !w.invocation.empty(); });
-    if (multisig) complete = complete && multisig_out["complete"].get<bool>();
-    NSL_TRY_ASSIGN(crypto::Bytes raw, neo::serialize(signed_tx));
-    json out{{"chain", "neo"},
-             {"key_id", key.key.id},
-             {"key_version", key.version},
-             {"network_magic", magic},
-             {"hash", hash.to_string()},
-             {"signed_tx", hex_plain(raw)},
-             {"complete", complete},
-             {"signature", hex0x(sig.signature)},
-             {"account", neo::to_address(account)},
-             {"system_fee", std::to_string(signed_tx.system_fee)},
-             {"network_fee", std::to_string(signed_tx.network_fee)},
-             {"valid_until_block", signed_tx.valid_until_block},
-             {"nonce", signed_tx.nonce}};
-    if (multisig) out["multisig"] = std::move(multisig_out);
-    return SignOutcome{.status = 200, .body = std::move(out)};
+    p.answer = [tx = std::move(tx), multisig = std::move(multisig), magic, own, account,
+                verification = std::move(verification), hash, key_id = key.key.id,
+                version = key.version](const enclave::TypedSignature& sig) -> Result<SignOutcome> {
+      neo::Transaction signed_tx;
+      json multisig_out;
+      if (multisig) {
+        NSL_TRY_ASSIGN(MultisigWitness mw, with_neo_multisig_witness(tx, *multisig, static_cast<std::uint32_t>(magic),
+                                                                     own, sig.signature));
+        json signed_by = json::array();
+        for (const auto& k : mw.signed_by) signed_by.push_back(hex_plain(k));
+        multisig_out = json{{"threshold", multisig->threshold},
+                            {"keys", multisig->keys.size()},
+                            {"signed_by", std::move(signed_by)},
+                            {"complete", mw.complete}};
+        signed_tx = std::move(mw.tx);
+      } else {
+        NSL_TRY_ASSIGN(signed_tx, with_neo_witness(tx, account, verification, sig.signature));
+      }
+      // Complete = every signer's witness has an invocation, and a multisig one enough signatures.
+      bool complete = std::all_of(signed_tx.witnesses.begin(), signed_tx.witnesses.end(),
+                                  [](const neo::Witness& w) { return !w.invocation.empty(); });
+      if (multisig) complete = complete && multisig_out["complete"].get<bool>();
+      NSL_TRY_ASSIGN(crypto::Bytes raw, neo::serialize(signed_tx));
+      json out{{"chain", "neo"},
+               {"key_id", key_id},
+               {"key_version", version},
+               {"network_magic", magic},
+               {"hash", hash.to_string()},
+               {"signed_tx", hex_plain(raw)},
+               {"complete", complete},
+               {"signature", hex0x(sig.signature)},
+               {"account", neo::to_address(account)},
+               {"system_fee", std::to_string(signed_tx.system_fee)},
+               {"network_fee", std::to_string(signed_tx.network_fee)},
+               {"valid_until_block", signed_tx.valid_until_block},
+               {"nonce", signed_tx.nonce}};
+      if (multisig) out["multisig"] = std::move(multisig_out);
+      return SignOutcome{.status = 200, .body = std::move(out)};
+    };
+    return {};
   }
   if (key.curve != enclave::KeyCurve::secp256k1) {
     return err::invalid_argument("EVM transactions are signed by secp256k1 keys; this key is " + key.key.curve);
@@ -317,38 +382,40 @@ Result<SignOutcome> KeySigner::sign_transaction_once(const store::TenantId& tena
   if (tx_it == body.end()) return err::invalid_argument("transaction (object) is required");
   NSL_TRY_ASSIGN(evm::Transaction tx, evm_tx_from_json(*tx_it, chain_id));
   NSL_TRY_ASSIGN(crypto::Bytes payload, evm::signing_payload(tx));
-  enclave::TypedSignRequest req{.format = SignFormat::evm_tx, .payload = std::move(payload), .chain_id = chain_id};
-  NSL_TRY_ASSIGN(enclave::TypedSignature sig,
-                 sign_with_policy(tenant, key, req, "keys.sign_transaction", actor,
-                                  json{{"chain", "evm"}, {"chain_id", chain_id}}));
-  if (sig.signature.size() != 64) return err::internal("unexpected signature size from the enclave");
-  evm::TxSignature ts{.y_parity = sig.recovery_id};
-  std::copy_n(sig.signature.begin(), 32, ts.r.begin());
-  std::copy_n(sig.signature.begin() + 32, 32, ts.s.begin());
-  // (The enclave recovered the key from its own signature before answering.)
-  NSL_TRY_ASSIGN(evm::Address from, evm::address_from_public_key(key.public_key));
-  NSL_TRY_ASSIGN(crypto::Bytes raw, evm::encode_signed_transaction(tx, ts));
-  const auto hash = crypto::keccak256(raw);
-  return SignOutcome{.status = 200,
-                     .body = json{{"chain", "evm"},
-                                  {"key_id", key.key.id},
-                                  {"key_version", key.version},
-                                  {"chain_id", chain_id},
-                                  {"raw_tx", hex0x(raw)},
-                                  {"hash", hex0x(hash)},
-                                  {"from", from.to_checksum()}}};
+  p.request = enclave::TypedSignRequest{.format = SignFormat::evm_tx, .payload = std::move(payload), .chain_id = chain_id};
+  p.detail = json{{"chain", "evm"}, {"chain_id", chain_id}};
+  p.answer = [tx = std::move(tx), chain_id, key_id = key.key.id, version = key.version,
+              public_key = key.public_key](const enclave::TypedSignature& sig) -> Result<SignOutcome> {
+    if (sig.signature.size() != 64) return err::internal("unexpected signature size from the enclave");
+    evm::TxSignature ts{.y_parity = sig.recovery_id};
+    std::copy_n(sig.signature.begin(), 32, ts.r.begin());
+    std::copy_n(sig.signature.begin() + 32, 32, ts.s.begin());
+    // (The enclave recovered the key from its own signature before answering.)
+    NSL_TRY_ASSIGN(evm::Address from, evm::address_from_public_key(public_key));
+    NSL_TRY_ASSIGN(crypto::Bytes raw, evm::encode_signed_transaction(tx, ts));
+    const auto hash = crypto::keccak256(raw);
+    return SignOutcome{.status = 200,
+                       .body = json{{"chain", "evm"},
+                                    {"key_id", key_id},
+                                    {"key_version", version},
+                                    {"chain_id", chain_id},
+                                    {"raw_tx", hex0x(raw)},
+                                    {"hash", hex0x(hash)},
+                                    {"from", from.to_checksum()}}};
+  };
+  return {};
 }
 
 Result<SignOutcome> KeySigner::sign_transaction(const store::TenantId& tenant, std::string_view key_id,
                                                 const json& body, const Actor& actor,
                                                 std::optional<std::string_view> idempotency_key) {
+  if (!idempotency_key) return run(begin_transaction(tenant, key_id, body, actor));
+  // The answers from the idempotency record are counted here; a signing by run().
   const auto start = std::chrono::steady_clock::now();
-  std::string curve;
   auto finish = [&](Result<SignOutcome> out) {
-    count("sign_transaction", curve, out.ok() ? Status() : Status(out.error()), start);
+    count("sign_transaction", "", out.ok() ? Status() : Status(out.error()), start);
     return out;
   };
-  if (!idempotency_key) return finish(sign_transaction_once(tenant, key_id, body, actor, curve));
 
   NSL_TRY(check_idempotency_key(kIdemScope, *idempotency_key));
   const std::string hash = request_hash(key_id, body);
@@ -372,7 +439,7 @@ Result<SignOutcome> KeySigner::sign_transaction(const store::TenantId& tenant, s
     }
     return finish(SignOutcome{.status = seen->status, .body = std::move(*stored), .replayed = true});
   }
-  auto out = sign_transaction_once(tenant, key_id, body, actor, curve);
+  auto out = run(begin_transaction(tenant, key_id, body, actor));
   Status saved;
   if (out.ok()) {
     saved = idempotency_.finish(tenant, kIdemScope, *idempotency_key,
@@ -388,7 +455,7 @@ Result<SignOutcome> KeySigner::sign_transaction(const store::TenantId& tenant, s
   if (!saved.ok()) {
     obs::log_warn("idempotency record not updated", {{"tenant", tenant.str()}, {"error", saved.error().message()}});
   }
-  return finish(std::move(out));
+  return out;
 }
 
 Result<SignOutcome> KeySigner::verify(const store::TenantId& tenant, std::string_view key_id, const json& body) {

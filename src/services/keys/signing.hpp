@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@
 #include "services/keys/idempotency.hpp"
 #include "services/keys/service.hpp"
 
+namespace nsl::audit {
+struct AuditEvent;
+}
+
 namespace nsl::keys {
 
 // A finished request: the HTTP status and the JSON body to answer with.
@@ -45,6 +50,29 @@ struct SignOutcome {
   int status = 200;
   nlohmann::json body;
   bool replayed = false;  // answered from the idempotency record
+};
+
+// One signing between its phases: begin_* (blocking: the key's row, the request turned into chain bytes,
+// the ledger lock and read of a key with rolling limits) → the enclave (sign_async) → settle (blocking
+// only when needs_settle: the spends recorded, the ledger lock released) → audit_async → end (the
+// answer; counts the operation). sign() and sign_transaction() run the same phases on the calling
+// thread; the HTTP route runs them without holding a thread while the enclave and the audit log work.
+struct PendingSigning {
+  std::string_view op;  // the metric's op: "sign" | "sign_transaction"
+  std::chrono::steady_clock::time_point start;
+  std::string curve;
+  store::TenantId tenant;
+  std::string action;  // the audit action
+  Actor actor;
+  KeyForSigning key;
+  enclave::TypedSignRequest request;
+  nlohmann::json detail;  // the audit record's detail
+  bool rolling = false;   // the policy has rolling 24 h limits: spend_lock is held
+  std::optional<cache::Lock> spend_lock;
+  // Puts the signed answer together from the enclave's signature (chain-specific, CPU only).
+  std::function<Result<SignOutcome>(const enclave::TypedSignature&)> answer;
+
+  bool needs_settle() const noexcept { return rolling; }
 };
 
 class KeySigner {
@@ -67,15 +95,28 @@ class KeySigner {
   // {"chain": "neo", "network_magic": N, "signed_tx": "<hex>"} or {"chain": "evm", "raw_tx": "0x…"}.
   Result<SignOutcome> verify(const store::TenantId& tenant, std::string_view key_id, const nlohmann::json& body);
 
+  // The phases (PendingSigning). A begin_* that fails has counted the operation; call end() for every
+  // PendingSigning it returned. begin_transaction takes no Idempotency-Key: such requests go through
+  // sign_transaction().
+  Result<PendingSigning> begin_sign(const store::TenantId& tenant, std::string_view key_id,
+                                    const nlohmann::json& body, const auth::Principal& caller, const Actor& actor);
+  Result<PendingSigning> begin_transaction(const store::TenantId& tenant, std::string_view key_id,
+                                           const nlohmann::json& body, const Actor& actor);
+  void sign_async(const PendingSigning& p, std::function<void(Result<enclave::TypedSignature>)> done);
+  // Records the spends of a signing under rolling limits and releases the ledger lock; ok at once otherwise.
+  Status settle(PendingSigning& p, const Result<enclave::TypedSignature>& sig);
+  // Appends the signing's audit record (ok at once without an audit log); `done` as AuditLog::append.
+  void audit_async(const PendingSigning& p, const Result<enclave::TypedSignature>& sig,
+                   std::function<void(Status)> done);
+  Result<SignOutcome> end(PendingSigning& p, Result<enclave::TypedSignature> sig, const Status& settled,
+                          const Status& audited);
+
  private:
-  // `curve` receives the key's curve once it is known (for the metric).
-  Result<SignOutcome> sign_transaction_once(const store::TenantId& tenant, std::string_view key_id,
-                                            const nlohmann::json& body, const Actor& actor, std::string& curve);
-  // sign_typed with the key's policy and ledger; audits the attempt.
-  Result<enclave::TypedSignature> sign_with_policy(const store::TenantId& tenant, const KeyForSigning& key,
-                                                   const enclave::TypedSignRequest& request,
-                                                   std::string_view action, const Actor& actor,
-                                                   const nlohmann::json& detail);
+  Result<PendingSigning> begin(PendingSigning p);
+  Status prepare_transaction(PendingSigning& p, std::string_view key_id, const nlohmann::json& body);
+  // The phases on the calling thread.
+  Result<SignOutcome> run(Result<PendingSigning> p);
+  audit::AuditEvent audit_event(const PendingSigning& p, const Result<enclave::TypedSignature>& sig) const;
   void count(std::string_view op, std::string_view curve, const Status& st,
              std::chrono::steady_clock::time_point start);
 
