@@ -94,6 +94,20 @@ inline void neo_tx_verifies(Enclave& e) {
   EXPECT_EQ(sig->moves[0], (AssetAmount{"neo:0xd2a4cff31913016155e38e474a2c06d08be276cf", "100"}));
 }
 
+// The EVM transaction `tx` with the enclave's signature encodes, decodes strictly and recovers to `signer`.
+inline void expect_evm_signed_by(const evm::Transaction& tx, const TypedSignature& sig, const evm::Address& signer) {
+  evm::TxSignature ts;
+  ts.y_parity = sig.recovery_id;
+  std::copy(sig.signature.begin(), sig.signature.begin() + 32, ts.r.begin());
+  std::copy(sig.signature.begin() + 32, sig.signature.end(), ts.s.begin());
+  auto raw = evm::encode_signed_transaction(tx, ts);
+  ASSERT_TRUE(raw.ok()) << raw.error();
+  auto decoded = evm::decode_signed_transaction(*raw, {.expected_chain_id = evm::kNeoXMainNetChainId});
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_EQ(decoded->from, signer);
+  EXPECT_EQ(decoded->tx, tx);
+}
+
 // EVM transactions (both types) signed with sign_typed encode, decode and recover to the key's address.
 inline void evm_tx_recovers(Enclave& e) {
   const Binding b = key_binding();
@@ -109,16 +123,7 @@ inline void evm_tx_recovers(Enclave& e) {
     ASSERT_TRUE(sig.ok()) << sig.error();
     EXPECT_LE(sig->recovery_id, 1);
     EXPECT_EQ(sig->digest, evm::signing_hash(tx).value());
-    evm::TxSignature ts;
-    ts.y_parity = sig->recovery_id;
-    std::copy(sig->signature.begin(), sig->signature.begin() + 32, ts.r.begin());
-    std::copy(sig->signature.begin() + 32, sig->signature.end(), ts.s.begin());
-    auto raw = evm::encode_signed_transaction(tx, ts);
-    ASSERT_TRUE(raw.ok()) << raw.error();
-    auto decoded = evm::decode_signed_transaction(*raw, {.expected_chain_id = evm::kNeoXMainNetChainId});
-    ASSERT_TRUE(decoded.ok()) << decoded.error();
-    EXPECT_EQ(decoded->from, me);
-    EXPECT_EQ(decoded->tx, tx);
+    expect_evm_signed_by(tx, *sig, me);
   }
   // Moves of the ERC-20 transfer: the value and the token amount.
   auto sig = e.sign_typed(b, key.sealed,
@@ -158,15 +163,7 @@ inline void async_matches_sync(Enclave& e) {
   ASSERT_TRUE(sync.ok()) << sync.error();
   EXPECT_EQ(sig->digest, sync->digest);
   EXPECT_EQ(sig->moves, sync->moves);
-  evm::TxSignature ts;
-  ts.y_parity = sig->recovery_id;
-  std::copy(sig->signature.begin(), sig->signature.begin() + 32, ts.r.begin());
-  std::copy(sig->signature.begin() + 32, sig->signature.end(), ts.s.begin());
-  auto raw = evm::encode_signed_transaction(tx, ts);
-  ASSERT_TRUE(raw.ok()) << raw.error();
-  auto decoded = evm::decode_signed_transaction(*raw, {.expected_chain_id = evm::kNeoXMainNetChainId});
-  ASSERT_TRUE(decoded.ok()) << decoded.error();
-  EXPECT_EQ(decoded->from, me);
+  expect_evm_signed_by(tx, *sig, me);
   auto other = request(SignFormat::evm_tx, st::evm_payload(st::evm_tx(st::carol(), 1, {}, 1)));
   expect_error(signed_async(other), ErrorCode::invalid_argument, "chain id 1");
 }
