@@ -80,10 +80,11 @@ TEST(BlockingTest, OffloadAndOnPoolRunOnThePoolAndResumeTheCaller) {
 struct AwaitSeen {
   std::thread::id started;          // where the handler coroutine began (a pool thread)
   std::thread::id callback;         // the foreign thread that completed the operation
-  std::thread::id resumed;          // where await_on resumed the handler
-  bool on_strand = false;           // ... inside the named strand
-  std::thread::id resumed_inline;   // after a callback called before start() returned
-  bool inline_on_strand = false;
+  // Where await_on resumed the handler: inside the named strand (asked of the strand: clang may keep a
+  // thread id read before a co_await in a register across it, so thread ids read inside this coroutine after
+  // a resumption elsewhere are not reliable).
+  bool on_strand = false;
+  bool inline_on_strand = false;    // after a callback called before start() returned
   std::thread::id after_offload;    // offload from the strand: back on the pool
   std::thread::id caller_resumed;   // the on_pool caller, afterwards
   std::string value;
@@ -100,10 +101,8 @@ asio::awaitable<int> handler_on_pool(asio::thread_pool& pool, asio::any_io_execu
       done("answer");
     });
   });
-  s.resumed = std::this_thread::get_id();
   s.on_strand = s.strand->running_in_this_thread();
   s.inline_value = co_await await_on<int>(home, [](std::function<void(int)> done) { done(7); });
-  s.resumed_inline = std::this_thread::get_id();
   s.inline_on_strand = s.strand->running_in_this_thread();
   (void)co_await offload(pool, [] { return 0; });
   s.after_offload = std::this_thread::get_id();
@@ -132,10 +131,8 @@ TEST(BlockingTest, AwaitOnResumesOnTheNamedExecutorWhicheverThreadCompletes) {
   EXPECT_NE(s.callback, io);
   EXPECT_NE(s.callback, s.started);
   EXPECT_EQ(s.value, "answer");
-  EXPECT_EQ(s.resumed, io);
   EXPECT_TRUE(s.on_strand);
   EXPECT_EQ(s.inline_value, 7);
-  EXPECT_EQ(s.resumed_inline, io);
   EXPECT_TRUE(s.inline_on_strand);
   EXPECT_NE(s.after_offload, io);
   EXPECT_EQ(s.caller_resumed, io);
