@@ -138,8 +138,7 @@ Result<PendingSigning> KeySigner::begin(PendingSigning p) {
   p.request.policy_sealed = p.key.policy_sealed;
   p.request.policy_version = p.key.policy_version;
   p.detail["key_version"] = p.key.version;
-  p.rolling = has_rolling_limits(p.key.key);
-  if (!p.rolling) return p;
+  if (!has_rolling_limits(p.key.key)) return p;
   const std::string name = "keys:spend:" + p.tenant.str() + ":" + p.key.key.id;
   for (int i = 0; i < kSpendLockAttempts && !p.spend_lock; ++i) {
     auto lock = shared_.acquire_lock(name, kSpendLockTtl);

@@ -67,12 +67,12 @@ struct PendingSigning {
   KeyForSigning key;
   enclave::TypedSignRequest request;
   nlohmann::json detail;  // the audit record's detail
-  bool rolling = false;   // the policy has rolling 24 h limits: spend_lock is held
+  // Held from begin to settle when the key's policy has rolling 24 h limits.
   std::optional<cache::Lock> spend_lock;
   // Puts the signed answer together from the enclave's signature (chain-specific, CPU only).
   std::function<Result<SignOutcome>(const enclave::TypedSignature&)> answer;
 
-  bool needs_settle() const noexcept { return rolling; }
+  bool needs_settle() const noexcept { return spend_lock.has_value(); }
 };
 
 class KeySigner {
