@@ -227,8 +227,11 @@ RAW1=$(run_rate "$BIN/bench_sign_rate" raw "$BENCH_RATE_SECONDS" 1)
 RAWN=$(run_rate "$BIN/bench_sign_rate" raw "$BENCH_RATE_SECONDS" "$NCPU")
 HSM1=$(run_rate "$BIN/bench_softhsm" "$SOFTHSM_MODULE" "$BENCH_RATE_SECONDS" 1)
 HSMN=$(run_rate "$BIN/bench_softhsm" "$SOFTHSM_MODULE" "$BENCH_RATE_SECONDS" "$NCPU")
-ENC1=$(run_rate "$BIN/bench_sign_rate" enclave "$DATA/enclave.sock" "$BENCH_RATE_SECONDS" 1)
-ENC64=$(run_rate "$BIN/bench_sign_rate" enclave "$DATA/enclave.sock" "$BENCH_RATE_SECONDS" 64)
+# As many connections as the server's client keeps (its enclave.connections; the program's default is nsl's).
+ENC_CONNS=()
+for kv in "${NSL_ENV[@]}"; do [[ $kv == NSL_ENCLAVE_CONNECTIONS=* ]] && ENC_CONNS=("${kv#*=}"); done
+ENC1=$(run_rate "$BIN/bench_sign_rate" enclave "$DATA/enclave.sock" "$BENCH_RATE_SECONDS" 1 "${ENC_CONNS[@]}")
+ENC64=$(run_rate "$BIN/bench_sign_rate" enclave "$DATA/enclave.sock" "$BENCH_RATE_SECONDS" 64 "${ENC_CONNS[@]}")
 
 bench_stop nsl
 

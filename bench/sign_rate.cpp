@@ -11,8 +11,8 @@
 //   bench_sign_rate enclave SOCKET SECONDS WINDOW [CONNECTIONS]
 //       nsl's EnclaveClient -> a running nsl-enclave over its Unix socket: one secp256r1 key generated in the
 //       enclave (a throw-away binding), then EnclaveClient::sign_async of a 32-byte digest with WINDOW requests
-//       kept in flight (WINDOW=1: one at a time, a full round trip each). CONNECTIONS defaults to 4, nsl's
-//       enclave.connections. Prints "enclave window=W signs=N seconds=S rate=R failures=F".
+//       kept in flight (WINDOW=1: one at a time, a full round trip each). CONNECTIONS defaults to nsl's
+//       enclave.connections default (sign_load.sh passes the server's value). Prints "enclave window=W signs=N seconds=S rate=R failures=F".
 //
 // Plain programs rather than google-benchmark: the shell script needs one number per figure, from a fixed,
 // configurable duration, and the enclave run needs a socket path from the running server.
@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
   if (mode == "enclave" && argc >= 5) {
     const double secs = std::atof(argv[3]);
     const int window = std::atoi(argv[4]);
-    const int conns = argc > 5 ? std::atoi(argv[5]) : 4;
+    const int conns = argc > 5 ? std::atoi(argv[5]) : static_cast<int>(nsl::enclave::ClientOptions{}.connections);
     if (secs <= 0 || window < 1 || conns < 1 || conns > 64) return usage();
     return enclave_run(argv[2], secs, window, static_cast<unsigned>(conns));
   }

@@ -62,9 +62,14 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-// server.blocking_threads, 0 = 4 × database.pool_size (at least 4).
-std::size_t blocking_threads(const config::Config& c) {
+// server.blocking_threads; 0 = as many as the database can keep busy. PostgreSQL: 4 × database.pool_size
+// (handlers mostly wait on the network there). The embedded SQLite file: 2 × the CPU cores (at least 4) — its
+// reads and writes run on the CPU in this process, one writer at a time, so more threads only add wake-ups
+// and task switches (with 64 threads on 2 cores a signing cost ≈ 35 % more CPU; bench/README.md).
+std::size_t blocking_threads(const config::Config& c, store::Backend backend) {
   if (c.server.blocking_threads > 0) return c.server.blocking_threads;
+  if (backend == store::Backend::sqlite)
+    return std::max<std::size_t>(4, 2 * static_cast<std::size_t>(std::max(1u, std::thread::hardware_concurrency())));
   return std::max<std::size_t>(4, 4 * static_cast<std::size_t>(c.database.pool_size));
 }
 
@@ -317,7 +322,7 @@ class Service {
 
   // Cache (Redis or in-process), audit log, identity, tokens, rate limits, authenticator.
   Status start_access() {
-    pool_ = std::make_unique<asio::thread_pool>(blocking_threads(cfg_));
+    pool_ = std::make_unique<asio::thread_pool>(blocking_threads(cfg_, db_->backend()));
     local_cache_ = std::make_unique<cache::LocalCache>();
     if (cfg_.cache.url.empty()) {
       if (cfg_.profile != config::Profile::embedded) return err::failed_precondition("cache.url is required");

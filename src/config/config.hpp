@@ -125,7 +125,7 @@ struct EnclaveConfig {
   std::string seal_policy = "signer";
   unsigned workers = 0;                     // nsl-enclave worker threads, 0..256; 0 = number of CPU cores
   std::uint32_t key_cache_size = 1024;      // unsealed keys kept in the enclave's LRU, 1..1000000
-  unsigned connections = 4;                 // nsl -> enclave socket connections, 1..64
+  unsigned connections = 1;                 // nsl -> enclave socket connections, 1..64 (see client.hpp)
   std::uint32_t request_timeout_ms = 5000;  // deadline of one enclave call, 1 ms..10 min
   std::uint32_t max_frame_bytes = 1048576;  // largest protocol frame, 4 KiB..16 MiB
   friend bool operator==(const EnclaveConfig&, const EnclaveConfig&) = default;

@@ -114,7 +114,7 @@ std::vector<KeyInfo> build_table() {
               "time allowed to write one response"),
       integer("server.blocking_threads", NSL_FIELD(server, blocking_threads), 0, 4096, kRestart,
               "threads for request handlers' blocking work (database, enclave, audit waits); 0 = "
-              "4 x database.pool_size"),
+              "4 x database.pool_size on PostgreSQL, 2 x CPU cores (at least 4) on the embedded SQLite file"),
       integer("server.drain_timeout_ms", NSL_FIELD(server, drain_timeout_ms), 1, kTenMinMs,
               kRestart, "on SIGTERM, longest wait for in-flight requests to finish"),
       integer("server.shutdown_delay_ms", NSL_FIELD(server, shutdown_delay_ms), 0, kTenMinMs,

@@ -1,8 +1,10 @@
 // nsl/enclave/client.hpp — the untrusted side's connection to nsl-enclave over its Unix socket.
 //
 // EnclaveClient implements Enclave (enclave.hpp) by sending protocol requests over a small pool of
-// connections. Each connection carries many requests at once (pipelined; answers matched by request id), so a
-// handful of connections serve any number of threads. Every call has a deadline (ClientOptions::deadline by
+// connections. Each connection carries many requests at once (pipelined; answers matched by request id), so
+// one connection serves any number of threads — and serves them fastest: each further connection adds a reader
+// thread on both sides, the answers of a busy moment then arrive in more, smaller reads, and on 2 cores four
+// connections sign ≈ 30 % slower than one (bench/README.md). More connections only spread very large frames. Every call has a deadline (ClientOptions::deadline by
 // default): an unanswered call fails with deadline_exceeded ("may or may not have happened"), a lost
 // connection fails its calls with unavailable. Broken connections are re-dialled in the background with
 // exponential backoff (initial .. max); while none is up, calls fail fast with unavailable instead of queueing.
@@ -36,7 +38,7 @@ struct ClientOptions {
   std::string tcp_host;                                          // loopback TCP instead (Gramine): 127.0.0.1 or ::1
   std::uint16_t tcp_port = 0;
   SecretString token;                                            // sent in a Hello first on every connection
-  unsigned connections = 4;                                      // pool size, 1..64
+  unsigned connections = 1;                                      // pool size, 1..64; see above
   std::chrono::milliseconds deadline{5000};                      // default per-call deadline
   std::chrono::milliseconds backoff_initial{50};                 // first re-dial delay after a failure
   std::chrono::milliseconds backoff_max{2000};                   // cap of the doubling delay

@@ -11,9 +11,13 @@
 //   NSL_TRY(log.append_wait(event));   // blocking, for tools and tests
 //   log.flush();                       // on shutdown, after draining requests
 //
-// Group commit: one writer thread takes the queued events every `flush_interval` (or as soon as
-// `max_batch` are waiting), groups them per tenant and commits each tenant's group in ONE
-// `with_tenant` transaction. A callback runs on the writer thread after its transaction committed
+// Group commit: one writer thread takes the queued events (at most `max_batch`), groups them per
+// tenant and commits each tenant's group in ONE `with_tenant` transaction. By default it takes them
+// as soon as it is free (flush_interval 0): the events that arrive while one transaction commits
+// form the next group, so the groups grow with the load and an event on an idle log waits for
+// nothing. A `flush_interval` above 0 makes the writer wait until the oldest event has waited that
+// long, for bigger groups at the cost of latency (and, on a 2-core host, of throughput: requests
+// sit idle; bench/README.md, "Signing load"). A callback runs on the writer thread after its transaction committed
 // (Status ok) or finally failed; never before commit, so an acknowledged record is durable. When
 // append() rejects an event at once (invalid event, queue full -> unavailable, stopped ->
 // unavailable), the callback runs inline on the caller's thread before append() returns.
@@ -66,7 +70,7 @@
 namespace nsl::audit {
 
 struct AuditLogOptions {
-  std::chrono::milliseconds flush_interval{2};
+  std::chrono::milliseconds flush_interval{0};  // see "Group commit" above
   std::size_t max_batch = 1000;
   std::size_t max_queue = 100000;
   int conflict_retries = 5;
