@@ -115,11 +115,26 @@ ADDRESS=$(jq -er '.neo.address' <<<"$key_json" 2>/dev/null ||
   curl -sf --max-time 10 "$URL/v1/keys/$KEY_ID" -H "Authorization: Bearer $API_KEY" | jq -er '.neo.address') ||
   die "no neo.address for key $KEY_ID"
 
-# The body bench/sign_load.lua sends.
+# The key's signing policy, which the enclave evaluates on every signing of the run: this network only, GAS
+# transfers only, at most 10 GAS per transaction, at any time of the week (every kind of rule but the rolling
+# 24-hour limit, whose ledger write would be a second database write per signing; docs/keys.md).
+GAS=0xd2a4cff31913016155e38e474a2c06d08be276cf
+POLICY='{"networks":{"neo":[894710606]},"neo_contracts":[{"hash":"'$GAS'","methods":["transfer"]}],
+  "max_value_per_tx":{"neo:'$GAS'":"1000000000"},
+  "time_windows":[{"days":["mon","tue","wed","thu","fri","sat","sun"],"start":"00:00","end":"24:00"}]}'
+curl -sf --max-time 10 -X PUT "$URL/v1/keys/$KEY_ID/policy" -H "Authorization: Bearer $API_KEY" \
+  -H 'Content-Type: application/json' -d "$POLICY" >/dev/null || die "PUT /v1/keys/$KEY_ID/policy failed"
+
+# The body bench/sign_load.lua sends (AMOUNT: 1.5 GAS unless given).
 sign_body() {
-  printf '{"chain":"neo","network_magic":894710606,"transfer":{"asset":"GAS","to":"%s","amount":"150000000"},%s}' \
-    "$ADDRESS" '"valid_until_block":5000,"system_fee":"997775"'
+  printf '{"chain":"neo","network_magic":894710606,"transfer":{"asset":"GAS","to":"%s","amount":"%s"},%s}' \
+    "$ADDRESS" "${1:-150000000}" '"valid_until_block":5000,"system_fee":"997775"'
 }
+# The policy is live: 11 GAS is refused, naming the rule.
+over=$(curl -s --max-time 10 -w '\n%{http_code}' "$URL/v1/keys/$KEY_ID/sign-transaction" \
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$(sign_body 1100000000)")
+[[ ${over##*$'\n'} == 403 && ${over%$'\n'*} == *max_value_per_tx* ]] ||
+  die "a transfer over the policy's limit was not refused with 403 max_value_per_tx: ${over}"
 # One request by hand: 200, a complete witness, and /verify agrees — what wrk then repeats is a valid signing.
 probe=$(curl -s --max-time 10 -w '\n%{http_code}' "$URL/v1/keys/$KEY_ID/sign-transaction" \
   -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$(sign_body)")
@@ -255,7 +270,8 @@ echo
 echo "date $(date -u +%Y-%m-%dT%H:%MZ) | $NCPU CPUs, $cpu | commit $commit$dirty | load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "nsl serve (embedded: SQLite, in-process cache, nsl-enclave spawned, sim mode), HTTP on loopback," \
   "workers=$BENCH_THREADS (0 = per CPU),${BENCH_NSL_ENV:+ $BENCH_NSL_ENV,} access log $BENCH_ACCESS_LOG (/dev/null); wrk -t$WRK_THREADS -c$BENCH_CONNECTIONS --latency;" \
-  "credential: $CRED_NAME"
+  "credential: $CRED_NAME; the key has a signing policy (network, contract and method, value per transaction," \
+  "time window)"
 echo
 echo "| wrk run | req/s | p50 ms | p99 ms | errors | nsl CPU µs/req | nsl-enclave CPU µs/req | machine busy |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"

@@ -160,7 +160,8 @@ TrustedCore::TrustedCore(Parts parts)
       transport_private_(std::move(parts.transport.private_key)),
       transport_public_(parts.transport.public_key),
       producer_(std::move(parts.producer)),
-      cache_(parts.cache_capacity) {}
+      cache_(parts.cache_capacity),
+      policies_(parts.cache_capacity) {}
 
 TrustedCore::~TrustedCore() = default;
 
@@ -313,6 +314,22 @@ Result<std::shared_ptr<const CachedKey>> TrustedCore::unsealed_key(const Binding
   return cache_.put(ck, std::make_shared<const CachedKey>(std::move(material).value()));
 }
 
+Result<std::shared_ptr<const signing::Policy>> TrustedCore::opened_policy(const Binding& binding, ByteView sealed) {
+  const auto ck = decltype(policies_)::cache_key(sealed, binding);
+  if (auto hit = policies_.get(ck)) return hit;
+  auto plain = sealer_.open_secret(binding, sealed, {});
+  if (!plain.ok()) {
+    return err::permission_denied("the signing policy does not open under this key's binding (policy_version " +
+                                  std::to_string(binding.version) + ")");
+  }
+  const auto text = plain->reveal(SecretAccess::grant());
+  auto policy = signing::parse_policy(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
+  if (!policy.ok()) {
+    return err::failed_precondition("the key's sealed signing policy is not valid: " + policy.error().message());
+  }
+  return policies_.put(ck, std::make_shared<const signing::Policy>(std::move(policy).value()));
+}
+
 Result<TypedSignature> TrustedCore::sign_typed(const Binding& binding, ByteView sealed,
                                                const TypedSignRequest& request) {
   NSL_TRY(check_binding(binding));
@@ -347,17 +364,7 @@ Result<TypedSignature> TrustedCore::sign_typed(const Binding& binding, ByteView 
   signing::Moves moves;
   if (!request.policy_sealed.empty()) {
     const Binding policy_binding{binding.tenant_id, binding.object_id, request.policy_version, "policy"};
-    auto plain = sealer_.open_secret(policy_binding, request.policy_sealed, {});
-    if (!plain.ok()) {
-      return err::permission_denied("the signing policy does not open under this key's binding (policy_version " +
-                                    std::to_string(request.policy_version) + ")");
-    }
-    const auto text = plain->reveal(SecretAccess::grant());
-    auto policy = signing::parse_policy(
-        std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
-    if (!policy.ok()) {
-      return err::failed_precondition("the key's sealed signing policy is not valid: " + policy.error().message());
-    }
+    NSL_TRY_ASSIGN(const auto policy, opened_policy(policy_binding, request.policy_sealed));
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();

@@ -41,6 +41,7 @@
 #include "enclave/trusted/key_cache.hpp"
 #include "enclave/trusted/platform.hpp"
 #include "enclave/trusted/sealing.hpp"
+#include "signing/policy.hpp"
 
 namespace nsl::enclave::trusted {
 
@@ -104,6 +105,8 @@ class TrustedCore final : public Enclave {
   KeyCache::Stats key_cache_stats() const { return cache_.stats(); }
   // Drops every cached plaintext key (each is wiped once no in-flight signature uses it).
   void clear_key_cache() { cache_.clear(); }
+  // The same counters of the parsed-policy cache.
+  SealedLru<signing::Policy>::Stats policy_cache_stats() const { return policies_.stats(); }
 
  private:
   struct Parts;
@@ -111,6 +114,8 @@ class TrustedCore final : public Enclave {
 
   // The unsealed key for (binding, sealed), from the cache or by opening the blob.
   Result<std::shared_ptr<const CachedKey>> unsealed_key(const Binding& binding, ByteView sealed);
+  // The signing policy sealed under `binding` (its "policy" purpose), parsed, from the cache or by opening it.
+  Result<std::shared_ptr<const signing::Policy>> opened_policy(const Binding& binding, ByteView sealed);
 
   const Mode mode_;
   const Sealer sealer_;
@@ -120,6 +125,7 @@ class TrustedCore final : public Enclave {
   const std::array<std::uint8_t, 32> transport_public_;
   const std::unique_ptr<QuoteProducer> producer_;
   KeyCache cache_;
+  SealedLru<signing::Policy> policies_;  // as many entries as cache_
 };
 
 }  // namespace nsl::enclave::trusted

@@ -602,6 +602,36 @@ TEST_F(CoreTest, TypedOpaqueScriptSignsOnlyWithoutPolicy) {
   typed_testing::opaque_script_only_without_policy(*core_);
 }
 TEST_F(CoreTest, TypedSigningRefusesAForeignPolicy) { typed_testing::foreign_policy_refused(*core_); }
+// A sealed policy is opened and parsed once, then taken from the cache; the cache key binds it to the exact blob
+// and binding, so a cached policy never opens under another key or version, and a new blob is opened anew.
+TEST_F(CoreTest, TypedSigningCachesTheOpenedPolicyPerBlobAndBinding) {
+  namespace tt = typed_testing;
+  const Binding b = tt::key_binding("cached-policy");
+  const SealedKey key = tt::make_key(*core_, KeyCurve::secp256r1, b);
+  auto req = tt::request(SignFormat::neo_tx, tt::nep17_payload(key, "40"));
+  req.policy_version = 1;
+  req.policy_sealed = tt::seal_policy(*core_, b, R"({"max_value_per_tx": {"neo:0xd2a4cff31913016155e38e474a2c06d08be276cf": "50"}})");
+  const auto before = core_->policy_cache_stats();
+  ASSERT_TRUE(core_->sign_typed(b, key.sealed, req).ok());
+  ASSERT_TRUE(core_->sign_typed(b, key.sealed, req).ok());
+  auto after = core_->policy_cache_stats();
+  EXPECT_EQ(after.misses - before.misses, 1u);
+  EXPECT_EQ(after.hits - before.hits, 1u);
+  // The cached blob under another version, and under another key's binding: still refused.
+  req.policy_version = 2;
+  tt::expect_error(core_->sign_typed(b, key.sealed, req), ErrorCode::permission_denied, "does not open");
+  req.policy_version = 1;
+  const Binding other = tt::key_binding("cached-policy-other");
+  const SealedKey other_key = tt::make_key(*core_, KeyCurve::secp256r1, other);
+  auto foreign = tt::request(SignFormat::neo_tx, tt::nep17_payload(other_key, "40"));
+  foreign.policy_version = 1;
+  foreign.policy_sealed = req.policy_sealed;
+  tt::expect_error(core_->sign_typed(other, other_key.sealed, foreign), ErrorCode::permission_denied, "does not open");
+  // A changed policy is a new blob: it is opened, and it rules.
+  req.policy_sealed = tt::seal_policy(*core_, b, R"({"max_value_per_tx": {"neo:0xd2a4cff31913016155e38e474a2c06d08be276cf": "30"}})");
+  tt::expect_error(core_->sign_typed(b, key.sealed, req), ErrorCode::permission_denied, "exceeds 30");
+}
+
 TEST_F(CoreTest, TypedSigningRefusesBadRequests) { typed_testing::bad_requests_refused(*core_); }
 TEST_F(CoreTest, TypedSigningForAMultisigAccount) { typed_testing::multisig_account(*core_); }
 TEST_F(CoreTest, SymmetricDataKeys) { typed_testing::data_keys(*core_); }

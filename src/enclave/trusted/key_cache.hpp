@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "core/secret_bytes.hpp"
 #include "crypto/ecdsa.hpp"
@@ -43,9 +44,19 @@ struct CachedKey {
   crypto::EcSigningKey signing_key;
 };
 
-class KeyCache {
+using CacheDigest = std::array<std::uint8_t, 32>;
+
+// SHA-256(u32be len(sealed) || sealed || binding_aad(binding)): the cache key of what opening `sealed` under
+// `binding` gives (see above).
+CacheDigest sealed_cache_key(ByteView sealed, const Binding& binding);
+
+// The bounded LRU itself, of immutable shared values keyed by sealed_cache_key. KeyCache holds unsealed keys;
+// TrustedCore also keeps the parsed signing policies of sealed policy blobs in one (a policy is not secret, but
+// opening and parsing it on every signing cost a third of the enclave's work per signature).
+template <class V>
+class SealedLru {
  public:
-  using Digest = std::array<std::uint8_t, 32>;
+  using Digest = CacheDigest;
 
   struct Stats {
     std::uint64_t hits = 0;
@@ -56,22 +67,66 @@ class KeyCache {
   };
 
   // capacity 0 disables caching (every get misses, put keeps nothing).
-  explicit KeyCache(std::size_t capacity) : capacity_(capacity) {}
-  KeyCache(const KeyCache&) = delete;
-  KeyCache& operator=(const KeyCache&) = delete;
+  explicit SealedLru(std::size_t capacity) : capacity_(capacity) {}
+  SealedLru(const SealedLru&) = delete;
+  SealedLru& operator=(const SealedLru&) = delete;
 
-  static Digest cache_key(ByteView sealed, const Binding& binding);
+  static Digest cache_key(ByteView sealed, const Binding& binding) { return sealed_cache_key(sealed, binding); }
 
   // The entry, now most recently used; nullptr (and a miss) when absent.
-  std::shared_ptr<const CachedKey> get(const Digest& key);
+  std::shared_ptr<const V> get(const Digest& key) {
+    std::lock_guard lock(mu_);
+    const auto it = index_.find(key);
+    if (it == index_.end()) {
+      ++misses_;
+      return nullptr;
+    }
+    ++hits_;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->second;
+  }
+
   // Inserts `value` unless another thread inserted the same key first; returns the entry that is
   // cached (or `value` itself when capacity is 0). Evicts the least recently used entries beyond
   // capacity.
-  std::shared_ptr<const CachedKey> put(const Digest& key, std::shared_ptr<const CachedKey> value);
+  std::shared_ptr<const V> put(const Digest& key, std::shared_ptr<const V> value) {
+    if (capacity_ == 0) return value;
+    // Evicted entries are released after the lock is dropped: their destructors (the wipe) run
+    // outside it.
+    std::vector<std::shared_ptr<const V>> evicted;
+    std::shared_ptr<const V> result;
+    {
+      std::lock_guard lock(mu_);
+      if (const auto it = index_.find(key); it != index_.end()) {
+        lru_.splice(lru_.begin(), lru_, it->second);
+        result = it->second->second;
+      } else {
+        lru_.emplace_front(key, value);
+        index_.emplace(key, lru_.begin());
+        result = std::move(value);
+        while (lru_.size() > capacity_) {
+          evicted.push_back(std::move(lru_.back().second));
+          index_.erase(lru_.back().first);
+          lru_.pop_back();
+          ++evictions_;
+        }
+      }
+    }
+    return result;
+  }
 
-  Stats stats() const;
-  // Drops every entry (each is wiped once no signer holds it).
-  void clear();
+  Stats stats() const {
+    std::lock_guard lock(mu_);
+    return Stats{hits_, misses_, evictions_, lru_.size(), capacity_};
+  }
+
+  // Drops every entry (each is destroyed — a key wiped — once no signer holds it).
+  void clear() {
+    Lru dropped;
+    std::lock_guard lock(mu_);
+    index_.clear();
+    dropped.swap(lru_);
+  }
 
  private:
   struct DigestHash {
@@ -81,15 +136,17 @@ class KeyCache {
       return h;
     }
   };
-  using Lru = std::list<std::pair<Digest, std::shared_ptr<const CachedKey>>>;
+  using Lru = std::list<std::pair<Digest, std::shared_ptr<const V>>>;
 
   const std::size_t capacity_;
   mutable std::mutex mu_;
   Lru lru_;  // front = most recently used
-  std::unordered_map<Digest, Lru::iterator, DigestHash> index_;
+  std::unordered_map<Digest, typename Lru::iterator, DigestHash> index_;
   std::uint64_t hits_ = 0;
   std::uint64_t misses_ = 0;
   std::uint64_t evictions_ = 0;
 };
+
+using KeyCache = SealedLru<CachedKey>;
 
 }  // namespace nsl::enclave::trusted
