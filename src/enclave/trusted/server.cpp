@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -159,6 +160,7 @@ class Server::Impl {
 
   void run() {
     unsigned n = opt_.workers != 0 ? opt_.workers : std::max(1U, std::thread::hardware_concurrency());
+    worker_count_ = n;
     for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { work(); });
     obs::log_info("enclave listening", {{"socket", where()},
                                         {"token_required", !opt_.token.empty()},
@@ -253,29 +255,44 @@ class Server::Impl {
     obs::log_info("enclave stopped", {{"requests", requests_.load()}});
   }
 
-  void answer(Conn& c, const v1::Response& resp) {
-    std::string frame;
-    Status st = protocol::append_message(frame, resp, opt_.max_frame);
+  // Appends the frame of `resp` to `out` (an error frame in its place if it cannot be encoded).
+  void append_answer(std::string& out, const v1::Response& resp) {
+    const std::size_t at = out.size();
+    Status st = protocol::append_message(out, resp, opt_.max_frame);
     if (!st.ok()) {
       v1::Response fallback;
       fallback.set_version(protocol::kProtocolVersion);
       fallback.set_id(resp.id());
       protocol::set_error(fallback, st.error());
-      frame.clear();
-      (void)protocol::append_message(frame, fallback, opt_.max_frame);
+      out.resize(at);
+      (void)protocol::append_message(out, fallback, opt_.max_frame);
     }
-    if (!c.writer.write(frame)) c.kill();
-    ::explicit_bzero(frame.data(), frame.size());
   }
 
-  void refuse(Conn& c, std::uint64_t id, const Error& e) {
+  // Sends `frames` (one or more answers) in one write and wipes them: answers may carry unsealed secrets.
+  static void send_frames(Conn& c, std::string& frames) {
+    if (frames.empty()) return;
+    if (!c.writer.write(frames)) c.kill();
+    ::explicit_bzero(frames.data(), frames.size());
+    frames.clear();
+  }
+
+  void answer(Conn& c, const v1::Response& resp) {
+    std::string frame;
+    append_answer(frame, resp);
+    send_frames(c, frame);
+  }
+
+  v1::Response refusal(std::uint64_t id, const Error& e) {
     refused_.fetch_add(1);
     v1::Response resp;
     resp.set_version(protocol::kProtocolVersion);
     resp.set_id(id);
     protocol::set_error(resp, e);
-    answer(c, resp);
+    return resp;
   }
+
+  void refuse(Conn& c, std::uint64_t id, const Error& e) { answer(c, refusal(id, e)); }
 
   void read_loop(const std::shared_ptr<Conn>& c) {
     protocol::FrameReader frames(opt_.max_frame);
@@ -346,35 +363,62 @@ class Server::Impl {
     c->done.store(true);
   }
 
+  // A worker takes a share of the queue: one job when the queue is short, up to kMaxBatch under load (its fair
+  // share of what waits, so the other workers get theirs). The answers of the signatures among them leave
+  // together in one write per connection — one send and one wake-up of the reader on the other side instead of
+  // one each — and any other request first sends what is pending, so a slow operation (an import with a
+  // NEP-2 passphrase, an attestation) never holds back the answers taken before it.
+  static constexpr std::size_t kMaxBatch = 8;
+
+  static bool quick(const v1::Request& r) { return r.has_sign() || r.has_sign_typed() || r.has_ping(); }
+
   void work() {
+    std::vector<Job> jobs;
+    std::vector<std::pair<Conn*, std::string>> pending;  // answers not yet sent, per connection
+    auto flush = [&] {
+      for (auto& [conn, frames] : pending) send_frames(*conn, frames);
+      pending.clear();
+    };
     for (;;) {
-      Job job;
+      jobs.clear();
       {
         std::unique_lock lock(queue_mu_);
         queue_cv_.wait(lock, [this] { return queue_stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;
-        job = std::move(queue_.front());
-        queue_.pop_front();
+        const std::size_t share = (queue_.size() + worker_count_ - 1) / worker_count_;
+        const std::size_t take = std::clamp<std::size_t>(share, 1, kMaxBatch);
+        for (std::size_t i = 0; i < take && !queue_.empty(); ++i) {
+          jobs.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
       }
-      run_job(job);
-      job.conn->in_flight.fetch_sub(1);
+      for (Job& job : jobs) {
+        if (!quick(job.request)) flush();
+        Conn& c = *job.conn;
+        if (!c.alive.load()) continue;
+        auto it = std::find_if(pending.begin(), pending.end(), [&](const auto& p) { return p.first == &c; });
+        if (it == pending.end()) it = pending.insert(pending.end(), {&c, std::string()});
+        run_job(job, it->second);
+      }
+      flush();
+      for (Job& job : jobs) job.conn->in_flight.fetch_sub(1);
+      jobs.clear();  // drops the connections' references outside the lock, as before
     }
   }
 
-  void run_job(Job& job) {
-    Conn& c = *job.conn;
-    if (!c.alive.load()) return;
+  // Runs one request and appends its answer to `out`.
+  void run_job(Job& job, std::string& out) {
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - job.received);
     if (job.request.deadline_ms() != 0 && waited.count() >= job.request.deadline_ms()) {
-      refuse(c, job.request.id(),
-             err::deadline_exceeded("enclave: request waited " + std::to_string(waited.count()) +
-                                    " ms, past its deadline; not run"));
+      append_answer(out, refusal(job.request.id(),
+                                 err::deadline_exceeded("enclave: request waited " + std::to_string(waited.count()) +
+                                                        " ms, past its deadline; not run")));
       return;
     }
     v1::Response resp = serve_request(enclave_, job.request);
     protocol::wipe_secrets(job.request);
     requests_.fetch_add(1);
-    answer(c, resp);
+    append_answer(out, resp);
     protocol::wipe_secrets(resp);
   }
 
@@ -391,6 +435,7 @@ class Server::Impl {
   std::deque<Job> queue_;
   bool queue_stopping_ = false;
   std::vector<std::thread> workers_;
+  std::size_t worker_count_ = 1;  // set before the workers start
   std::atomic<std::uint64_t> connections_{0};
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> refused_{0};
