@@ -11,7 +11,7 @@ BUILD_PKGS=(
   libboost1.81-dev libssl-dev openssl
   nlohmann-json3-dev libtomlplusplus-dev
   libsecp256k1-dev libsodium-dev libicu-dev
-  libsqlite3-dev libpq-dev libhiredis-dev libcurl4-openssl-dev
+  libsqlite3-dev libpq-dev libhiredis-dev libcurl4-openssl-dev libjemalloc-dev
   libprotobuf-dev protobuf-compiler
 )
 # Test and benchmark tooling (real peers: PostgreSQL, Redis, promtool, wrk, SoftHSM via PKCS#11).

@@ -85,11 +85,12 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
       out << nlohmann::json{{"version", kVersion},
                             {"git_revision", kGitRevision},
                             {"build_type", kBuildType},
-                            {"compiler", kCompiler}}
+                            {"compiler", kCompiler},
+                            {"allocator", kAllocator}}
                  .dump()
           << "\n";
     } else {
-      out << "nsl " << kVersion << " (" << kGitRevision << ", " << kBuildType << ", " << kCompiler << ")\n";
+      out << "nsl " << kVersion << " (" << kGitRevision << ", " << kBuildType << ", " << kCompiler << ", " << kAllocator << ")\n";
     }
     return 0;
   }

@@ -5,9 +5,11 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/build_info.hpp"
 #include "harness/harness.hpp"
 #include "harness/raw_tcp.hpp"
 
@@ -58,6 +60,18 @@ class Nsl {
 };
 
 nlohmann::json json_of(const HttpResponse& r) { return nlohmann::json::parse(r.body, nullptr, false); }
+
+// The server runs on the malloc it was built for (`nsl version` names it): jemalloc is mapped into the
+// process exactly when the build linked it.
+TEST(Serve, RunsOnTheAllocatorItNames) {
+  Nsl n;
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  std::ifstream maps("/proc/" + std::to_string(n.proc().pid()) + "/maps");
+  ASSERT_TRUE(maps.good());
+  const std::string text((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  const bool jemalloc = text.find("libjemalloc") != std::string::npos;
+  EXPECT_EQ(jemalloc, std::string(nsl::app::kAllocator) == "jemalloc") << nsl::app::kAllocator;
+}
 
 TEST(Serve, HealthInfoAndTlsOnEmbeddedDefault) {
   Nsl n;
