@@ -2,9 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -227,6 +229,67 @@ struct SqliteDatabase::Impl {
   std::mutex mu;  // the writer: held from BEGIN to COMMIT
   bool readers_enabled = false;
 
+  // The background checkpointer (WAL files only; see the header).
+  std::unique_ptr<Connection> checkpointer;  // its own connection, used by its thread only
+  std::thread checkpoint_thread;
+  std::mutex cmu;
+  std::condition_variable checkpoint_wanted;
+  bool checkpoint_due = false;  // guarded by cmu
+  bool stopping = false;        // guarded by cmu
+  std::atomic<std::uint64_t> checkpoints{0}, checkpoint_failures{0}, inline_checkpoints{0};
+
+  // sqlite3_wal_hook on the writer: after every commit, with the WAL's size in pages.
+  static int on_commit(void* self, sqlite3* db, const char* schema, int pages) {
+    auto* impl = static_cast<Impl*>(self);
+    if (pages >= 16 * impl->opts.checkpoint_pages) {
+      impl->inline_checkpoints.fetch_add(1, std::memory_order_relaxed);
+      (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= impl->opts.checkpoint_pages) {
+      bool wake = false;
+      {
+        std::lock_guard lk(impl->cmu);
+        wake = !impl->checkpoint_due;
+        impl->checkpoint_due = true;
+      }
+      if (wake) impl->checkpoint_wanted.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void checkpoint_loop() {
+    std::unique_lock lk(cmu);
+    for (;;) {
+      checkpoint_wanted.wait(lk, [this] { return checkpoint_due || stopping; });
+      if (stopping) return;
+      checkpoint_due = false;
+      lk.unlock();
+      const int rc = sqlite3_wal_checkpoint_v2(checkpointer->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      checkpoints.fetch_add(1, std::memory_order_relaxed);
+      // SQLITE_BUSY: another checkpoint (the writer's, at the hard limit) holds the checkpoint lock and does
+      // this work; anything else is a failure, retried on the next wake-up.
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
+      lk.lock();
+    }
+  }
+
+  Status start_checkpointer() {
+    NSL_TRY_ASSIGN(checkpointer, open_connection(opts, /*reader=*/false));
+    sqlite3_wal_hook(writer->db, &Impl::on_commit, this);  // replaces SQLite's automatic checkpoint
+    checkpoint_thread = std::thread([this] { checkpoint_loop(); });
+    return {};
+  }
+
+  ~Impl() {
+    if (!checkpoint_thread.joinable()) return;
+    {
+      std::lock_guard lk(cmu);
+      stopping = true;
+    }
+    checkpoint_wanted.notify_one();
+    checkpoint_thread.join();
+    sqlite3_wal_hook(writer->db, nullptr, nullptr);
+  }
+
   std::mutex rmu;  // the reader pool
   std::condition_variable reader_free;
   std::vector<std::unique_ptr<Connection>> idle;  // guarded by rmu
@@ -272,6 +335,10 @@ struct SqliteDatabase::Impl {
 SqliteDatabase::SqliteDatabase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteDatabase::~SqliteDatabase() = default;
 
+WalCheckpointStats SqliteDatabase::wal_checkpoint_stats() const {
+  return {impl_->checkpoints.load(), impl_->checkpoint_failures.load(), impl_->inline_checkpoints.load()};
+}
+
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteOptions& options) {
   if (options.path.empty()) return err::invalid_argument("sqlite path is empty");
   auto impl = std::make_unique<Impl>();
@@ -288,6 +355,7 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteOptions
     }
     sqlite3_finalize(st);
   }
+  if (impl->readers_enabled && options.checkpoint_pages > 0) NSL_TRY(impl->start_checkpointer());
   return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(std::move(impl)));
 }
 

@@ -13,10 +13,20 @@
 // file that is not in WAL mode) has no readers: reads then run on the writer's connection, still
 // read-only. Prepared statements are cached per connection and SQL text.
 //
+// WAL checkpoints run beside the writer, not in its commits: SQLite's automatic checkpoint would copy
+// the WAL into the database file (and fsync it) inside the commit that crossed the threshold, and
+// every write waiting behind that commit — the audit log's group commits — would wait for it too
+// (the slow 0.5 % of commits made the 99th percentile of a signing). Instead a commit that leaves
+// `checkpoint_pages` or more in the WAL wakes a background thread, which checkpoints PASSIVE on its
+// own connection while the writer goes on. Should the WAL still reach 16 × checkpoint_pages (the
+// thread cannot keep up, or its checkpoints keep failing), the writer checkpoints itself, as SQLite
+// would: the WAL never grows without bound.
+//
 // Tenant isolation is the store layer's job here (no RLS): repository SQL filters by `tx.tenant()`.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -28,6 +38,14 @@ struct SqliteOptions {
   std::string path;  // file path; ":memory:" for tests
   std::chrono::milliseconds busy_timeout{5000};
   int read_connections = 8;  // reader pool bound; 0: reads use the writer's connection
+  int checkpoint_pages = 1000;  // WAL pages that wake the checkpointer (SQLite's own default threshold)
+};
+
+// What the background checkpointer did (tests, diagnostics).
+struct WalCheckpointStats {
+  std::uint64_t background = 0;  // checkpoints by the background thread
+  std::uint64_t failed = 0;      // of which failed, other than finding another checkpoint running (retried later)
+  std::uint64_t inline_ = 0;     // by the writer itself, the WAL at its hard limit
 };
 
 class SqliteDatabase final : public Database {
@@ -39,6 +57,7 @@ class SqliteDatabase final : public Database {
 
   Backend backend() const noexcept override { return Backend::sqlite; }
   Status migrate() override;
+  WalCheckpointStats wal_checkpoint_stats() const;
   Result<int> schema_version() override;
 
   struct Impl;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <fstream>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -93,6 +95,43 @@ TEST(SqliteDatabaseTest, WalForeignKeysAndReopen) {
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE((*again)->migrate().ok());
   EXPECT_EQ((*again)->schema_version().value_or(-1), static_cast<int>(sqlite_migrations().size()));
+}
+
+// Checkpoints leave the writer's commits: a commit that leaves checkpoint_pages in the WAL wakes the background
+// checkpointer, and the WAL file stays bounded while every row stays readable.
+TEST(SqliteDatabaseTest, TheWalIsCheckpointedBesideTheWriter) {
+  ::nsl::testing::TempDir dir;
+  const std::string path = dir.path() + "/nsl.db";
+  auto db = SqliteDatabase::open({.path = path, .checkpoint_pages = 8});
+  ASSERT_TRUE(db.ok()) << db.error();
+  ASSERT_TRUE((*db)->with_system([](Tx& tx) -> Status {
+                     NSL_TRY(tx.exec("CREATE TABLE t (x BLOB)", {}));
+                     return {};
+                   }).ok());
+  constexpr int kRows = 300;
+  for (int i = 0; i < kRows; ++i) {
+    ASSERT_TRUE((*db)->with_system([](Tx& tx) -> Status {
+                       NSL_TRY(tx.exec("INSERT INTO t (x) VALUES (randomblob(4000))", {}));
+                       return {};
+                     }).ok());
+    if (i % 10 == 9) {
+      // Give the checkpointer its turn, as the gaps between requests would.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      const auto before = (*db)->wal_checkpoint_stats().background;
+      while ((*db)->wal_checkpoint_stats().background == before && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  const auto stats = (*db)->wal_checkpoint_stats();
+  EXPECT_GE(stats.background, 10u);
+  EXPECT_EQ(stats.failed, 0u) << stats.background << " background, " << stats.inline_ << " inline";
+  // ~1.2 MB went through the WAL; restarted after each complete checkpoint it holds a few dozen pages.
+  std::ifstream wal(path + "-wal", std::ios::binary | std::ios::ate);
+  ASSERT_TRUE(wal.good());
+  EXPECT_LT(static_cast<std::int64_t>(wal.tellg()), 400 * 1024);
+  auto n = (*db)->with_system_read([](Tx& tx) { return tx.query("SELECT COUNT(*) FROM t"); });
+  ASSERT_TRUE(n.ok()) << n.error();
+  EXPECT_EQ((*n)[0][0].value_or(""), std::to_string(kRows));
 }
 
 TEST(SqliteDatabaseTest, AThrowingBodyRollsBackAndLeavesTheDatabaseUsable) {
