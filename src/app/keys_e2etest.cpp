@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -461,13 +462,18 @@ TEST(Keys, ConcurrentSigningDuringRotation) {
     signers.emplace_back([&] {
       while (!stop.load()) {
         auto r = api_call("POST", n.url("/v1/keys/" + id + "/sign-transaction"), acme.key, body);
-        std::lock_guard lock(mu);
-        if (r.status == 200) {
-          signed_txs.push_back(json_of(r));
-        } else {
-          ++failures;
-          ADD_FAILURE() << r.status << " " << r.body;
+        {
+          std::lock_guard lock(mu);
+          if (r.status == 200) {
+            signed_txs.push_back(json_of(r));
+          } else {
+            ++failures;
+            ADD_FAILURE() << r.status << " " << r.body;
+          }
         }
+        // Paced: the signings and the verifications below stay under the sign class's 1000 per minute
+        // however fast the server answers.
+        std::this_thread::sleep_for(std::chrono::milliseconds(3));
       }
     });
   }
@@ -482,8 +488,15 @@ TEST(Keys, ConcurrentSigningDuringRotation) {
   EXPECT_EQ(failures, 0);
   ASSERT_GT(signed_txs.size(), 3u);
   std::set<int> versions;
-  for (const json& s : signed_txs) {
-    versions.insert(s["key_version"].get<int>());
+  for (const json& s : signed_txs) versions.insert(s["key_version"].get<int>());
+  // Verify the first signature of every version and an even sample of the rest (at most ~40 calls).
+  std::vector<json> sample;
+  std::set<int> seen;
+  const std::size_t stride = std::max<std::size_t>(1, signed_txs.size() / 30);
+  for (std::size_t i = 0; i < signed_txs.size(); ++i) {
+    if (seen.insert(signed_txs[i]["key_version"].get<int>()).second || i % stride == 0) sample.push_back(signed_txs[i]);
+  }
+  for (const json& s : sample) {
     auto v = api_call("POST", n.url("/v1/keys/" + id + "/verify"), acme.key,
                       json{{"chain", "neo"}, {"network_magic", 894710606}, {"signed_tx", s["signed_tx"]}}.dump());
     ASSERT_EQ(v.status, 200) << v.body;
