@@ -369,8 +369,11 @@ class Service {
       // signed by keys in the store works as soon as they load.
       obs::log_warn("token signing keys not ready yet", {{"error", st.error().message()}});
     }
+    // The signing path keeps keys in memory only where this process owns the data (KeyOptions).
     keys_ = std::make_unique<keys::KeyService>(*db_, *metered_enclave_, audit_.get(), shared, Clock::real(),
-                                               keys::KeyOptions{}, &registry_);
+                                               keys::KeyOptions{.cache_for_signing =
+                                                                    db_->backend() == store::Backend::sqlite},
+                                               &registry_);
     transit_ = std::make_unique<transit::TransitService>(*db_, *metered_enclave_, audit_.get(), Clock::real(),
                                                          transit::TransitOptions{}, &registry_);
     idempotency_ = std::make_unique<keys::IdempotencyStore>(*db_, Clock::real());

@@ -2,6 +2,7 @@
 // non-owner service role (keys_pgtest.cpp).
 //
 // Traits: static std::string unavailable_reason(); static std::unique_ptr<store::Database> open();
+//         static constexpr bool kCacheForSigning — KeyOptions::cache_for_signing as serve sets it for that back end.
 // (a fresh, migrated database per test).
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cache/local_cache.hpp"
@@ -55,7 +57,7 @@ class KeysContract : public identity::testing::TenantFixture {
 
   std::unique_ptr<KeyService> service() {
     return std::make_unique<KeyService>(*db_, *enclave_, audit_.get(), *cache_, clock_,
-                                        KeyOptions{}, &registry_);
+                                        KeyOptions{.cache_for_signing = Traits::kCacheForSigning}, &registry_);
   }
   KeyView create(const store::TenantId& t, const std::string& curve, const std::string& label = "k",
                  std::optional<int> rotation_days = std::nullopt) {
@@ -422,6 +424,103 @@ TYPED_TEST_P(KeysContract, AStaleFencingTokenCannotRotate) {
   EXPECT_EQ(v->key.rotation_fence, 12);
 }
 
+// Every change of a key reaches the signing path at once, cached or not; with the cache, a change made outside
+// this service (another process on the same file) shows within signing_cache_ttl.
+TYPED_TEST_P(KeysContract, EveryKeyChangeReachesTheSigningPathAtOnce) {
+  const auto t = this->tenant("acme");
+  KeyView k = this->create(t, "secp256r1");
+  const std::string& id = k.key.id;
+  auto sign_state = [&]() { return this->keys_->for_signing(t, id); };
+  auto refusal = [&]() -> std::string {
+    auto r = sign_state();
+    return r.ok() ? std::string("signable") : r.error().message();
+  };
+  ASSERT_TRUE(sign_state().ok());
+  ASSERT_TRUE(sign_state().ok());
+  const auto stats = this->keys_->signing_cache_stats();
+  if (TypeParam::kCacheForSigning) {
+    EXPECT_EQ(stats.misses, 1u);
+    EXPECT_EQ(stats.hits, 1u);
+  } else {
+    EXPECT_EQ(stats.hits + stats.misses, 0u);
+  }
+  ASSERT_TRUE(this->keys_->disable(t, id, this->actor_).ok());
+  EXPECT_EQ(refusal(), "key is disabled");
+  ASSERT_TRUE(this->keys_->enable(t, id, this->actor_).ok());
+  ASSERT_TRUE(sign_state().ok());
+  ASSERT_TRUE(this->keys_->set_policy(t, id, R"({"allow_raw_digest": true})", this->actor_).ok());
+  auto with_policy = sign_state();
+  ASSERT_TRUE(with_policy.ok());
+  EXPECT_EQ(with_policy->policy_version, 1u);
+  EXPECT_FALSE(with_policy->policy_sealed.empty());
+  ASSERT_TRUE(this->keys_->delete_policy(t, id, this->actor_).ok());
+  EXPECT_TRUE(sign_state()->policy_sealed.empty());
+  ASSERT_TRUE(this->keys_->rotate(t, id, this->actor_).ok());
+  EXPECT_EQ(sign_state()->version, 2u);
+  ASSERT_TRUE(this->keys_->schedule_destruction(t, id, std::nullopt, this->actor_).ok());
+  EXPECT_EQ(refusal(), "key is pending destruction");
+  ASSERT_TRUE(this->keys_->enable(t, id, this->actor_).ok());
+  ASSERT_TRUE(sign_state().ok());
+  // Another process's change: at once without the cache, within the TTL with it.
+  auto other = this->service();
+  ASSERT_TRUE(other->disable(t, id, this->actor_).ok());
+  if (TypeParam::kCacheForSigning) {
+    EXPECT_TRUE(sign_state().ok());
+    this->clock_.advance(KeyOptions{}.signing_cache_ttl + std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(refusal(), "key is disabled");
+}
+
+// Once disable() has returned, no signing is let through — also not by a read that began before the change
+// committed and finished after it (it must not put the old row back into the cache).
+TYPED_TEST_P(KeysContract, NoSigningAfterDisableReturnsEvenUnderConcurrentReads) {
+  const auto t = this->tenant("acme");
+  for (int round = 0; round < 5; ++round) {
+    const std::string id = this->create(t, "secp256r1").key.id;
+    std::atomic<bool> disabled{false}, stop{false};
+    std::atomic<int> late_ok{0}, reads{0};
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 3; ++i) {
+      readers.emplace_back([&] {
+        while (!stop) {
+          const bool after = disabled.load();
+          auto s = this->keys_->for_signing(t, id);
+          ++reads;
+          if (after && s.ok()) ++late_ok;
+        }
+      });
+    }
+    while (reads < 50) std::this_thread::yield();
+    ASSERT_TRUE(this->keys_->disable(t, id, this->actor_).ok());
+    disabled = true;
+    const int at = reads.load();
+    while (reads < at + 200) std::this_thread::yield();
+    stop = true;
+    for (auto& th : readers) th.join();
+    EXPECT_EQ(late_ok.load(), 0) << "round " << round;
+  }
+}
+
+// The same race made certain: the key is disabled between the signing path's read and its caching of the row.
+TYPED_TEST_P(KeysContract, AReadOverlappingADisableDoesNotCacheTheOldRow) {
+  const auto t = this->tenant("acme");
+  const std::string id = this->create(t, "secp256r1").key.id;
+  KeyOptions o{.cache_for_signing = TypeParam::kCacheForSigning};
+  KeyService* self = nullptr;
+  bool once = true;
+  o.after_signing_read = [&] {
+    if (!std::exchange(once, false)) return;
+    auto d = self->disable(t, id, this->actor_);
+    EXPECT_TRUE(d.ok()) << d.error();
+  };
+  KeyService ks(*this->db_, *this->enclave_, this->audit_.get(), *this->cache_, this->clock_, o, &this->registry_);
+  self = &ks;
+  EXPECT_TRUE(ks.for_signing(t, id).ok());  // read before the disable committed: answered as read
+  auto after = ks.for_signing(t, id);
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().message(), "key is disabled");
+}
+
 TYPED_TEST_P(KeysContract, TwoReplicasRotateEachDueKeyExactlyOnce) {
   const auto t = this->tenant("acme");
   std::vector<std::string> ids;
@@ -624,7 +723,9 @@ TYPED_TEST_P(KeysContract, OperationsAreCountedAndTimed) {
   EXPECT_NE(text.find(R"(nsl_keys_operation_seconds_count{op="create"} 1)"), std::string::npos);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(KeysContract, CreateShowsChainAccountsPerCurve,
+REGISTER_TYPED_TEST_SUITE_P(KeysContract, CreateShowsChainAccountsPerCurve, EveryKeyChangeReachesTheSigningPathAtOnce,
+                            NoSigningAfterDisableReturnsEvenUnderConcurrentReads,
+                            AReadOverlappingADisableDoesNotCacheTheOldRow,
                             ListingFiltersAndPagesNewestFirst, DisableEnableAndForSigning,
                             DestructionWaitsForGraceThenErasesSealedBytes,
                             AnotherTenantsKeysAreNotFoundForEveryOperation,

@@ -7,6 +7,7 @@ namespace nsl::keys::contract {
 namespace {
 
 struct PgTraits {
+  static constexpr bool kCacheForSigning = false;  // serve's setting on PostgreSQL
   static std::string unavailable_reason() {
     return ::nsl::testing::pg_dsn()
                ? std::string()

@@ -6,6 +6,7 @@ namespace nsl::keys::contract {
 namespace {
 
 struct SqliteTraits {
+  static constexpr bool kCacheForSigning = true;  // serve's setting on SQLite
   static std::string unavailable_reason() { return {}; }
   static std::unique_ptr<store::Database> open() {
     static ::nsl::testing::TempDir dir;

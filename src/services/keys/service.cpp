@@ -1,6 +1,8 @@
 #include "services/keys/service.hpp"
 
 #include <map>
+#include <mutex>
+#include <unordered_map>
 
 #include "chain/evm/address.hpp"
 #include "chain/evm/u256.hpp"
@@ -104,6 +106,28 @@ struct KeyService::Metrics {
   obs::HistogramFamily* seconds = nullptr;
 };
 
+// The usable keys' signing material by (tenant, key id). A read that started before a change committed must not
+// put its (old) row back after the change dropped the entry: every drop advances `generation`, and a read stores
+// its row only if no drop happened since it began — a drop comes after its change's commit, so a read that could
+// have missed the change began before the drop.
+struct KeyService::SigningCache {
+  struct Entry {
+    KeyForSigning value;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::mutex mu;
+  std::uint64_t generation = 0;
+  std::unordered_map<std::string, Entry> entries;
+  std::uint64_t hits = 0, misses = 0;
+
+  static std::string key_of(const store::TenantId& tenant, std::string_view id) {
+    std::string k = tenant.str();
+    k.push_back('/');
+    k.append(id);
+    return k;
+  }
+};
+
 KeyService::KeyService(store::Database& db, enclave::Enclave& enclave, audit::AuditLog* audit,
                        cache::Cache& shared, const Clock& clock, KeyOptions options,
                        obs::Registry* registry)
@@ -114,6 +138,7 @@ KeyService::KeyService(store::Database& db, enclave::Enclave& enclave, audit::Au
       clock_(clock),
       options_(options),
       metrics_(std::make_unique<Metrics>()) {
+  if (options_.cache_for_signing) signing_cache_ = std::make_unique<SigningCache>();
   if (registry != nullptr) {
     metrics_->ops = &registry->counter_family(
         "nsl_keys_operations_total",
@@ -373,7 +398,7 @@ Result<KeyView> KeyService::change_state(const store::TenantId& tenant, std::str
                                          std::string_view op, const Actor& actor) {
   bool changed = false;
   const std::int64_t now = now_ms();
-  NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+  Result<KeyView> changed_view = db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
     NSL_TRY_ASSIGN(repo::KeyRow k, repo::get_key(tx, id));
     std::int64_t n = 0;
     if (op == "disable") {
@@ -394,7 +419,10 @@ Result<KeyView> KeyService::change_state(const store::TenantId& tenant, std::str
     changed = true;
     NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
     return view_of(tx, std::move(after));
-  }));
+  });
+  forget_for_signing(tenant, id);
+  if (!changed_view.ok()) return std::move(changed_view).error();
+  KeyView view = std::move(*changed_view);
   if (changed) NSL_TRY(audit(tenant, actor, "keys." + std::string(op), view.key.id));
   return view;
 }
@@ -425,7 +453,7 @@ Result<KeyView> KeyService::schedule_destruction(const store::TenantId& tenant,
     }
     const std::int64_t now = now_ms();
     bool changed = false;
-    NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+    Result<KeyView> scheduled = db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
       NSL_TRY_ASSIGN(repo::KeyRow k, repo::get_key(tx, id));
       if (k.state == repo::kPendingDestruction) return view_of(tx, std::move(k));
       NSL_TRY_ASSIGN(std::int64_t n,
@@ -435,7 +463,10 @@ Result<KeyView> KeyService::schedule_destruction(const store::TenantId& tenant,
       changed = true;
       NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
       return view_of(tx, std::move(after));
-    }));
+    });
+    forget_for_signing(tenant, id);
+    if (!scheduled.ok()) return std::move(scheduled).error();
+    KeyView view = std::move(*scheduled);
     if (changed) NSL_TRY(audit(tenant, actor, "keys.destroy.schedule", view.key.id));
     return view;
   };
@@ -475,7 +506,7 @@ Result<std::optional<KeyView>> KeyService::rotate_once(const store::TenantId& te
                           .created_at = now};
   std::optional<std::int64_t> next_at;
   if (k.rotation_days > 0) next_at = now + k.rotation_days * kDayMs;
-  return db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<std::optional<KeyView>> {
+  auto rotated = db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<std::optional<KeyView>> {
     NSL_TRY_ASSIGN(bool moved,
                    repo::advance_version(tx, id, k.current_version, ver, next_at, fence, now));
     if (!moved) return std::optional<KeyView>();
@@ -483,6 +514,8 @@ Result<std::optional<KeyView>> KeyService::rotate_once(const store::TenantId& te
     NSL_TRY_ASSIGN(KeyView v, view_of(tx, std::move(after)));
     return std::optional<KeyView>(std::move(v));
   });
+  forget_for_signing(tenant, id);
+  return rotated;
 }
 
 Result<KeyView> KeyService::rotate(const store::TenantId& tenant, std::string_view id,
@@ -560,6 +593,7 @@ Result<int> KeyService::purge_destroyed(std::chrono::system_clock::time_point no
         if (k) curve = k->curve;
         return repo::destroy_key(tx, id, now);
       });
+      forget_for_signing(t, id);
       if (!done.ok()) {
         count_operation("destroy", curve, done.error(), start);
         obs::log_warn("key destruction failed",
@@ -602,13 +636,16 @@ Result<KeyView> KeyService::write_policy(const store::TenantId& tenant, std::str
     sealed_hex = hex_of(sealed);
   }
   const std::int64_t now = now_ms();
-  NSL_TRY_ASSIGN(KeyView view, db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+  Result<KeyView> written = db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
     NSL_TRY_ASSIGN(bool ok,
                    repo::set_policy(tx, id, k.policy_version, canonical, sealed_hex, now));
     if (!ok) return err::conflict("the key's policy changed concurrently; retry");
     NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
     return view_of(tx, std::move(after));
-  }));
+  });
+  forget_for_signing(tenant, id);
+  if (!written.ok()) return std::move(written).error();
+  KeyView view = std::move(*written);
   NSL_TRY(audit(tenant, actor, canonical ? "keys.policy.set" : "keys.policy.delete", view.key.id));
   return view;
 }
@@ -633,36 +670,80 @@ Result<KeyView> KeyService::delete_policy(const store::TenantId& tenant, std::st
 
 Result<KeyForSigning> KeyService::for_signing(const store::TenantId& tenant, std::string_view id) {
   const auto start = std::chrono::steady_clock::now();
-  auto run = [&]() -> Result<KeyForSigning> {
-    // The primary, not a replica: a key disabled a moment ago must already be refused. A
-    // read-only transaction there sees every committed change and does not queue behind writes.
-    NSL_TRY_ASSIGN(std::optional<repo::KeyWithCurrent> row,
-                   db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) {
-                     return repo::get_key_with_current(tx, id);
-                   }));
-    if (!row || row->key.state == repo::kDestroyed) return err::not_found("key not found");
-    if (row->key.state == repo::kDisabled) return err::failed_precondition("key is disabled");
-    if (row->key.state == repo::kPendingDestruction)
-      return err::failed_precondition("key is pending destruction");
-    if (!row->current.sealed || row->current.state != repo::kVersionActive)
-      return err::internal("the key's current version is not usable");
-    KeyForSigning out;
-    NSL_TRY_ASSIGN(out.curve, curve_of(row->key.curve));
-    out.version = row->current.version;
-    NSL_TRY_ASSIGN(out.public_key, bytes_of(row->current.public_key, "public key"));
-    NSL_TRY_ASSIGN(out.sealed, bytes_of(*row->current.sealed, "sealed key"));
-    out.binding = {.tenant_id = tenant.str(),
-                   .object_id = row->key.id,
-                   .version = out.version,
-                   .purpose = "signing"};
-    if (row->key.policy_sealed) {
-      NSL_TRY_ASSIGN(out.policy_sealed, bytes_of(*row->key.policy_sealed, "sealed policy"));
+  if (!signing_cache_) {
+    Result<KeyForSigning> r = read_for_signing(tenant, id);
+    if (options_.after_signing_read) options_.after_signing_read();
+    return measured("for_signing", start, std::move(r));
+  }
+  SigningCache& c = *signing_cache_;
+  const std::string key = SigningCache::key_of(tenant, id);
+  const auto now = clock_.steady_now();
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lk(c.mu);
+    if (auto it = c.entries.find(key); it != c.entries.end()) {
+      if (it->second.until > now) {
+        ++c.hits;
+        return measured("for_signing", start, Result<KeyForSigning>(it->second.value));
+      }
+      c.entries.erase(it);
     }
-    out.policy_version = row->key.policy_version;
-    out.key = std::move(row->key);
-    return out;
-  };
-  return measured("for_signing", start, run());
+    ++c.misses;
+    generation = c.generation;
+  }
+  Result<KeyForSigning> r = read_for_signing(tenant, id);
+  if (options_.after_signing_read) options_.after_signing_read();
+  if (r.ok()) {
+    std::lock_guard lk(c.mu);
+    if (c.generation == generation) {
+      if (c.entries.size() >= options_.signing_cache_max) c.entries.clear();
+      c.entries.insert_or_assign(key, SigningCache::Entry{*r, now + options_.signing_cache_ttl});
+    }
+  }
+  return measured("for_signing", start, std::move(r));
+}
+
+KeyService::SigningCacheStats KeyService::signing_cache_stats() const {
+  if (!signing_cache_) return {};
+  std::lock_guard lk(signing_cache_->mu);
+  return {signing_cache_->hits, signing_cache_->misses, signing_cache_->entries.size()};
+}
+
+void KeyService::forget_for_signing(const store::TenantId& tenant, std::string_view id) {
+  if (!signing_cache_) return;
+  std::lock_guard lk(signing_cache_->mu);
+  ++signing_cache_->generation;
+  signing_cache_->entries.erase(SigningCache::key_of(tenant, id));
+}
+
+Result<KeyForSigning> KeyService::read_for_signing(const store::TenantId& tenant, std::string_view id) {
+  // The primary, not a replica: a key disabled a moment ago must already be refused. A
+  // read-only transaction there sees every committed change and does not queue behind writes.
+  NSL_TRY_ASSIGN(std::optional<repo::KeyWithCurrent> row,
+                 db_.with_tenant_read_primary(tenant, [&](store::Tx& tx) {
+                   return repo::get_key_with_current(tx, id);
+                 }));
+  if (!row || row->key.state == repo::kDestroyed) return err::not_found("key not found");
+  if (row->key.state == repo::kDisabled) return err::failed_precondition("key is disabled");
+  if (row->key.state == repo::kPendingDestruction)
+    return err::failed_precondition("key is pending destruction");
+  if (!row->current.sealed || row->current.state != repo::kVersionActive)
+    return err::internal("the key's current version is not usable");
+  KeyForSigning out;
+  NSL_TRY_ASSIGN(out.curve, curve_of(row->key.curve));
+  out.version = row->current.version;
+  NSL_TRY_ASSIGN(out.public_key, bytes_of(row->current.public_key, "public key"));
+  NSL_TRY_ASSIGN(out.sealed, bytes_of(*row->current.sealed, "sealed key"));
+  out.binding = {.tenant_id = tenant.str(),
+                 .object_id = row->key.id,
+                 .version = out.version,
+                 .purpose = "signing"};
+  if (row->key.policy_sealed) {
+    NSL_TRY_ASSIGN(out.policy_sealed, bytes_of(*row->key.policy_sealed, "sealed policy"));
+  }
+  out.policy_version = row->key.policy_version;
+  out.key = std::move(row->key);
+  return out;
 }
 
 Result<std::vector<AssetAmount>> KeyService::spent_24h(const store::TenantId& tenant,

@@ -33,6 +33,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,17 @@ struct KeyOptions {
   std::chrono::milliseconds rotation_lock_ttl{std::chrono::minutes(5)};
   // Keys handled per tenant per background run (the rest wait for the next run).
   int background_batch = 200;
+  // Keep each usable key's signing material (for_signing) in memory between signings instead of reading its row
+  // on every one. Only where one process owns the data — the embedded SQLite file: every change of a key goes
+  // through this service, which drops the key's entry once the change has committed, so a key disabled a moment
+  // ago is refused at once. Never on PostgreSQL, where another replica may change the key (serve sets it from
+  // the back end). `signing_cache_ttl` bounds what a change made outside this process (a second process on the
+  // same file, a restored file) could leave behind; at most `signing_cache_max` keys are kept.
+  bool cache_for_signing = false;
+  std::chrono::milliseconds signing_cache_ttl{1000};
+  std::size_t signing_cache_max = 4096;
+  // Tests only: runs inside for_signing after the row was read (and before it is cached).
+  std::function<void()> after_signing_read;
 };
 
 struct NewKeyRequest {
@@ -203,8 +215,14 @@ class KeyService {
 
   // ---- for the signing path ----
   // failed_precondition "key is disabled" / "key is pending destruction"; not_found when absent,
-  // destroyed or another tenant's.
+  // destroyed or another tenant's. From memory when KeyOptions::cache_for_signing (hits and misses counted in
+  // signing_cache_stats).
   Result<KeyForSigning> for_signing(const store::TenantId& tenant, std::string_view id);
+  struct SigningCacheStats {
+    std::uint64_t hits = 0, misses = 0;
+    std::size_t size = 0;
+  };
+  SigningCacheStats signing_cache_stats() const;
   // What the key moved in (now - 24 h, now], summed exactly per asset, sorted by asset.
   Result<std::vector<AssetAmount>> spent_24h(const store::TenantId& tenant, std::string_view id,
                                              std::chrono::system_clock::time_point now);
@@ -253,6 +271,12 @@ class KeyService {
                std::string_view key_id);
   template <class T>
   T measured(std::string_view op, std::chrono::steady_clock::time_point start, T result);
+  // The key's row as the signing path needs it, read from the primary.
+  Result<KeyForSigning> read_for_signing(const store::TenantId& tenant, std::string_view id);
+  // After a change of the key has committed (or failed): its signing material is read again next time. Called
+  // after the transaction, never inside it (see SigningCache).
+  void forget_for_signing(const store::TenantId& tenant, std::string_view id);
+  struct SigningCache;
 
   store::Database& db_;
   enclave::Enclave& enclave_;
@@ -261,6 +285,7 @@ class KeyService {
   const Clock& clock_;
   KeyOptions options_;
   std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<SigningCache> signing_cache_;  // null unless options_.cache_for_signing
 };
 
 }  // namespace nsl::keys
