@@ -366,8 +366,9 @@ class Server::Impl {
   // A worker takes a share of the queue: one job when the queue is short, up to kMaxBatch under load (its fair
   // share of what waits, so the other workers get theirs). The answers of the signatures among them leave
   // together in one write per connection — one send and one wake-up of the reader on the other side instead of
-  // one each — and any other request first sends what is pending, so a slow operation (an import with a
-  // NEP-2 passphrase, an attestation) never holds back the answers taken before it.
+  // one each. Any other request is answered alone: what is pending goes first, so a slow operation (an import
+  // with a NEP-2 passphrase, an attestation) never holds back the answers taken before it, and its own answer
+  // (perhaps an unsealed secret) is sent and wiped before anything else is appended.
   static constexpr std::size_t kMaxBatch = 8;
 
   static bool quick(const v1::Request& r) { return r.has_sign() || r.has_sign_typed() || r.has_ping(); }
@@ -393,12 +394,16 @@ class Server::Impl {
         }
       }
       for (Job& job : jobs) {
-        if (!quick(job.request)) flush();
+        const bool alone = !quick(job.request);
+        if (alone) flush();
         Conn& c = *job.conn;
         if (!c.alive.load()) continue;
         auto it = std::find_if(pending.begin(), pending.end(), [&](const auto& p) { return p.first == &c; });
         if (it == pending.end()) it = pending.insert(pending.end(), {&c, std::string()});
         run_job(job, it->second);
+        // Its answer leaves at once, in a buffer of its own: it may carry an unsealed secret, which a later
+        // append could copy into a grown buffer and leave unwiped in the old one.
+        if (alone) flush();
       }
       flush();
       for (Job& job : jobs) job.conn->in_flight.fetch_sub(1);

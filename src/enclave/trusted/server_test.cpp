@@ -230,6 +230,49 @@ TEST(EnclaveServer, TypedSigningThroughTheSocket) {
   typed_testing::data_keys(client);
 }
 
+// Signatures answered in batches and other requests answered alone, on one connection at once: every caller
+// gets its own answer.
+TEST(EnclaveServer, BatchedSignaturesAndOtherRequestsInterleaveOnOneConnection) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/e.sock";
+  ScriptedEnclave e;
+  Running srv(e, path, {.workers = 2});
+  EnclaveClient client({.socket_path = path, .connections = 1});
+  ASSERT_TRUE(wait_ready(client));
+  constexpr std::uint32_t kSigns = 3000;
+  std::atomic<std::uint32_t> good{0}, bad{0};
+  std::latch done(kSigns);
+  std::vector<std::thread> others;
+  std::atomic<int> other_bad{0};
+  for (int t = 0; t < 2; ++t) {
+    others.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        const std::string text = "secret-" + std::to_string(t) + "-" + std::to_string(i);
+        std::string sealed(text.rbegin(), text.rend());
+        auto r = client.unseal(kBinding, Bytes(sealed.begin(), sealed.end()), {});
+        if (!r.ok() || r->reveal() != text) ++other_bad;
+      }
+    });
+  }
+  for (std::uint32_t i = 0; i < kSigns; ++i) {
+    auto d = digest(2, i);
+    client.sign_async(kBinding, Bytes{1}, SignPayload::of_digest(d), [&, d](Result<Signature> r) {
+      if (r.ok() && std::equal(d.begin(), d.end(), r->begin())) {
+        good.fetch_add(1);
+      } else {
+        bad.fetch_add(1);
+      }
+      done.count_down();
+    });
+  }
+  done.wait();
+  for (auto& t : others) t.join();
+  EXPECT_EQ(good.load(), kSigns);
+  EXPECT_EQ(bad.load(), 0u);
+  EXPECT_EQ(other_bad.load(), 0);
+  EXPECT_EQ(client.stats().in_flight, 0u);
+}
+
 TEST(EnclaveServer, ManyRequestsInFlightMatchTheirAnswers) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/e.sock";
