@@ -139,29 +139,28 @@ Result<PendingSigning> KeySigner::begin(PendingSigning p) {
   p.request.policy_version = p.key.policy_version;
   p.detail["key_version"] = p.key.version;
   if (!has_rolling_limits(p.key.key)) return p;
+  if (Status st = hold_spend_limits(p); !st.ok()) {
+    count(p.op, p.curve, st.error(), p.start);
+    return st.error();
+  }
+  return p;
+}
+
+Status KeySigner::hold_spend_limits(PendingSigning& p) {
   const std::string name = "keys:spend:" + p.tenant.str() + ":" + p.key.key.id;
   for (int i = 0; i < kSpendLockAttempts && !p.spend_lock; ++i) {
-    auto lock = shared_.acquire_lock(name, kSpendLockTtl);
-    if (!lock.ok()) {
-      count(p.op, p.curve, lock.error(), p.start);
-      return std::move(lock).error();
-    }
-    p.spend_lock = std::move(*lock);
+    NSL_TRY_ASSIGN(p.spend_lock, shared_.acquire_lock(name, kSpendLockTtl));
     if (!p.spend_lock) std::this_thread::sleep_for(kSpendLockPause);
   }
-  if (!p.spend_lock) {
-    Error e = err::unavailable("the key is busy with another signing under its 24 h limits; retry");
-    count(p.op, p.curve, e, p.start);
-    return e;
-  }
+  if (!p.spend_lock) return err::unavailable("the key is busy with another signing under its 24 h limits; retry");
   auto spent = keys_.spent_24h(p.tenant, p.key.key.id, clock_.system_now());
   if (!spent.ok()) {
     (void)shared_.release_lock(*p.spend_lock);
-    count(p.op, p.curve, spent.error(), p.start);
+    p.spend_lock.reset();
     return std::move(spent).error();
   }
   p.request.spent_24h = std::move(*spent);
-  return p;
+  return {};
 }
 
 void KeySigner::sign_async(const PendingSigning& p, std::function<void(Result<enclave::TypedSignature>)> done) {

@@ -113,6 +113,9 @@ class KeySigner {
 
  private:
   Result<PendingSigning> begin(PendingSigning p);
+  // For a key with rolling limits: takes its spend lock and reads what it moved in the last 24 h into the
+  // request; on failure nothing is held.
+  Status hold_spend_limits(PendingSigning& p);
   Status prepare_transaction(PendingSigning& p, std::string_view key_id, const nlohmann::json& body);
   // The phases on the calling thread.
   Result<SignOutcome> run(Result<PendingSigning> p);
