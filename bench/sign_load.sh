@@ -19,7 +19,7 @@
 #   BENCH_CONNECTIONS    wrk connections [64]      WRK_THREADS  wrk threads [2]
 #   BENCH_THREADS        nsl I/O workers (server.workers) [0 = one per CPU, the default]
 #   BENCH_ACCESS_LOG     true|false, nsl's access log (to /dev/null) [true, the production default]
-#   BENCH_NSL_ENV        extra NSL_* overrides for nsl serve, space-separated (e.g. "NSL_DATABASE_POOL_SIZE=64")
+#   BENCH_NSL_ENV        extra NSL_* overrides for nsl serve, space-separated (e.g. "NSL_ENCLAVE_CONNECTIONS=4 NSL_SERVER_BLOCKING_THREADS=8")
 #   SOFTHSM_MODULE       the SoftHSM v2 PKCS#11 module [from `dpkg -L libsofthsm2 softhsm2`]
 #   BENCH_OUT            where the raw outputs are kept [$BUILD_DIR/bench/sign_load-<utc time>]
 #   BENCH_PERF=1|dwarf   also `perf record` nsl and nsl-enclave during the measured sign run (perf.data and flat
