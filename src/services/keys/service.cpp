@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 #include "chain/evm/address.hpp"
 #include "chain/evm/u256.hpp"
@@ -394,11 +395,18 @@ Result<std::vector<KeyView>> KeyService::list(const store::TenantId& tenant,
 
 // ---- state changes ----
 
+template <class F>
+auto KeyService::change_key(const store::TenantId& tenant, std::string_view id, F&& fn) {
+  auto result = db_.with_tenant(tenant, std::forward<F>(fn));
+  forget_for_signing(tenant, id);
+  return result;
+}
+
 Result<KeyView> KeyService::change_state(const store::TenantId& tenant, std::string_view id,
                                          std::string_view op, const Actor& actor) {
   bool changed = false;
   const std::int64_t now = now_ms();
-  Result<KeyView> changed_view = db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+  NSL_TRY_ASSIGN(KeyView view, change_key(tenant, id, [&](store::Tx& tx) -> Result<KeyView> {
     NSL_TRY_ASSIGN(repo::KeyRow k, repo::get_key(tx, id));
     std::int64_t n = 0;
     if (op == "disable") {
@@ -419,10 +427,7 @@ Result<KeyView> KeyService::change_state(const store::TenantId& tenant, std::str
     changed = true;
     NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
     return view_of(tx, std::move(after));
-  });
-  forget_for_signing(tenant, id);
-  if (!changed_view.ok()) return std::move(changed_view).error();
-  KeyView view = std::move(*changed_view);
+  }));
   if (changed) NSL_TRY(audit(tenant, actor, "keys." + std::string(op), view.key.id));
   return view;
 }
@@ -453,7 +458,7 @@ Result<KeyView> KeyService::schedule_destruction(const store::TenantId& tenant,
     }
     const std::int64_t now = now_ms();
     bool changed = false;
-    Result<KeyView> scheduled = db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+    NSL_TRY_ASSIGN(KeyView view, change_key(tenant, id, [&](store::Tx& tx) -> Result<KeyView> {
       NSL_TRY_ASSIGN(repo::KeyRow k, repo::get_key(tx, id));
       if (k.state == repo::kPendingDestruction) return view_of(tx, std::move(k));
       NSL_TRY_ASSIGN(std::int64_t n,
@@ -463,10 +468,7 @@ Result<KeyView> KeyService::schedule_destruction(const store::TenantId& tenant,
       changed = true;
       NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
       return view_of(tx, std::move(after));
-    });
-    forget_for_signing(tenant, id);
-    if (!scheduled.ok()) return std::move(scheduled).error();
-    KeyView view = std::move(*scheduled);
+    }));
     if (changed) NSL_TRY(audit(tenant, actor, "keys.destroy.schedule", view.key.id));
     return view;
   };
@@ -506,7 +508,7 @@ Result<std::optional<KeyView>> KeyService::rotate_once(const store::TenantId& te
                           .created_at = now};
   std::optional<std::int64_t> next_at;
   if (k.rotation_days > 0) next_at = now + k.rotation_days * kDayMs;
-  auto rotated = db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<std::optional<KeyView>> {
+  return change_key(tenant, id, [&](store::Tx& tx) -> Result<std::optional<KeyView>> {
     NSL_TRY_ASSIGN(bool moved,
                    repo::advance_version(tx, id, k.current_version, ver, next_at, fence, now));
     if (!moved) return std::optional<KeyView>();
@@ -514,8 +516,6 @@ Result<std::optional<KeyView>> KeyService::rotate_once(const store::TenantId& te
     NSL_TRY_ASSIGN(KeyView v, view_of(tx, std::move(after)));
     return std::optional<KeyView>(std::move(v));
   });
-  forget_for_signing(tenant, id);
-  return rotated;
 }
 
 Result<KeyView> KeyService::rotate(const store::TenantId& tenant, std::string_view id,
@@ -588,12 +588,11 @@ Result<int> KeyService::purge_destroyed(std::chrono::system_clock::time_point no
       std::string curve;
       // Conditional on the key still being due: a replica running the same purge, or an enable
       // that cancelled the destruction meanwhile, makes this a no-op.
-      auto done = db_.with_tenant(t, [&](store::Tx& tx) -> Result<bool> {
+      auto done = change_key(t, id, [&](store::Tx& tx) -> Result<bool> {
         NSL_TRY_ASSIGN(auto k, repo::find_key_any_state(tx, id));
         if (k) curve = k->curve;
         return repo::destroy_key(tx, id, now);
       });
-      forget_for_signing(t, id);
       if (!done.ok()) {
         count_operation("destroy", curve, done.error(), start);
         obs::log_warn("key destruction failed",
@@ -636,16 +635,13 @@ Result<KeyView> KeyService::write_policy(const store::TenantId& tenant, std::str
     sealed_hex = hex_of(sealed);
   }
   const std::int64_t now = now_ms();
-  Result<KeyView> written = db_.with_tenant(tenant, [&](store::Tx& tx) -> Result<KeyView> {
+  NSL_TRY_ASSIGN(KeyView view, change_key(tenant, id, [&](store::Tx& tx) -> Result<KeyView> {
     NSL_TRY_ASSIGN(bool ok,
                    repo::set_policy(tx, id, k.policy_version, canonical, sealed_hex, now));
     if (!ok) return err::conflict("the key's policy changed concurrently; retry");
     NSL_TRY_ASSIGN(repo::KeyRow after, repo::get_key(tx, id));
     return view_of(tx, std::move(after));
-  });
-  forget_for_signing(tenant, id);
-  if (!written.ok()) return std::move(written).error();
-  KeyView view = std::move(*written);
+  }));
   NSL_TRY(audit(tenant, actor, canonical ? "keys.policy.set" : "keys.policy.delete", view.key.id));
   return view;
 }
@@ -670,34 +666,30 @@ Result<KeyView> KeyService::delete_policy(const store::TenantId& tenant, std::st
 
 Result<KeyForSigning> KeyService::for_signing(const store::TenantId& tenant, std::string_view id) {
   const auto start = std::chrono::steady_clock::now();
-  if (!signing_cache_) {
-    Result<KeyForSigning> r = read_for_signing(tenant, id);
-    if (options_.after_signing_read) options_.after_signing_read();
-    return measured("for_signing", start, std::move(r));
-  }
-  SigningCache& c = *signing_cache_;
-  const std::string key = SigningCache::key_of(tenant, id);
+  SigningCache* c = signing_cache_.get();
+  std::string key;
   const auto now = clock_.steady_now();
   std::uint64_t generation = 0;
-  {
-    std::lock_guard lk(c.mu);
-    if (auto it = c.entries.find(key); it != c.entries.end()) {
+  if (c != nullptr) {
+    key = SigningCache::key_of(tenant, id);
+    std::lock_guard lk(c->mu);
+    if (auto it = c->entries.find(key); it != c->entries.end()) {
       if (it->second.until > now) {
-        ++c.hits;
+        ++c->hits;
         return measured("for_signing", start, Result<KeyForSigning>(it->second.value));
       }
-      c.entries.erase(it);
+      c->entries.erase(it);
     }
-    ++c.misses;
-    generation = c.generation;
+    ++c->misses;
+    generation = c->generation;
   }
   Result<KeyForSigning> r = read_for_signing(tenant, id);
   if (options_.after_signing_read) options_.after_signing_read();
-  if (r.ok()) {
-    std::lock_guard lk(c.mu);
-    if (c.generation == generation) {
-      if (c.entries.size() >= options_.signing_cache_max) c.entries.clear();
-      c.entries.insert_or_assign(key, SigningCache::Entry{*r, now + options_.signing_cache_ttl});
+  if (c != nullptr && r.ok()) {
+    std::lock_guard lk(c->mu);
+    if (c->generation == generation) {
+      if (c->entries.size() >= options_.signing_cache_max) c->entries.clear();
+      c->entries.insert_or_assign(key, SigningCache::Entry{*r, now + options_.signing_cache_ttl});
     }
   }
   return measured("for_signing", start, std::move(r));

@@ -276,6 +276,9 @@ class KeyService {
   // After a change of the key has committed (or failed): its signing material is read again next time. Called
   // after the transaction, never inside it (see SigningCache).
   void forget_for_signing(const store::TenantId& tenant, std::string_view id);
+  // Every write of a key's row or versions: db_.with_tenant(tenant, fn), then forget_for_signing(tenant, id).
+  template <class F>
+  auto change_key(const store::TenantId& tenant, std::string_view id, F&& fn);
   struct SigningCache;
 
   store::Database& db_;
