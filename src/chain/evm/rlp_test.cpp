@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "crypto/testing/vectors.hpp"
 
@@ -151,6 +152,36 @@ TEST(U256, DecimalRoundTrip) {
   EXPECT_EQ(U256::from_decimal("1000000000000000000")->to_hex_quantity(), "0xde0b6b3a7640000");
   EXPECT_EQ(hex_of(U256::from_decimal("1000000000000000000")->to_minimal_be()), "0de0b6b3a7640000");
   EXPECT_TRUE(U256().to_minimal_be().empty());
+}
+
+// Around the powers of ten where to_decimal's nine-digit chunks meet, and random values of every length,
+// against an independent reference (repeated division of the decimal string by 256 would be circular; the
+// reference is from_decimal, whose digit-by-digit multiply shares nothing with to_decimal's division).
+TEST(U256, DecimalRoundTripAtChunkEdgesAndAtRandom) {
+  std::vector<std::string> cases;
+  for (int n = 1; n <= 77; ++n) {
+    cases.push_back("1" + std::string(static_cast<std::size_t>(n), '0'));         // 10^n
+    cases.push_back(std::string(static_cast<std::size_t>(n), '9'));               // 10^n - 1
+    cases.push_back("1" + std::string(static_cast<std::size_t>(n - 1), '0') + "1");  // 10^n + 1
+  }
+  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int i = 0; i < 2000; ++i) {
+    const std::size_t len = 1 + next() % 77;
+    std::string s(1, static_cast<char>('1' + next() % 9));
+    while (s.size() < len) s.push_back(static_cast<char>('0' + next() % 10));
+    cases.push_back(s);
+  }
+  for (const std::string& s : cases) {
+    auto v = U256::from_decimal(s);
+    ASSERT_TRUE(v.ok()) << s;
+    EXPECT_EQ(v->to_decimal(), s);
+  }
 }
 
 TEST(U256, DecimalRejects) {

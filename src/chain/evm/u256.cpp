@@ -24,17 +24,6 @@ bool mul_add_small(std::array<std::uint8_t, 32>& x, unsigned mul, unsigned add) 
   return carry == 0;
 }
 
-// x = x / div, returns the remainder.
-unsigned div_small(std::array<std::uint8_t, 32>& x, unsigned div) noexcept {
-  unsigned rem = 0;
-  for (auto& b : x) {
-    const unsigned cur = (rem << 8) | b;
-    b = static_cast<std::uint8_t>(cur / div);
-    rem = cur % div;
-  }
-  return rem;
-}
-
 }  // namespace
 
 U256 U256::from_u64(std::uint64_t v) noexcept {
@@ -95,14 +84,34 @@ Bytes U256::to_minimal_be() const {
 }
 
 std::string U256::to_decimal() const {
-  if (is_zero()) return "0";
-  auto x = be_;
-  std::string out;
-  while (std::any_of(x.begin(), x.end(), [](std::uint8_t b) { return b != 0; })) {
-    out.push_back(static_cast<char>('0' + div_small(x, 10)));
+  // Eight 32-bit limbs, most significant first; each pass divides by 10^9 and yields nine digits.
+  std::array<std::uint32_t, 8> limb{};
+  for (std::size_t i = 0; i < limb.size(); ++i) {
+    limb[i] = static_cast<std::uint32_t>(be_[4 * i]) << 24 | static_cast<std::uint32_t>(be_[4 * i + 1]) << 16 |
+              static_cast<std::uint32_t>(be_[4 * i + 2]) << 8 | static_cast<std::uint32_t>(be_[4 * i + 3]);
   }
-  std::reverse(out.begin(), out.end());
-  return out;
+  constexpr std::uint64_t kChunk = 1'000'000'000;
+  std::size_t first = 0;
+  while (first < limb.size() && limb[first] == 0) ++first;
+  if (first == limb.size()) return "0";
+  std::array<char, 96> buf{};  // 2^256 has 78 digits
+  std::size_t pos = buf.size();
+  while (first < limb.size()) {
+    std::uint64_t rem = 0;
+    for (std::size_t i = first; i < limb.size(); ++i) {
+      const std::uint64_t cur = rem << 32 | limb[i];
+      limb[i] = static_cast<std::uint32_t>(cur / kChunk);
+      rem = cur % kChunk;
+    }
+    while (first < limb.size() && limb[first] == 0) ++first;
+    const bool last = first == limb.size();
+    for (int d = 0; d < 9; ++d) {
+      buf[--pos] = static_cast<char>('0' + rem % 10);
+      rem /= 10;
+      if (last && rem == 0) break;  // no leading zeros in the most significant chunk
+    }
+  }
+  return std::string(buf.data() + pos, buf.size() - pos);
 }
 
 std::string U256::to_hex_quantity() const {
