@@ -25,6 +25,7 @@
 #   BENCH_PERF=1|dwarf   also `perf record` nsl and nsl-enclave during the measured sign run (perf.data and flat
 #                        reports in BENCH_OUT; 1 = frame-pointer call graphs at 999 Hz, dwarf = DWARF call graphs at
 #                        199 Hz, inclusive costs in perf.children.txt); needs perf and perf_event access
+#   BENCH_PERF_HZ        sampling frequency instead of those defaults (more samples, more perturbation)
 #
 # Not a test: nothing is asserted; the goals are printed beside the figures. Every wait is bounded; the server
 # (and with it nsl-enclave) is stopped and the temporary data dir removed on any exit.
@@ -202,9 +203,9 @@ measure get-key "$BENCH_BASE_SECONDS" SIGN_LOAD_CREDENTIAL="$CRED" SIGN_LOAD_GET
 PERF_PID=""
 if [[ ${BENCH_PERF:-0} != 0 ]]; then
   command -v perf >/dev/null || die "BENCH_PERF is set but perf not found"
-  perf_opts=(-F 999 -g)
+  perf_opts=(-F "${BENCH_PERF_HZ:-999}" -g)
   # shellcheck disable=SC2054 # "dwarf,16384" is one argument
-  [[ $BENCH_PERF == dwarf ]] && perf_opts=(-F 199 --call-graph dwarf,16384)
+  [[ $BENCH_PERF == dwarf ]] && perf_opts=(-F "${BENCH_PERF_HZ:-199}" --call-graph dwarf,16384)
   perf record -q "${perf_opts[@]}" -o "$BENCH_OUT/perf.data" -p "$NSL_PID,$ENCLAVE_PID" -- sleep "$BENCH_SECONDS" \
     >"$BENCH_OUT/perf.log" 2>&1 &
   PERF_PID=$!

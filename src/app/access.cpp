@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <iterator>
+#include <variant>
 
 #include "app/blocking.hpp"
 #include "auth/api_key.hpp"
@@ -220,92 +221,130 @@ std::optional<std::string_view> bearer_credential(const http::Request& req) {
 
 namespace {
 
+// What the checks of a non-public route decided: a refusal to send, or the principal and its rate verdict.
+struct Admission {
+  std::shared_ptr<const auth::Principal> principal;
+  auth::RateVerdict rate;
+};
+using Checked = std::variant<http::Response, Admission>;
+
+std::string principal_key(const http::Route& route, const auth::Principal& p) {
+  std::string key;
+  key.reserve(4 + route.rate_class.size() + p.tenant.str().size() + p.subject.size());
+  key.append("p:").append(route.rate_class).append(":").append(p.tenant.str()).append(":").append(p.subject);
+  return key;
+}
+
+std::string ip_key_of(const http::Request& req) {
+  std::string ip_key;
+  ip_key.reserve(3 + req.remote_addr.size());
+  ip_key.append("ip:").append(req.remote_addr);
+  return ip_key;
+}
+
+// The checks for a credential verified before (Authenticator::peek): both limits and the revocation check
+// in one shared-cache call. `own_limit`: the tenant's own limit for the route's class, if it has one.
+Checked check_known(Authenticator& authn, auth::RateLimiter& limiter, http::Request& req,
+                    std::string_view credential, std::shared_ptr<const auth::Principal> principal,
+                    std::optional<std::int64_t> own_limit) {
+  const http::Route& route = *req.ctx.route_info;
+  const auth::Principal& p = *principal;
+  const std::string flag = authn.revocable(p) ? revocation_key(p) : std::string();
+  auto admitted = limiter.admit(auth::RateCheck{"ip", "", ip_key_of(req)}, flag,
+                                auth::RateCheck{route.rate_class, p.tenant.str(), principal_key(route, p), own_limit});
+  if (!admitted.ok()) return http::problem(admitted.error(), req);
+  if (!admitted->first.allowed) return too_many(req, admitted->first);
+  authn.settle(credential, admitted->flagged);
+  if (admitted->flagged) {
+    return unauthorized(req, Error(ErrorCode::unauthenticated, "the access token has been revoked"), true);
+  }
+  if (!admitted->second->allowed) return too_many(req, *admitted->second);
+  return Admission{std::move(principal), *admitted->second};
+}
+
+// All the checks of a non-public route; they may block (store, cache, a credential's verification).
+Checked check(Authenticator& authn, auth::RateLimiter& limiter, TenantLimits* limits, http::Request& req) {
+  const http::Route& route = *req.ctx.route_info;
+  auto own_limit = [&](const store::TenantId& tenant) -> std::optional<std::int64_t> {
+    if (limits == nullptr) return std::nullopt;
+    // A database hiccup here falls back to the class limit rather than failing the request.
+    auto l = limits->limit(tenant, route.rate_class);
+    return l.ok() ? *l : std::nullopt;
+  };
+  auto credential = bearer_credential(req);
+  // Per client address first: it also slows down guessing of credentials.
+  if (credential) {
+    if (auto principal = authn.peek(*credential)) {
+      const auto own = own_limit(principal->tenant);
+      return check_known(authn, limiter, req, *credential, std::move(principal), own);
+    }
+  }
+  auto ip = limiter.check("ip", "", ip_key_of(req));
+  if (!ip.ok()) return http::problem(ip.error(), req);
+  if (!ip->allowed) return too_many(req, *ip);
+  if (!credential) {
+    return unauthorized(
+        req,
+        Error(ErrorCode::unauthenticated,
+              "authentication required: send Authorization: Bearer <API key or access token>"),
+        false);
+  }
+  auto verified = authn.authenticate(*credential);
+  if (!verified.ok()) {
+    if (verified.error().code() == ErrorCode::unauthenticated) return unauthorized(req, verified.error(), true);
+    return http::problem(verified.error(), req);
+  }
+  std::shared_ptr<const auth::Principal> principal = std::move(*verified);
+  auto rate = limiter.check(route.rate_class, principal->tenant.str(), principal_key(route, *principal),
+                            own_limit(principal->tenant));
+  if (!rate.ok()) return http::problem(rate.error(), req);
+  if (!rate->allowed) return too_many(req, *rate);
+  return Admission{std::move(principal), *rate};
+}
+
+// The checks when every answer they need is in memory now — a credential verified before, the tenant's
+// limits, an in-process rate limiter — else nullopt: nothing was counted, and check() runs them in full.
+std::optional<Checked> check_in_memory(Authenticator& authn, auth::RateLimiter& limiter, TenantLimits* limits,
+                                       http::Request& req) {
+  auto credential = bearer_credential(req);
+  if (!credential) return std::nullopt;
+  auto principal = authn.peek(*credential);
+  if (!principal) return std::nullopt;
+  std::optional<std::int64_t> own;
+  if (limits != nullptr) {
+    auto l = limits->in_memory(principal->tenant, req.ctx.route_info->rate_class);
+    if (!l) return std::nullopt;
+    own = *l;
+  }
+  return check_known(authn, limiter, req, *credential, std::move(principal), own);
+}
+
+// After the checks: the permission, then the rest of the chain where this runs.
+asio::awaitable<http::Response> admitted(Checked checked, http::Request& req, http::Next next) {
+  if (auto* refusal = std::get_if<http::Response>(&checked)) co_return std::move(*refusal);
+  Admission& a = std::get<Admission>(checked);
+  const http::Route& route = *req.ctx.route_info;
+  std::optional<std::string_view> resource = req.param("id");
+  if (!a.principal->allows(route.permission, resource)) {
+    http::Response res = http::problem(
+        err::permission_denied("this credential lacks the permission \"" + route.permission + "\""), req);
+    rate_headers(res, a.rate);
+    co_return res;
+  }
+  req.ctx.tenant = a.principal->tenant.str();
+  req.ctx.principal = std::move(a.principal);
+  http::Response res = co_await next(req);
+  rate_headers(res, a.rate);
+  co_return res;
+}
+
 // The checks of a non-public route and then the rest of the chain, all on one pool thread: the
 // limiter, the authenticator and the tenant limits block (store, cache), and so may the
 // handler's own work (its offload calls run in place there).
 asio::awaitable<http::Response> checked(Authenticator& authn, auth::RateLimiter& limiter,
                                         TenantLimits* limits, http::Request& req,
                                         http::Next next) {
-  const http::Route* route = req.ctx.route_info;
-  // Per client address first: it also slows down guessing of credentials.
-  std::string ip_key;
-  ip_key.reserve(3 + req.remote_addr.size());
-  ip_key.append("ip:").append(req.remote_addr);
-  auto credential = bearer_credential(req);
-  auto own_limit = [&](const store::TenantId& tenant) -> std::optional<std::int64_t> {
-    if (limits == nullptr) return std::nullopt;
-    // A database hiccup here falls back to the class limit rather than failing the request.
-    auto l = limits->limit(tenant, route->rate_class);
-    return l.ok() ? *l : std::nullopt;
-  };
-  auto principal_key = [&](const auth::Principal& p) {
-    std::string key;
-    key.reserve(4 + route->rate_class.size() + p.tenant.str().size() + p.subject.size());
-    key.append("p:").append(route->rate_class).append(":").append(p.tenant.str()).append(":").append(
-        p.subject);
-    return key;
-  };
-  std::shared_ptr<const auth::Principal> principal;
-  auth::RateVerdict rate;
-  if (credential) principal = authn.peek(*credential);
-  if (principal) {
-    // Seen before: both limits and the revocation check in one shared-cache call.
-    const auth::Principal& p = *principal;
-    const std::string flag = authn.revocable(p) ? revocation_key(p) : std::string();
-    const std::string key = principal_key(p);
-    auto admitted = limiter.admit(auth::RateCheck{"ip", "", ip_key}, flag,
-                                  auth::RateCheck{route->rate_class, p.tenant.str(), key,
-                                                  own_limit(p.tenant)});
-    if (!admitted.ok()) co_return http::problem(admitted.error(), req);
-    if (!admitted->first.allowed) co_return too_many(req, admitted->first);
-    authn.settle(*credential, admitted->flagged);
-    if (admitted->flagged) {
-      co_return unauthorized(
-          req, Error(ErrorCode::unauthenticated, "the access token has been revoked"), true);
-    }
-    rate = *admitted->second;
-    if (!rate.allowed) co_return too_many(req, rate);
-  } else {
-    auto ip = limiter.check("ip", "", ip_key);
-    if (!ip.ok()) co_return http::problem(ip.error(), req);
-    if (!ip->allowed) co_return too_many(req, *ip);
-    if (!credential) {
-      co_return unauthorized(
-          req,
-          Error(ErrorCode::unauthenticated,
-                "authentication required: send Authorization: Bearer <API key or access "
-                "token>"),
-          false);
-    }
-    auto verified = authn.authenticate(*credential);
-    if (!verified.ok()) {
-      if (verified.error().code() == ErrorCode::unauthenticated)
-        co_return unauthorized(req, verified.error(), true);
-      co_return http::problem(verified.error(), req);
-    }
-    principal = std::move(*verified);
-    auto checked_rate = limiter.check(route->rate_class, principal->tenant.str(),
-                                      principal_key(*principal), own_limit(principal->tenant));
-    if (!checked_rate.ok()) co_return http::problem(checked_rate.error(), req);
-    rate = *checked_rate;
-    if (!rate.allowed) co_return too_many(req, rate);
-  }
-  const auth::Principal& p = *principal;
-
-  std::optional<std::string_view> resource = req.param("id");
-  if (!p.allows(route->permission, resource)) {
-    http::Response res = http::problem(
-        err::permission_denied("this credential lacks the permission \"" + route->permission +
-                               "\""),
-        req);
-    rate_headers(res, rate);
-    co_return res;
-  }
-  req.ctx.tenant = p.tenant.str();
-  req.ctx.principal = std::move(principal);
-  http::Response res = co_await next(req);
-  rate_headers(res, rate);
-  co_return res;
+  co_return co_await admitted(check(authn, limiter, limits, req), req, std::move(next));
 }
 
 // Credential-taking public routes (token, revoke): limited per client address, then the handler,
@@ -321,15 +360,20 @@ asio::awaitable<http::Response> ip_limited(auth::RateLimiter& limiter, http::Req
 }  // namespace
 
 http::Middleware access_middleware(Authenticator& authn, auth::RateLimiter& limiter,
-                                   asio::thread_pool& pool, TenantLimits* limits) {
-  return [&authn, &limiter, &pool, limits](http::Request& req,
-                                           http::Next next) -> asio::awaitable<http::Response> {
+                                   asio::thread_pool& pool, TenantLimits* limits, bool checks_in_memory) {
+  return [&authn, &limiter, &pool, limits, checks_in_memory](
+             http::Request& req, http::Next next) -> asio::awaitable<http::Response> {
     const http::Route* route = req.ctx.route_info;
     if (route == nullptr) co_return co_await next(req);
     if (route->is_public) {
       if (route->pattern.rfind("/v1/auth/", 0) == 0)
         co_return co_await on_pool(pool, ip_limited(limiter, req, next));
       co_return co_await next(req);  // health, discovery: stay on the I/O thread
+    }
+    if (checks_in_memory && route->starts_on_io_thread) {
+      if (auto c = check_in_memory(authn, limiter, limits, req)) {
+        co_return co_await admitted(std::move(*c), req, std::move(next));
+      }
     }
     co_return co_await on_pool(pool, checked(authn, limiter, limits, req, next));
   };

@@ -119,10 +119,15 @@ std::string revocation_key(const auth::Principal& p);
 // credential-taking /v1/auth/ route) the checks AND the rest of the chain run as one coroutine on
 // the pool (app/blocking.hpp on_pool): one hop there and one back per request, the handler's own
 // offload calls running in place; other public routes (health, discovery) stay on the I/O thread.
+// `checks_in_memory` (an in-process rate limiter: the embedded profile): a request to a route marked
+// starts_on_io_thread whose checks are all answered from memory — its credential verified before, its
+// tenant's limits loaded — is checked and handed to its handler on the I/O thread, without the two hops;
+// any other request goes to the pool as above. Such a handler hops to the pool itself for what waits.
 // All references must outlive the dispatcher.
 // `limits` (optional) supplies per-tenant limits that replace the class limit.
 http::Middleware access_middleware(Authenticator& authn, auth::RateLimiter& limiter,
-                                   boost::asio::thread_pool& pool, TenantLimits* limits = nullptr);
+                                   boost::asio::thread_pool& pool, TenantLimits* limits = nullptr,
+                                   bool checks_in_memory = false);
 
 // "Bearer <credential>" → credential; nullopt when absent or another scheme.
 std::optional<std::string_view> bearer_credential(const http::Request& req);

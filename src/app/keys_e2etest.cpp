@@ -439,6 +439,49 @@ TEST(Keys, PoliciesRolesIdempotencyAndStatesOnTheSigningRoutes) {
   EXPECT_NE(unknown.body.find("memo"), std::string::npos) << unknown.body;
 }
 
+// A rolling 24 h limit over HTTP: the spend lock and the ledger read before the enclave signs, the spends
+// recorded after, on both signing paths (with and without an Idempotency-Key); the limit then refuses, naming
+// the rule. (The 24 h window itself, with a fake clock: KeysContract.SpendsAreSummedExactlyOverTheLast24Hours.)
+TEST(Keys, RollingLimitsCountEverySigningOverHttp) {
+  NslServer n;
+  ASSERT_TRUE(n.wait_ready()) << n.logs();
+  const TestTenant acme = create_tenant(n, "acme");
+  const std::string id = new_key(n, acme.key, "secp256r1");
+  const json key = json_of(api_call("GET", n.url("/v1/keys/" + id), acme.key));
+  auto transfer = [&](const std::string& amount, int nonce) {
+    return json{{"chain", "neo"},
+                {"network_magic", 894710606},
+                {"transfer", {{"asset", "GAS"}, {"to", key["neo"]["address"]}, {"amount", amount}}},
+                {"valid_until_block", 5000},
+                {"system_fee", "0"},
+                {"nonce", nonce}}
+        .dump();
+  };
+  const std::string sign_url = n.url("/v1/keys/" + id + "/sign-transaction");
+  auto pol = api_call("PUT", n.url("/v1/keys/" + id + "/policy"), acme.key,
+                      R"({"max_value_per_24h": {"neo:0xd2a4cff31913016155e38e474a2c06d08be276cf": "300000000"}})");
+  ASSERT_EQ(pol.status, 200) << pol.body;
+  auto one = api_call("POST", sign_url, acme.key, transfer("150000000", 1));
+  ASSERT_EQ(one.status, 200) << one.body;
+  auto two = http_request({.method = "POST",
+                           .url = sign_url,
+                           .headers = {{"authorization", "Bearer " + acme.key},
+                                       {"content-type", "application/json"},
+                                       {"idempotency-key", "rolling-2"}},
+                           .body = transfer("100000000", 2)});
+  ASSERT_EQ(two.status, 200) << two.body;
+  // 2.5 GAS spent: 0.5 more is allowed, 0.6 is not.
+  auto over = api_call("POST", sign_url, acme.key, transfer("60000000", 3));
+  ASSERT_EQ(over.status, 403) << over.body;
+  EXPECT_NE(over.body.find("max_value_per_24h"), std::string::npos) << over.body;
+  EXPECT_EQ(api_call("POST", sign_url, acme.key, transfer("50000000", 4)).status, 200);
+  auto full = api_call("POST", sign_url, acme.key, transfer("1", 5));
+  EXPECT_EQ(full.status, 403) << full.body;
+  // The refusals spent nothing, and the lock was released each time: a key without the limit signs at once.
+  ASSERT_EQ(api_call("DELETE", n.url("/v1/keys/" + id + "/policy"), acme.key).status, 200);
+  EXPECT_EQ(api_call("POST", sign_url, acme.key, transfer("1", 6)).status, 200);
+}
+
 // Signing while the key rotates: every request succeeds with one whole version (never a mix of
 // one version's public key and another's blob), and each signature verifies.
 TEST(Keys, ConcurrentSigningDuringRotation) {

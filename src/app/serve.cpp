@@ -13,6 +13,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <latch>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -39,6 +40,7 @@
 #include "cache/redis_cache.hpp"
 #include "config/config.hpp"
 #include "core/strings.hpp"
+#include "core/thread_name.hpp"
 #include "enclave/client.hpp"
 #include "enclave/metered.hpp"
 #include "enclave/supervisor.hpp"
@@ -215,7 +217,12 @@ class Service {
                                   {"metrics_port", metrics_port_},
                                   {"workers", workers}});
     std::vector<std::thread> threads;
-    for (unsigned i = 1; i < workers; ++i) threads.emplace_back([this] { ioc_.run(); });
+    for (unsigned i = 1; i < workers; ++i) {
+      threads.emplace_back([this] {
+        set_thread_name("nsl-io");
+        ioc_.run();
+      });
+    }
     ioc_.run();
     for (auto& t : threads) t.join();
     pool_->join();  // pool work of abandoned requests ends by handing them back to the stopped context…
@@ -322,7 +329,17 @@ class Service {
 
   // Cache (Redis or in-process), audit log, identity, tokens, rate limits, authenticator.
   Status start_access() {
-    pool_ = std::make_unique<asio::thread_pool>(blocking_threads(cfg_, db_->backend()));
+    const std::size_t pool_threads = blocking_threads(cfg_, db_->backend());
+    pool_ = std::make_unique<asio::thread_pool>(pool_threads);
+    // Each pool thread names itself: every one of these tasks waits for all the others, so each
+    // thread takes exactly one.
+    auto named = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(pool_threads));
+    for (std::size_t i = 0; i < pool_threads; ++i) {
+      asio::post(*pool_, [named] {
+        set_thread_name("nsl-pool");
+        named->arrive_and_wait();
+      });
+    }
     local_cache_ = std::make_unique<cache::LocalCache>();
     if (cfg_.cache.url.empty()) {
       if (cfg_.profile != config::Profile::embedded) return err::failed_precondition("cache.url is required");
@@ -521,7 +538,9 @@ class Service {
                                               http::DispatcherOptions{.access_log = cfg_.log.access_log});
     tenant_limits_ = std::make_unique<TenantLimits>(*db_, Clock::real());
     if (cfg_.server.read_only) api_->use(read_only_middleware());  // first: refuses before authentication
-    api_->use(access_middleware(*authn_, *limiter_, *pool_, tenant_limits_.get()));
+    // With the in-process rate limiter (no Redis) a request whose checks are all in memory is checked on its
+    // I/O thread (routes marked starts_on_io_thread: the signing routes).
+    api_->use(access_middleware(*authn_, *limiter_, *pool_, tenant_limits_.get(), /*checks_in_memory=*/!redis_));
     metrics_dispatcher_ = std::make_unique<http::Dispatcher>(
         std::move(metrics), registry_,
         http::DispatcherOptions{.access_log = false, .metrics = true, .metric_prefix = "nsl_metrics_http"});

@@ -40,23 +40,33 @@ Status TenantLimits::set(store::Database& db, const store::TenantId& tenant,
   });
 }
 
+namespace {
+
+std::optional<std::int64_t> pick(const std::map<std::string, std::int64_t, std::less<>>& limits,
+                                 std::string_view rate_class) {
+  if (auto it = limits.find(rate_class); it != limits.end()) return it->second;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::optional<std::int64_t>> TenantLimits::in_memory(const store::TenantId& tenant,
+                                                                   std::string_view rate_class) {
+  const auto now = clock_.steady_now();
+  // A hit (every request but one per tenant and ttl) copies nothing but the answer.
+  std::lock_guard lk(mu_);
+  if (auto it = cache_.find(tenant.str()); it != cache_.end() && it->second.until > now)
+    return pick(it->second.limits, rate_class);
+  return std::nullopt;
+}
+
 Result<std::optional<std::int64_t>> TenantLimits::limit(const store::TenantId& tenant,
                                                         std::string_view rate_class) {
+  if (auto hit = in_memory(tenant, rate_class)) return *hit;
   const auto now = clock_.steady_now();
-  auto pick = [rate_class](const std::map<std::string, std::int64_t, std::less<>>& limits) {
-    if (auto it = limits.find(rate_class); it != limits.end())
-      return std::optional<std::int64_t>(it->second);
-    return std::optional<std::int64_t>();
-  };
-  {
-    // A hit (every request but one per tenant and ttl) copies nothing but the answer.
-    std::lock_guard lk(mu_);
-    if (auto it = cache_.find(tenant.str()); it != cache_.end() && it->second.until > now)
-      return pick(it->second.limits);
-  }
   NSL_TRY_ASSIGN(auto loaded, load(db_, tenant));
   std::map<std::string, std::int64_t, std::less<>> limits(loaded.begin(), loaded.end());
-  auto out = pick(limits);
+  auto out = pick(limits, rate_class);
   std::lock_guard lk(mu_);
   if (cache_.size() > 100000) cache_.clear();  // bounded: tenants beyond this reload
   cache_[tenant.str()] = Entry{now + ttl_, std::move(limits)};

@@ -6,7 +6,7 @@
 // a class uses the configured class limit.
 //
 // Thread-safety: limit() may be called concurrently (it blocks on the database on a cache miss:
-// call it from the worker pool).
+// call it from the worker pool); in_memory() never blocks.
 #pragma once
 
 #include <chrono>
@@ -35,6 +35,10 @@ class TenantLimits {
   // decides; the access middleware falls back to the class limit).
   Result<std::optional<std::int64_t>> limit(const store::TenantId& tenant,
                                             std::string_view rate_class);
+  // What limit() would answer, when the tenant's settings are in memory now; nullopt (outer) when
+  // they would have to be read.
+  std::optional<std::optional<std::int64_t>> in_memory(const store::TenantId& tenant,
+                                                       std::string_view rate_class);
 
   // Sets (per_minute > 0) or clears (nullopt) one class's limit for the tenant.
   static Status set(store::Database& db, const store::TenantId& tenant, std::string_view rate_class,

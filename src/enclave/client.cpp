@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/secret_string.hpp"
+#include "core/thread_name.hpp"
 #include "enclave/protocol/codec.hpp"
 #include "enclave/protocol/stream.hpp"
 #include "obs/log.hpp"
@@ -138,7 +139,10 @@ class EnclaveClient::Impl {
       std::lock_guard lock(slots_mu_);
       for (Slot& s : slots_) redial(s, Clock::now());
     }
-    maintainer_ = std::thread([this] { maintain(); });
+    maintainer_ = std::thread([this] {
+      set_thread_name("nsl-enclave-mt");
+      maintain();
+    });
   }
 
   ~Impl() {
@@ -315,7 +319,10 @@ class EnclaveClient::Impl {
     if (warned_) obs::log_info("enclave connection restored", {{"socket", where_}});
     warned_ = false;
     // The slot (then retire()) holds the Conn until this thread has been joined.
-    c->reader = std::thread([this, raw = c.get()] { read_loop(raw); });
+    c->reader = std::thread([this, raw = c.get()] {
+      set_thread_name("nsl-enclave-rd");
+      read_loop(raw);
+    });
     s.conn = std::move(c);
     if (!opt_.token.empty()) {
       // First on the wire: the enclave answers it before reading anything else from this connection.

@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstring>
 
+#include "core/thread_name.hpp"
 #include "obs/log.hpp"
 
 namespace nsl::enclave {
@@ -37,7 +38,10 @@ Status Supervisor::start() {
   NSL_TRY_ASSIGN(pid_t pid, spawn());
   pid_.store(pid);
   obs::log_info("enclave process started", {{"pid", static_cast<std::int64_t>(pid)}, {"binary", opt_.binary}});
-  monitor_ = std::thread([this] { monitor(); });
+  monitor_ = std::thread([this] {
+    set_thread_name("nsl-supervisor");
+    monitor();
+  });
   return {};
 }
 

@@ -32,6 +32,9 @@ struct Route {
   // Unset = by method: GET and HEAD read, every other method writes. Set it on a GET that writes
   // (e.g. a read that appends an audit record) and on a POST that only reads (a signature check).
   std::optional<bool> writes;
+  // The handler waits for nothing before it hands its waiting work to the pool itself (offload), so where
+  // the access checks can be answered from memory it may start on the I/O thread (app/access.hpp).
+  bool starts_on_io_thread = false;
 };
 
 // The effective `writes` of a route (its own flag, else by method).

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/thread_name.hpp"
 #include "store/migrations.hpp"
 
 namespace nsl::store {
@@ -275,7 +276,10 @@ struct SqliteDatabase::Impl {
   Status start_checkpointer() {
     NSL_TRY_ASSIGN(checkpointer, open_connection(opts, /*reader=*/false));
     sqlite3_wal_hook(writer->db, &Impl::on_commit, this);  // replaces SQLite's automatic checkpoint
-    checkpoint_thread = std::thread([this] { checkpoint_loop(); });
+    checkpoint_thread = std::thread([this] {
+      set_thread_name("nsl-checkpoint");
+      checkpoint_loop();
+    });
     return {};
   }
 

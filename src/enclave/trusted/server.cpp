@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/secret_string.hpp"
+#include "core/thread_name.hpp"
 #include "enclave/protocol/codec.hpp"
 #include "enclave/protocol/stream.hpp"
 #include "enclave/trusted/dispatch.hpp"
@@ -161,7 +162,10 @@ class Server::Impl {
   void run() {
     unsigned n = opt_.workers != 0 ? opt_.workers : std::max(1U, std::thread::hardware_concurrency());
     worker_count_ = n;
-    for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { work(); });
+    for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] {
+      set_thread_name("enclave-work");
+      work();
+    });
     obs::log_info("enclave listening", {{"socket", where()},
                                         {"token_required", !opt_.token.empty()},
                                         {"workers", static_cast<std::uint64_t>(n)}});
@@ -205,7 +209,10 @@ class Server::Impl {
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       obs::log_info("enclave: client connected", {{"connection", c->number}, {"transport", "tcp"}});
-      c->reader = std::thread([this, c] { read_loop(c); });
+      c->reader = std::thread([this, c] {
+      set_thread_name("enclave-read");
+      read_loop(c);
+    });
       conns_.push_back(std::move(c));
       return;
     }
@@ -216,7 +223,10 @@ class Server::Impl {
                                                    {"peer_pid", static_cast<std::int64_t>(cred.pid)},
                                                    {"peer_uid", static_cast<std::int64_t>(cred.uid)}});
     }
-    c->reader = std::thread([this, c] { read_loop(c); });
+    c->reader = std::thread([this, c] {
+      set_thread_name("enclave-read");
+      read_loop(c);
+    });
     conns_.push_back(std::move(c));
   }
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "core/strings.hpp"
+#include "core/thread_name.hpp"
 #include "obs/log.hpp"
 #include "services/audit/internal/repo.hpp"
 
@@ -115,7 +116,10 @@ struct AuditLog::Impl {
       checkpoints_ok = &cps.with({"ok"});
       checkpoints_error = &cps.with({"error"});
     }
-    writer = std::thread([this] { run(); });
+    writer = std::thread([this] {
+      set_thread_name("nsl-audit");
+      run();
+    });
   }
 
   void run();

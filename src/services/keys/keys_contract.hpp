@@ -20,6 +20,7 @@
 
 #include "cache/local_cache.hpp"
 #include "chain/evm/address.hpp"
+#include "chain/neo/account.hpp"
 #include "core/clock.hpp"
 #include "core/strings.hpp"
 #include "enclave/testing/sim_enclave.hpp"
@@ -194,6 +195,11 @@ TYPED_TEST_P(KeysContract, DisableEnableAndForSigning) {
   EXPECT_EQ(s->binding.purpose, "signing");
   EXPECT_EQ(to_hex(s->public_key), k.versions[0].public_key);
   EXPECT_TRUE(s->policy_sealed.empty());
+  // The key's own N3 account, derived once with the row: the same account its view shows.
+  ASSERT_TRUE(k.neo.has_value());
+  EXPECT_EQ(s->neo_address, k.neo->address);
+  EXPECT_EQ(s->neo_account.to_string(), k.neo->script_hash);
+  EXPECT_EQ(neo::script_hash(s->neo_verification), s->neo_account);
   // The sealed blob opens in the enclave under that binding and signs.
   std::array<std::uint8_t, 32> digest{};
   digest[0] = 1;
@@ -521,6 +527,35 @@ TYPED_TEST_P(KeysContract, AReadOverlappingADisableDoesNotCacheTheOldRow) {
   EXPECT_EQ(after.error().message(), "key is disabled");
 }
 
+// signing_key_in_memory answers only from memory: null until a read put the row there (and never without the
+// cache), the cached row after, null again once a change dropped it — and it reads nothing itself.
+TYPED_TEST_P(KeysContract, TheInMemoryLookupNeverReads) {
+  const auto t = this->tenant("acme");
+  const std::string id = this->create(t, "secp256k1").key.id;
+  int reads = 0;
+  KeyOptions o{.cache_for_signing = TypeParam::kCacheForSigning};
+  o.after_signing_read = [&] { ++reads; };
+  KeyService ks(*this->db_, *this->enclave_, this->audit_.get(), *this->cache_, this->clock_, o, &this->registry_);
+  EXPECT_EQ(ks.signing_key_in_memory(t, id), nullptr);
+  EXPECT_EQ(reads, 0);
+  auto first = ks.signing_key(t, id);
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_EQ(reads, 1);
+  EXPECT_TRUE((*first)->neo_address.empty()) << "no N3 account for a secp256k1 key";
+  SigningKey hit = ks.signing_key_in_memory(t, id);
+  if (!TypeParam::kCacheForSigning) {
+    EXPECT_EQ(hit, nullptr);
+    return;
+  }
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit, *first) << "the cached row itself, not a copy";
+  EXPECT_EQ(reads, 1);
+  ASSERT_TRUE(ks.disable(t, id, this->actor_).ok());
+  EXPECT_EQ(ks.signing_key_in_memory(t, id), nullptr);
+  EXPECT_EQ(ks.signing_key_in_memory(this->tenant("other"), id), nullptr);
+  EXPECT_EQ(reads, 1);
+}
+
 TYPED_TEST_P(KeysContract, TwoReplicasRotateEachDueKeyExactlyOnce) {
   const auto t = this->tenant("acme");
   std::vector<std::string> ids;
@@ -725,7 +760,7 @@ TYPED_TEST_P(KeysContract, OperationsAreCountedAndTimed) {
 
 REGISTER_TYPED_TEST_SUITE_P(KeysContract, CreateShowsChainAccountsPerCurve, EveryKeyChangeReachesTheSigningPathAtOnce,
                             NoSigningAfterDisableReturnsEvenUnderConcurrentReads,
-                            AReadOverlappingADisableDoesNotCacheTheOldRow,
+                            AReadOverlappingADisableDoesNotCacheTheOldRow, TheInMemoryLookupNeverReads,
                             ListingFiltersAndPagesNewestFirst, DisableEnableAndForSigning,
                             DestructionWaitsForGraceThenErasesSealedBytes,
                             AnotherTenantsKeysAreNotFoundForEveryOperation,

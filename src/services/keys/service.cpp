@@ -113,7 +113,7 @@ struct KeyService::Metrics {
 // have missed the change began before the drop.
 struct KeyService::SigningCache {
   struct Entry {
-    KeyForSigning value;
+    SigningKey value;
     std::chrono::steady_clock::time_point until;
   };
   std::mutex mu;
@@ -664,7 +664,35 @@ Result<KeyView> KeyService::delete_policy(const store::TenantId& tenant, std::st
 
 // ---- for the signing path ----
 
+SigningKey KeyService::signing_key_in_memory(const store::TenantId& tenant, std::string_view id) {
+  SigningCache* c = signing_cache_.get();
+  if (c == nullptr) return nullptr;
+  const auto start = std::chrono::steady_clock::now();
+  const std::string key = SigningCache::key_of(tenant, id);
+  const auto now = clock_.steady_now();
+  SigningKey out;
+  {
+    std::lock_guard lk(c->mu);
+    auto it = c->entries.find(key);
+    if (it == c->entries.end() || it->second.until <= now) return nullptr;  // signing_key counts the miss
+    ++c->hits;
+    out = it->second.value;
+  }
+  count_operation("for_signing", out->key.curve, Status(), start);
+  return out;
+}
+
+Result<SigningKey> KeyService::signing_key(const store::TenantId& tenant, std::string_view id) {
+  if (SigningKey hit = signing_key_in_memory(tenant, id)) return hit;
+  return load_signing_key(tenant, id);
+}
+
 Result<KeyForSigning> KeyService::for_signing(const store::TenantId& tenant, std::string_view id) {
+  NSL_TRY_ASSIGN(SigningKey k, signing_key(tenant, id));
+  return *k;
+}
+
+Result<SigningKey> KeyService::load_signing_key(const store::TenantId& tenant, std::string_view id) {
   const auto start = std::chrono::steady_clock::now();
   SigningCache* c = signing_cache_.get();
   std::string key;
@@ -673,26 +701,23 @@ Result<KeyForSigning> KeyService::for_signing(const store::TenantId& tenant, std
   if (c != nullptr) {
     key = SigningCache::key_of(tenant, id);
     std::lock_guard lk(c->mu);
-    if (auto it = c->entries.find(key); it != c->entries.end()) {
-      if (it->second.until > now) {
-        ++c->hits;
-        return measured("for_signing", start, Result<KeyForSigning>(it->second.value));
-      }
-      c->entries.erase(it);
-    }
+    if (auto it = c->entries.find(key); it != c->entries.end() && it->second.until <= now) c->entries.erase(it);
     ++c->misses;
     generation = c->generation;
   }
   Result<KeyForSigning> r = read_for_signing(tenant, id);
   if (options_.after_signing_read) options_.after_signing_read();
-  if (c != nullptr && r.ok()) {
+  count_operation("for_signing", curve_label(r), r.ok() ? Status() : Status(r.error()), start);
+  if (!r.ok()) return std::move(r).error();
+  SigningKey out = std::make_shared<const KeyForSigning>(std::move(*r));
+  if (c != nullptr) {
     std::lock_guard lk(c->mu);
     if (c->generation == generation) {
       if (c->entries.size() >= options_.signing_cache_max) c->entries.clear();
-      c->entries.insert_or_assign(key, SigningCache::Entry{*r, now + options_.signing_cache_ttl});
+      c->entries.insert_or_assign(key, SigningCache::Entry{out, now + options_.signing_cache_ttl});
     }
   }
-  return measured("for_signing", start, std::move(r));
+  return out;
 }
 
 KeyService::SigningCacheStats KeyService::signing_cache_stats() const {
@@ -734,6 +759,15 @@ Result<KeyForSigning> KeyService::read_for_signing(const store::TenantId& tenant
     NSL_TRY_ASSIGN(out.policy_sealed, bytes_of(*row->key.policy_sealed, "sealed policy"));
   }
   out.policy_version = row->key.policy_version;
+  if (out.curve == enclave::KeyCurve::secp256r1) {
+    if (out.public_key.size() != 33) return err::internal("stored secp256r1 public key is not compressed");
+    neo::PublicKey pk{};
+    std::copy(out.public_key.begin(), out.public_key.end(), pk.begin());
+    // Checked when the key was stored; the enclave derives its own account from the sealed key.
+    out.neo_verification = neo::signature_redeem_script_unchecked(pk);
+    out.neo_account = neo::script_hash(out.neo_verification);
+    out.neo_address = neo::to_address(out.neo_account);
+  }
   out.key = std::move(row->key);
   return out;
 }

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "cache/cache.hpp"
+#include "chain/neo/types.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "enclave/enclave.hpp"
@@ -148,7 +149,14 @@ struct KeyForSigning {
   enclave::Binding binding;           // {tenant uuid, key id, version, "signing"}
   enclave::Bytes policy_sealed;       // empty: no policy
   std::uint32_t policy_version = 0;   // the binding version policy_sealed was sealed under
+  // secp256r1: the key's own N3 account, derived once when the row is read — its single-signature
+  // verification script, that script's hash and the address. Empty for the other curves.
+  enclave::Bytes neo_verification;
+  neo::UInt160 neo_account{};
+  std::string neo_address;
 };
+// Shared, immutable: the signing path and the in-memory cache hold the same one.
+using SigningKey = std::shared_ptr<const KeyForSigning>;
 
 // An amount of one asset (enclave.hpp: "neo:0x…", "evm:native", "evm:0x…" and a decimal integer).
 using AssetAmount = enclave::AssetAmount;
@@ -218,6 +226,11 @@ class KeyService {
   // destroyed or another tenant's. From memory when KeyOptions::cache_for_signing (hits and misses counted in
   // signing_cache_stats).
   Result<KeyForSigning> for_signing(const store::TenantId& tenant, std::string_view id);
+  // for_signing without the copy: the signing path's.
+  Result<SigningKey> signing_key(const store::TenantId& tenant, std::string_view id);
+  // The key's signing material if it is in memory now (a hit of for_signing's cache), else null without
+  // reading anything: a caller that must not wait for the database (an I/O thread) asks this first.
+  SigningKey signing_key_in_memory(const store::TenantId& tenant, std::string_view id);
   struct SigningCacheStats {
     std::uint64_t hits = 0, misses = 0;
     std::size_t size = 0;
@@ -273,6 +286,8 @@ class KeyService {
   T measured(std::string_view op, std::chrono::steady_clock::time_point start, T result);
   // The key's row as the signing path needs it, read from the primary.
   Result<KeyForSigning> read_for_signing(const store::TenantId& tenant, std::string_view id);
+  // signing_key past a miss in memory: the row read, and kept in memory when caching.
+  Result<SigningKey> load_signing_key(const store::TenantId& tenant, std::string_view id);
   // After a change of the key has committed (or failed): its signing material is read again next time. Called
   // after the transaction, never inside it (see SigningCache).
   void forget_for_signing(const store::TenantId& tenant, std::string_view id);

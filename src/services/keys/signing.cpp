@@ -135,25 +135,32 @@ void KeySigner::count(std::string_view op, std::string_view curve, const Status&
 }
 
 Result<PendingSigning> KeySigner::begin(PendingSigning p) {
-  p.request.policy_sealed = p.key.policy_sealed;
-  p.request.policy_version = p.key.policy_version;
-  p.detail["key_version"] = p.key.version;
-  if (!has_rolling_limits(p.key.key)) return p;
-  if (Status st = hold_spend_limits(p); !st.ok()) {
-    count(p.op, p.curve, st.error(), p.start);
-    return st.error();
-  }
+  p.request.policy_sealed = p.key->policy_sealed;
+  p.request.policy_version = p.key->policy_version;
+  p.detail["key_version"] = p.key->version;
+  p.rolling_limits = has_rolling_limits(p.key->key);
   return p;
 }
 
+SigningKey KeySigner::key_in_memory(const store::TenantId& tenant, std::string_view key_id) {
+  return keys_.signing_key_in_memory(tenant, key_id);
+}
+
+Status KeySigner::hold(PendingSigning& p) {
+  if (!p.needs_hold()) return {};
+  Status st = hold_spend_limits(p);
+  if (!st.ok()) count(p.op, p.curve, st, p.start);
+  return st;
+}
+
 Status KeySigner::hold_spend_limits(PendingSigning& p) {
-  const std::string name = "keys:spend:" + p.tenant.str() + ":" + p.key.key.id;
+  const std::string name = "keys:spend:" + p.tenant.str() + ":" + p.key->key.id;
   for (int i = 0; i < kSpendLockAttempts && !p.spend_lock; ++i) {
     NSL_TRY_ASSIGN(p.spend_lock, shared_.acquire_lock(name, kSpendLockTtl));
     if (!p.spend_lock) std::this_thread::sleep_for(kSpendLockPause);
   }
   if (!p.spend_lock) return err::unavailable("the key is busy with another signing under its 24 h limits; retry");
-  auto spent = keys_.spent_24h(p.tenant, p.key.key.id, clock_.system_now());
+  auto spent = keys_.spent_24h(p.tenant, p.key->key.id, clock_.system_now());
   if (!spent.ok()) {
     (void)shared_.release_lock(*p.spend_lock);
     p.spend_lock.reset();
@@ -164,17 +171,17 @@ Status KeySigner::hold_spend_limits(PendingSigning& p) {
 }
 
 void KeySigner::sign_async(const PendingSigning& p, std::function<void(Result<enclave::TypedSignature>)> done) {
-  enclave_.sign_typed_async(p.key.binding, p.key.sealed, p.request, std::move(done));
+  enclave_.sign_typed_async(p.key->binding, p.key->sealed, p.request, std::move(done));
 }
 
 Status KeySigner::settle(PendingSigning& p, const Result<enclave::TypedSignature>& sig) {
   if (!p.spend_lock) return {};
   Status out;
   if (sig.ok() && !sig->moves.empty()) {
-    if (Status st = keys_.record_spends(p.tenant, p.key.key.id, sig->moves, clock_.system_now()); !st.ok()) {
+    if (Status st = keys_.record_spends(p.tenant, p.key->key.id, sig->moves, clock_.system_now()); !st.ok()) {
       // Not answered: a signature whose spending is not on the ledger would escape the limit.
       obs::log_error("spend ledger write failed; signature withheld",
-                     {{"tenant", p.tenant.str()}, {"key", p.key.key.id}, {"error", st.error().message()}});
+                     {{"tenant", p.tenant.str()}, {"key", p.key->key.id}, {"error", st.error().message()}});
       out = err::unavailable("the signing could not be recorded against the key's limits; retry");
     }
   }
@@ -193,7 +200,7 @@ audit::AuditEvent KeySigner::audit_event(const PendingSigning& p, const Result<e
   return audit::AuditEvent{.tenant = p.tenant,
                            .actor = p.actor.subject,
                            .action = p.action,
-                           .resource = "key:" + p.key.key.id,
+                           .resource = "key:" + p.key->key.id,
                            .request_id = p.actor.request_id,
                            .result = std::move(result),
                            .detail = std::move(detail)};
@@ -224,7 +231,8 @@ Result<SignOutcome> KeySigner::end(PendingSigning& p, Result<enclave::TypedSigna
 
 Result<SignOutcome> KeySigner::run(Result<PendingSigning> p) {
   if (!p.ok()) return std::move(p).error();
-  auto sig = enclave_.sign_typed(p->key.binding, p->key.sealed, p->request);
+  NSL_TRY(hold(*p));
+  auto sig = enclave_.sign_typed(p->key->binding, p->key->sealed, p->request);
   Status settled = settle(*p, sig);
   Status audited;
   if (settled.ok() && audit_ != nullptr) audited = audit_->append_wait(audit_event(*p, sig));
@@ -237,7 +245,8 @@ Result<SignOutcome> KeySigner::sign(const store::TenantId& tenant, std::string_v
 }
 
 Result<PendingSigning> KeySigner::begin_sign(const store::TenantId& tenant, std::string_view key_id,
-                                             const json& body, const auth::Principal& caller, const Actor& actor) {
+                                             const json& body, const auth::Principal& caller, const Actor& actor,
+                                             SigningKey key) {
   PendingSigning p{.op = "sign", .start = std::chrono::steady_clock::now(), .tenant = tenant,
                    .action = "keys.sign", .actor = actor};
   auto prepared = [&]() -> Status {
@@ -245,12 +254,16 @@ Result<PendingSigning> KeySigner::begin_sign(const store::TenantId& tenant, std:
     if (m.format == SignFormat::raw_digest && !caller.allows("keys:sign_raw", std::string(key_id))) {
       return err::permission_denied("raw digests need the permission keys:sign_raw");
     }
-    NSL_TRY_ASSIGN(p.key, keys_.for_signing(tenant, key_id));
-    p.curve = p.key.key.curve;
+    if (key) {
+      p.key = std::move(key);
+    } else {
+      NSL_TRY_ASSIGN(p.key, keys_.signing_key(tenant, key_id));
+    }
+    p.curve = p.key->key.curve;
     p.request = enclave::TypedSignRequest{.format = m.format, .payload = std::move(m.payload)};
     p.detail = json{{"format", enclave::sign_format_name(m.format)}};
-    p.answer = [format = m.format, key_id = p.key.key.id, version = p.key.version,
-                public_key = p.key.public_key](const enclave::TypedSignature& sig) -> Result<SignOutcome> {
+    p.answer = [format = m.format, key_id = p.key->key.id, version = p.key->version,
+                public_key = p.key->public_key](const enclave::TypedSignature& sig) -> Result<SignOutcome> {
       crypto::Bytes signature = sig.signature;
       if (evm_format(format)) signature.push_back(static_cast<std::uint8_t>(27 + sig.recovery_id));
       return SignOutcome{.status = 200,
@@ -271,10 +284,11 @@ Result<PendingSigning> KeySigner::begin_sign(const store::TenantId& tenant, std:
 }
 
 Result<PendingSigning> KeySigner::begin_transaction(const store::TenantId& tenant, std::string_view key_id,
-                                                    const json& body, const Actor& actor) {
+                                                    const json& body, const Actor& actor,
+                                                    SigningKey key) {
   PendingSigning p{.op = "sign_transaction", .start = std::chrono::steady_clock::now(), .tenant = tenant,
                    .action = "keys.sign_transaction", .actor = actor};
-  Status prepared = prepare_transaction(p, key_id, body);
+  Status prepared = prepare_transaction(p, key_id, body, std::move(key));
   if (!prepared.ok()) {
     count(p.op, p.curve, prepared, p.start);
     return prepared.error();
@@ -282,7 +296,8 @@ Result<PendingSigning> KeySigner::begin_transaction(const store::TenantId& tenan
   return begin(std::move(p));
 }
 
-Status KeySigner::prepare_transaction(PendingSigning& p, std::string_view key_id, const json& body) {
+Status KeySigner::prepare_transaction(PendingSigning& p, std::string_view key_id, const json& body,
+                                      SigningKey given) {
   NSL_TRY_ASSIGN(std::string chain, json_string(body, "chain"));
   if (chain != "neo" && chain != "evm") return err::invalid_argument("chain must be neo or evm");
   if (chain == "neo") {
@@ -291,8 +306,12 @@ Status KeySigner::prepare_transaction(PendingSigning& p, std::string_view key_id
   } else {
     NSL_TRY(only_fields(body, {"chain", "chain_id", "transaction"}));
   }
-  NSL_TRY_ASSIGN(p.key, keys_.for_signing(p.tenant, key_id));
-  const KeyForSigning& key = p.key;
+  if (given) {
+    p.key = std::move(given);
+  } else {
+    NSL_TRY_ASSIGN(p.key, keys_.signing_key(p.tenant, key_id));
+  }
+  const KeyForSigning& key = *p.key;
   p.curve = key.key.curve;
   if (chain == "neo") {
     if (key.curve != enclave::KeyCurve::secp256r1) {
@@ -302,21 +321,26 @@ Status KeySigner::prepare_transaction(PendingSigning& p, std::string_view key_id
     if (magic_it == body.end()) return err::invalid_argument("network_magic is required (860833102 MainNet, 894710606 TestNet)");
     NSL_TRY_ASSIGN(std::uint64_t magic, json_u64(*magic_it, "network_magic"));
     if (magic == 0 || magic > 0xffffffffULL) return err::invalid_argument("network_magic must be a u32 above 0");
-    if (key.public_key.size() != 33) return err::internal("stored secp256r1 public key is not compressed");
+    if (key.public_key.size() != 33 || key.neo_verification.empty()) {
+      return err::internal("stored secp256r1 public key is not compressed");
+    }
     neo::PublicKey own{};
     std::copy(key.public_key.begin(), key.public_key.end(), own.begin());
-    // Checked when the key was stored; the enclave derives its own account from the sealed key.
-    crypto::Bytes verification = neo::signature_redeem_script_unchecked(own);
+    // The key's own account was derived when its row was read; a multisig account is the request's.
+    crypto::Bytes verification = key.neo_verification;
+    neo::UInt160 account = key.neo_account;
+    std::string address = key.neo_address;
     std::optional<NeoMultisig> multisig;
     if (auto ms = body.find("multisig"); ms != body.end() && !ms->is_null()) {
       NSL_TRY_ASSIGN(multisig, neo_multisig_from_json(*ms, own));
       verification = multisig->verification;
+      account = neo::script_hash(verification);
+      address = neo::to_address(account);
     }
-    const neo::UInt160 account = neo::script_hash(verification);
     NSL_TRY_ASSIGN(neo::Transaction tx, neo_tx_from_json(body, account, verification));
     if (std::none_of(tx.signers.begin(), tx.signers.end(), [&](const neo::Signer& s) { return s.account == account; })) {
-      return err::invalid_argument(std::string(multisig ? "the multisig account " : "the key's account ") +
-                                   neo::to_address(account) + " is not a signer of this transaction");
+      return err::invalid_argument(std::string(multisig ? "the multisig account " : "the key's account ") + address +
+                                   " is not a signer of this transaction");
     }
     NSL_TRY_ASSIGN(crypto::Bytes unsigned_bytes, neo::serialize_unsigned(tx));
     NSL_TRY_ASSIGN(neo::UInt256 hash, neo::tx_hash(tx));
@@ -326,9 +350,9 @@ Status KeySigner::prepare_transaction(PendingSigning& p, std::string_view key_id
     p.detail = json{{"chain", "neo"}, {"network_magic", magic}, {"hash", hash.to_string()}};
     if (multisig) {
       p.request.neo_account_script = multisig->verification;
-      p.detail["multisig_account"] = neo::to_address(account);
+      p.detail["multisig_account"] = address;
     }
-    p.answer = [tx = std::move(tx), multisig = std::move(multisig), magic, own, account,
+    p.answer = [tx = std::move(tx), multisig = std::move(multisig), magic, own, account, address = std::move(address),
                 verification = std::move(verification), hash, key_id = key.key.id,
                 version = key.version](const enclave::TypedSignature& sig) -> Result<SignOutcome> {
       neo::Transaction signed_tx;
@@ -359,7 +383,7 @@ Status KeySigner::prepare_transaction(PendingSigning& p, std::string_view key_id
                {"signed_tx", hex_plain(raw)},
                {"complete", complete},
                {"signature", hex0x(sig.signature)},
-               {"account", neo::to_address(account)},
+               {"account", address},
                {"system_fee", std::to_string(signed_tx.system_fee)},
                {"network_fee", std::to_string(signed_tx.network_fee)},
                {"valid_until_block", signed_tx.valid_until_block},

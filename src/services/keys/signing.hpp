@@ -64,14 +64,17 @@ struct PendingSigning {
   store::TenantId tenant;
   std::string action;  // the audit action
   Actor actor;
-  KeyForSigning key;
+  SigningKey key;  // never null past begin_*
   enclave::TypedSignRequest request;
   nlohmann::json detail;  // the audit record's detail
-  // Held from begin to settle when the key's policy has rolling 24 h limits.
+  // The key's policy has rolling 24 h limits: KeySigner::hold takes the spend lock (and reads the ledger)
+  // before the enclave signs, and it is held until settle.
+  bool rolling_limits = false;
   std::optional<cache::Lock> spend_lock;
   // Puts the signed answer together from the enclave's signature (chain-specific, CPU only).
   std::function<Result<SignOutcome>(const enclave::TypedSignature&)> answer;
 
+  bool needs_hold() const noexcept { return rolling_limits && !spend_lock.has_value(); }
   bool needs_settle() const noexcept { return spend_lock.has_value(); }
 };
 
@@ -95,13 +98,24 @@ class KeySigner {
   // {"chain": "neo", "network_magic": N, "signed_tx": "<hex>"} or {"chain": "evm", "raw_tx": "0x…"}.
   Result<SignOutcome> verify(const store::TenantId& tenant, std::string_view key_id, const nlohmann::json& body);
 
-  // The phases (PendingSigning). A begin_* that fails has counted the operation; call end() for every
-  // PendingSigning it returned. begin_transaction takes no Idempotency-Key: such requests go through
+  // The phases (PendingSigning): begin_*, hold when needs_hold(), sign_async, settle when needs_settle(),
+  // audit_async, end. A begin_* or hold that fails has counted the operation; call end() for every
+  // PendingSigning that got past them. begin_transaction takes no Idempotency-Key: such requests go through
   // sign_transaction().
+  //
+  // begin_* read the key (KeyService::signing_key) unless given `key` — what key_in_memory returned — and then
+  // only prepare the request in memory: with `key` they never wait for the database or the shared cache and
+  // may run on an I/O thread. hold waits for both (the spend lock, the ledger).
+  SigningKey key_in_memory(const store::TenantId& tenant, std::string_view key_id);
   Result<PendingSigning> begin_sign(const store::TenantId& tenant, std::string_view key_id,
-                                    const nlohmann::json& body, const auth::Principal& caller, const Actor& actor);
+                                    const nlohmann::json& body, const auth::Principal& caller, const Actor& actor,
+                                    SigningKey key = nullptr);
   Result<PendingSigning> begin_transaction(const store::TenantId& tenant, std::string_view key_id,
-                                           const nlohmann::json& body, const Actor& actor);
+                                           const nlohmann::json& body, const Actor& actor,
+                                           SigningKey key = nullptr);
+  // For a key with rolling limits: takes its spend lock and reads what it moved in the last 24 h into the
+  // request; on failure nothing is held (and the operation is counted).
+  Status hold(PendingSigning& p);
   void sign_async(const PendingSigning& p, std::function<void(Result<enclave::TypedSignature>)> done);
   // Records the spends of a signing under rolling limits and releases the ledger lock; ok at once otherwise.
   Status settle(PendingSigning& p, const Result<enclave::TypedSignature>& sig);
@@ -113,10 +127,9 @@ class KeySigner {
 
  private:
   Result<PendingSigning> begin(PendingSigning p);
-  // For a key with rolling limits: takes its spend lock and reads what it moved in the last 24 h into the
-  // request; on failure nothing is held.
   Status hold_spend_limits(PendingSigning& p);
-  Status prepare_transaction(PendingSigning& p, std::string_view key_id, const nlohmann::json& body);
+  Status prepare_transaction(PendingSigning& p, std::string_view key_id, const nlohmann::json& body,
+                             SigningKey key);
   // The phases on the calling thread.
   Result<SignOutcome> run(Result<PendingSigning> p);
   audit::AuditEvent audit_event(const PendingSigning& p, const Result<enclave::TypedSignature>& sig) const;
