@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/json_dump.hpp"
 #include "core/json_strict.hpp"
 #include "core/secret_string.hpp"
 #include "core/strings.hpp"
@@ -43,7 +44,7 @@ json bindings_json(const std::vector<identity::repo::RoleBindingRow>& bs) {
 }
 
 Response json_response(int status, const json& j) {
-  Response res = Response::json(status, j.dump());
+  Response res = Response::json(status, dump_json(j));
   res.headers.set("cache-control", "no-store");
   return res;
 }

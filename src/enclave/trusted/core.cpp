@@ -56,6 +56,12 @@ Result<CachedKey> materialize(KeyCurve curve, SecretBytes key, bool for_signing)
   }
   out.private_key = std::move(key);
   out.public_key.assign(pub.begin(), pub.end());
+  if (curve == KeyCurve::secp256r1 && out.public_key.size() == neo::PublicKey{}.size()) {
+    neo::PublicKey own{};
+    std::copy(out.public_key.begin(), out.public_key.end(), own.begin());
+    // Derived from the private key just now: a valid point.
+    out.neo_account = neo::script_hash(neo::signature_redeem_script_unchecked(own));
+  }
   return out;
 }
 
@@ -67,8 +73,7 @@ Status check_neo_account(const CachedKey& key, const neo::Transaction& tx, ByteV
   std::copy(key.public_key.begin(), key.public_key.end(), own.begin());
   neo::UInt160 account;
   if (account_script.empty()) {
-    // The public key was derived from the private key when it was unsealed: a valid point.
-    account = neo::script_hash(neo::signature_redeem_script_unchecked(own));
+    account = key.neo_account;
   } else {
     auto multisig = neo::parse_multisig_contract(account_script);
     if (!multisig) return err::invalid_argument("neo_account_script is not an m-of-n multisig contract");

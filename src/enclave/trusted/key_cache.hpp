@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "chain/neo/types.hpp"
 #include "core/secret_bytes.hpp"
 #include "crypto/ecdsa.hpp"
 #include "enclave/enclave.hpp"
@@ -42,6 +43,9 @@ struct CachedKey {
   // (crypto::ecdsa_sign(const EcSigningKey&, …)); empty for the other curves. It holds its own
   // copy of the scalar, wiped by OpenSSL when the entry is destroyed, like `private_key`.
   crypto::EcSigningKey signing_key;
+  // secp256r1: the script hash of the key's single-signature N3 account (the account a neo_tx is signed for
+  // unless a multisig account is named), derived once with the public key.
+  neo::UInt160 neo_account{};
 };
 
 using CacheDigest = std::array<std::uint8_t, 32>;

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/json_dump.hpp"
 #include "core/strings.hpp"
 #include "crypto/hash.hpp"
 
@@ -35,7 +36,7 @@ void put_hash(crypto::Bytes& out, std::string_view hex) {
 Result<std::string> canonical_detail(const nlohmann::json& detail) {
   if (!detail.is_object()) return err::invalid_argument("audit detail must be a JSON object");
   try {
-    return detail.dump();  // strict UTF-8: throws type_error 316 on invalid sequences
+    return dump_json(detail);  // dump()'s text; strict UTF-8: throws type_error 316 on invalid sequences
   } catch (const nlohmann::json::exception&) {
     return err::invalid_argument("audit detail is not valid UTF-8");
   }
