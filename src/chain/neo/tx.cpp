@@ -275,9 +275,9 @@ Result<NetworkFeeEstimate> estimate_network_fee(const Transaction& tx,
   std::int64_t verification_cost = 0;
   for (std::size_t i = 0; i < verification_scripts.size(); ++i) {
     const Bytes& script = verification_scripts[i];
-    const std::string what = "fee estimate: verification script " + std::to_string(i);
+    auto what = [i] { return "fee estimate: verification script " + std::to_string(i); };
     if (script_hash(script) != tx.signers[i].account) {
-      return bad(what + " does not hash to signer account " + tx.signers[i].account.to_string());
+      return bad(what() + " does not hash to signer account " + tx.signers[i].account.to_string());
     }
     if (parse_signature_contract(script)) {
       e.size += 1 + kSignaturePushSize + var_size(script.size());  // 67 + script var size
@@ -287,7 +287,7 @@ Result<NetworkFeeEstimate> estimate_network_fee(const Transaction& tx,
       e.size += var_size(inv) + var_size(script.size());
       verification_cost += multisig_contract_cost(ms->m, ms->keys.size());
     } else {
-      return bad(what +
+      return bad(what() +
                  " is neither a signature nor a multisig contract (contract-based "
                  "verification needs a node to estimate)");
     }

@@ -343,7 +343,7 @@ Status KeySigner::prepare_transaction(PendingSigning& p, std::string_view key_id
                                    " is not a signer of this transaction");
     }
     NSL_TRY_ASSIGN(crypto::Bytes unsigned_bytes, neo::serialize_unsigned(tx));
-    NSL_TRY_ASSIGN(neo::UInt256 hash, neo::tx_hash(tx));
+    const neo::UInt256 hash{crypto::sha256(unsigned_bytes)};  // neo::tx_hash, without serializing again
     p.request = enclave::TypedSignRequest{.format = SignFormat::neo_tx,
                                           .payload = std::move(unsigned_bytes),
                                           .network_magic = static_cast<std::uint32_t>(magic)};
