@@ -15,6 +15,17 @@ using crypto::testing::hex_of;
 
 RlpItem str(std::string_view s) { return RlpItem::bytes(crypto::as_bytes(s)); }
 
+// A fixed xorshift64 sequence: the randomised tests below see the same inputs on every run.
+struct Xorshift {
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  std::uint64_t operator()() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  }
+};
+
 // Examples from the Ethereum RLP specification (ethereum.org "Recursive-length prefix").
 TEST(Rlp, EncodesSpecExamples) {
   EXPECT_EQ(hex_of(rlp_encode(str("dog"))), "83646f67");
@@ -164,13 +175,7 @@ TEST(U256, DecimalRoundTripAtChunkEdgesAndAtRandom) {
     cases.push_back(std::string(static_cast<std::size_t>(n), '9'));               // 10^n - 1
     cases.push_back("1" + std::string(static_cast<std::size_t>(n - 1), '0') + "1");  // 10^n + 1
   }
-  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
-  auto next = [&x] {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  Xorshift next;
   for (int i = 0; i < 2000; ++i) {
     const std::size_t len = 1 + next() % 77;
     std::string s(1, static_cast<char>('1' + next() % 9));
@@ -222,13 +227,7 @@ TEST(U256, HexAndHelpers) {
 
 // Canonical decoding means decode is injective: whatever decodes must re-encode to the same bytes.
 TEST(Rlp, DecodedInputsReencodeIdentically) {
-  std::uint64_t state = 0x9e3779b97f4a7c15ull;
-  auto next = [&state] {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
-  };
+  Xorshift next;
   const Bytes seed = rlp_encode(RlpItem::list(
       {RlpItem::u64(1024), str("dog"), RlpItem::list({RlpItem(), RlpItem::bytes(Bytes(60, 0x81))}),
        RlpItem::bytes(Bytes{0x7f})}));
