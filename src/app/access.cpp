@@ -272,13 +272,13 @@ Checked check(Authenticator& authn, auth::RateLimiter& limiter, TenantLimits* li
     return l.ok() ? *l : std::nullopt;
   };
   auto credential = bearer_credential(req);
-  // Per client address first: it also slows down guessing of credentials.
   if (credential) {
     if (auto principal = authn.peek(*credential)) {
       const auto own = own_limit(principal->tenant);
       return check_known(authn, limiter, req, *credential, std::move(principal), own);
     }
   }
+  // Per client address first: it also slows down guessing of credentials.
   auto ip = limiter.check("ip", "", ip_key_of(req));
   if (!ip.ok()) return http::problem(ip.error(), req);
   if (!ip->allowed) return too_many(req, *ip);
