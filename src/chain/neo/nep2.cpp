@@ -134,9 +134,11 @@ Result<std::string> nep2_encrypt(const SecretBytes& private_key, std::string_vie
   auto x = xored.reveal_mut(access);
   for (std::size_t i = 0; i < 32; ++i) x[i] = static_cast<std::uint8_t>(k[i] ^ d[i]);
 
-  Bytes payload(kPrefix.begin(), kPrefix.end());
-  payload.insert(payload.end(), ahash.begin(), ahash.end());
-  payload.resize(kPayloadSize);
+  // prefix (3) || address hash (4) || the two AES blocks written below. (Filled in place: GCC 12 with
+  // -fsanitize=thread warns, wrongly, on growing a vector built from the 3-byte prefix.)
+  Bytes payload(kPayloadSize);
+  std::copy(kPrefix.begin(), kPrefix.end(), payload.begin());
+  std::copy(ahash.begin(), ahash.end(), payload.begin() + static_cast<std::ptrdiff_t>(kPrefix.size()));
   if (!aes256_ecb(true, d.subspan(32), x, payload.data() + 7)) {
     return err::internal("nep2: AES-256-ECB failed");
   }
