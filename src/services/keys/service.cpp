@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <utility>
 
@@ -76,6 +77,25 @@ std::string hex_of(std::span<const std::uint8_t> b) { return to_hex(b); }
 
 const Actor& system_actor() {
   static const Actor a{.subject = "system", .request_id = ""};
+  return a;
+}
+
+// The single-signature N3 account of a stored secp256r1 public key: its verification script, that script's
+// hash and the address. Stored compressed and checked on the curve when the key was stored (as the signing
+// path trusts it too): re-checking would cost a modular square root on every read of every key.
+struct StoredNeoAccount {
+  neo::Bytes script;
+  neo::UInt160 hash{};
+  std::string address;
+};
+Result<StoredNeoAccount> neo_account_of(std::span<const std::uint8_t> pub) {
+  if (pub.size() != 33) return err::internal("stored secp256r1 public key is not compressed");
+  neo::PublicKey compressed{};
+  std::copy(pub.begin(), pub.end(), compressed.begin());
+  StoredNeoAccount a;
+  a.script = neo::signature_redeem_script_unchecked(compressed);
+  a.hash = neo::script_hash(a.script);
+  a.address = neo::to_address(a.hash);
   return a;
 }
 
@@ -194,16 +214,10 @@ Result<KeyView> KeyService::view_of(store::Tx& tx, repo::KeyRow key) {
   if (current == nullptr) return err::internal("key has no row for its current version");
   NSL_TRY_ASSIGN(enclave::Bytes pub, bytes_of(current->public_key, "public key"));
   if (key.curve == "secp256r1") {
-    // Stored compressed and checked on the curve when the key was stored (as the signing path
-    // trusts it too): re-checking would cost a modular square root on every read of every key.
-    if (pub.size() != 33) return err::internal("stored secp256r1 public key is not compressed");
-    neo::PublicKey compressed{};
-    std::copy(pub.begin(), pub.end(), compressed.begin());
-    const neo::Bytes script = neo::signature_redeem_script_unchecked(compressed);
-    const neo::UInt160 hash = neo::script_hash(script);
-    v.neo = NeoAccount{.address = neo::to_address(hash),
-                       .script_hash = hash.to_string(),
-                       .verification_script = hex_of(script)};
+    NSL_TRY_ASSIGN(StoredNeoAccount a, neo_account_of(pub));
+    v.neo = NeoAccount{.address = std::move(a.address),
+                       .script_hash = a.hash.to_string(),
+                       .verification_script = hex_of(a.script)};
   } else if (key.curve == "secp256k1") {
     NSL_TRY_ASSIGN(evm::Address a, evm::address_from_public_key(pub));
     v.evm_address = a.to_checksum();
@@ -760,13 +774,11 @@ Result<KeyForSigning> KeyService::read_for_signing(const store::TenantId& tenant
   }
   out.policy_version = row->key.policy_version;
   if (out.curve == enclave::KeyCurve::secp256r1) {
-    if (out.public_key.size() != 33) return err::internal("stored secp256r1 public key is not compressed");
-    neo::PublicKey pk{};
-    std::copy(out.public_key.begin(), out.public_key.end(), pk.begin());
-    // Checked when the key was stored; the enclave derives its own account from the sealed key.
-    out.neo_verification = neo::signature_redeem_script_unchecked(pk);
-    out.neo_account = neo::script_hash(out.neo_verification);
-    out.neo_address = neo::to_address(out.neo_account);
+    // The enclave derives its own account from the sealed key.
+    NSL_TRY_ASSIGN(StoredNeoAccount a, neo_account_of(out.public_key));
+    out.neo_verification = std::move(a.script);
+    out.neo_account = a.hash;
+    out.neo_address = std::move(a.address);
   }
   out.key = std::move(row->key);
   return out;
